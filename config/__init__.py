@@ -1,0 +1,1 @@
+"""Settings and policies that change without code."""

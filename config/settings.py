@@ -1,0 +1,58 @@
+"""Settings classes; values come from the environment where deployments differ."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+INSTANCE_DIR = Path(os.environ.get("PLANWORK_INSTANCE", ROOT / "instance"))
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'planwork.sqlite3'}"
+    # Hosting platforms still hand out the old scheme; SQLAlchemy wants psycopg 3 named.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Settings:
+    """Defaults for a single office running on SQLite."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    INSTANCE_DIR = INSTANCE_DIR
+    UPLOAD_DIR = INSTANCE_DIR / "attachments"
+    MAX_CONTENT_LENGTH = int(os.environ.get("PLANWORK_MAX_UPLOAD_MB", "25")) * 1024 * 1024
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("PLANWORK_ATTACHMENT_MAX_MB", "20")) * 1024 * 1024
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    TIMEZONE = "Asia/Ho_Chi_Minh"
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("PLANWORK_SECURE_COOKIES", "0") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    BASE_URL = os.environ.get("PLANWORK_BASE_URL", "http://127.0.0.1:5000")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "PlanWork <planwork@localhost>")
+
+
+class TestSettings(Settings):
+    """Used by the test suite: CSRF stays on, as in production."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"

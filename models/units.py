@@ -1,0 +1,85 @@
+"""Units (departments, district offices, schools, partner bodies), their aliases and groups."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import db, str_enum, utcnow
+
+
+class UnitKind(enum.StrEnum):
+    AUTHORITY = "authority"  # Sở, UBND: bodies that issue plans
+    DEPARTMENT = "department"  # a department (phòng) of the Sở
+    DISTRICT_OFFICE = "district_office"  # Phòng GD&ĐT of a district
+    SCHOOL = "school"
+    ORGANIZATION = "organization"  # Hội Khuyến học, Công đoàn, press
+
+
+unit_group_members = sa.Table(
+    "unit_group_members",
+    db.metadata,
+    sa.Column("group_id", sa.ForeignKey("unit_groups.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Unit(db.Model):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    kind: Mapped[UnitKind] = mapped_column(str_enum(UnitKind))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent")
+    aliases: Mapped[list[UnitAlias]] = relationship(
+        back_populates="unit", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"
+
+
+class UnitGroup(db.Model):
+    """A named set of units as plans write it ("Các phòng thuộc Sở …")."""
+
+    __tablename__ = "unit_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    members: Mapped[list[Unit]] = relationship(secondary=unit_group_members, order_by=Unit.name)
+    aliases: Mapped[list[UnitAlias]] = relationship(
+        back_populates="group", cascade="all, delete-orphan"
+    )
+
+
+class UnitAlias(db.Model):
+    """Another way a unit or group is written: an abbreviation, an old name, an OCR form."""
+
+    __tablename__ = "unit_aliases"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(unit_id IS NULL) <> (group_id IS NULL)", name="alias_names_one_target"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(sa.String(300))
+    # Diacritics- and case-folded text, unique so one spelling names one target.
+    folded: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit_groups.id"), index=True)
+
+    unit: Mapped[Unit | None] = relationship(back_populates="aliases")
+    group: Mapped[UnitGroup | None] = relationship(back_populates="aliases")

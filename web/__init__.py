@@ -1,0 +1,1 @@
+"""The Flask application: factory, blueprints, forms, auth. Views stay thin."""

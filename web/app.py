@@ -1,0 +1,81 @@
+"""The application factory: configuration, then one init call per subsystem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from config.settings import ROOT, Settings
+from models import User, db
+from web import database  # noqa: F401  (registers the SQLite pragmas)
+from web.extensions import babel, csrf, login_manager, migrate
+
+
+def select_locale() -> str:
+    """The user's chosen language, else the session's, else Vietnamese."""
+    if current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    return session.get("lang", "vi")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; `test_config` overrides settings (tests, one-off scripts)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(Settings.INSTANCE_DIR),
+    )
+    app.config.from_object(Settings)
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Hãy đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+
+    from web import errors, filters
+    from web.views import auth, tasks, units
+
+    errors.init_app(app)
+    filters.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(units.bp)
+    app.register_blueprint(tasks.bp)
+
+    from web import commands
+
+    commands.init_app(app)
+
+    @app.before_request
+    def _remember_client() -> None:
+        from workflow.audit import set_client_address
+
+        set_client_address(request.remote_addr)
+
+    @app.after_request
+    def _security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+        )
+        return response
+
+    return app
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None

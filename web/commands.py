@@ -1,0 +1,63 @@
+"""CLI commands of the app: demo data, audit verification."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from models import db
+from workflow.audit import verify_chain
+from workflow.demo import DEMO_PASSWORD, is_loaded, load_demo
+
+demo_cli = AppGroup("demo", help="Dữ liệu mẫu.")
+audit_cli = AppGroup("audit", help="Nhật ký kiểm tra.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Chỉ nạp khi cơ sở dữ liệu còn trống.")
+def demo_load(if_empty: bool) -> None:
+    """Load the demo directory, users and plans."""
+    if is_loaded():
+        if if_empty:
+            click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
+            return
+        click.echo("Cơ sở dữ liệu đã có dữ liệu; không nạp dữ liệu mẫu lần nữa.", err=True)
+        sys.exit(1)
+    logins = load_demo()
+    click.echo(f"Đã nạp dữ liệu mẫu: {len(logins)} tài khoản. Mật khẩu chung: {DEMO_PASSWORD}")
+    shown = [
+        lg
+        for lg in logins
+        if lg.username.startswith(("gdtx.", "sgddt.", "ttra.", "pgd-q8.", "ltt.", "tccb."))
+    ]
+    for login in shown:
+        click.echo(f"  {login.username:<24} {login.role.value:<12} {login.unit_name}")
+    click.echo(
+        f"  … và {len(logins) - len(shown)} tài khoản khác (<mã đơn vị>.member / .coordinator)"
+    )
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain; exit 1 naming the first bad event."""
+    report = verify_chain()
+    if report.intact:
+        click.echo(f"Nhật ký nguyên vẹn: {report.checked} sự kiện đã kiểm tra.")
+        return
+    where = f"sự kiện #{report.bad_event_id} " if report.bad_event_id else ""
+    click.echo(
+        f"Nhật ký KHÔNG nguyên vẹn: {where}(số thứ tự {report.bad_seq}): {report.problem}. "
+        f"{report.checked} sự kiện trước đó hợp lệ.",
+        err=True,
+    )
+    db.session.rollback()
+    sys.exit(1)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups on the app's CLI."""
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(audit_cli)

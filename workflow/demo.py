@@ -1,0 +1,177 @@
+"""The demo: the HCMC education directory, two real plans and a user per role."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from config.settings import DATA_DIR
+from models import Role, Unit, UnitGroup, UnitKind, User, db
+from workflow import audit
+from workflow.directory import load_directory
+from workflow.plans import ItemInput, PlanInput, UnitRef, create_plan
+from workflow.snapshots import user_snapshot
+from workflow.transaction import unit_of_work
+
+DEMO_PASSWORD = "planwork-demo"
+PLAN_FILES = ("2417-KH-SGDDT.json", "4403-KH-SGDDT.json")
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    full_name: str
+    role: Role
+    unit_name: str
+
+
+# (unit code, role, username suffix, name). The tracking department gets two coordinators
+# and two members so that "nobody verifies their own report" can be walked through.
+_EXTRA_USERS = [
+    ("SGDDT", Role.ADMIN, "admin", "Quản trị hệ thống"),
+    ("SGDDT", Role.INSPECTOR, "inspector", "Thanh tra viên Sở"),
+    ("TTRA", Role.INSPECTOR, "inspector", "Thanh tra viên"),
+    ("GDTX", Role.COORDINATOR, "coordinator2", "Điều phối viên 2"),
+    ("GDTX", Role.MEMBER, "member2", "Chuyên viên 2"),
+]
+
+_GIVEN_NAMES = [
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Hoàng Cường",
+    "Phạm Thị Dung",
+    "Hoàng Văn Em",
+    "Võ Thị Giang",
+    "Đặng Minh Hải",
+    "Bùi Thị Hoa",
+    "Đỗ Văn Khánh",
+    "Ngô Thị Lan",
+    "Dương Văn Minh",
+    "Lý Thị Ngọc",
+    "Huỳnh Văn Phúc",
+    "Phan Thị Quyên",
+    "Trương Văn Sơn",
+]
+
+
+def is_loaded() -> bool:
+    """Whether the database already holds data (the demo loads only into an empty one)."""
+    return db.session.execute(sa.select(Unit.id).limit(1)).first() is not None
+
+
+def _username(code: str, suffix: str) -> str:
+    return f"{code.lower()}.{suffix}"
+
+
+def _user_plan(units: dict[str, Unit]) -> list[tuple[str, Role, str, str]]:
+    """Which demo users to create: a coordinator and a member for each unit that works on
+    plans, a member for schools and partner bodies, plus admin and inspectors."""
+    wanted = []
+    for code, unit in units.items():
+        if unit.kind in (UnitKind.DEPARTMENT, UnitKind.DISTRICT_OFFICE):
+            wanted.append((code, Role.COORDINATOR, "coordinator", "Điều phối viên"))
+            wanted.append((code, Role.MEMBER, "member", "Chuyên viên"))
+        elif unit.kind in (UnitKind.SCHOOL, UnitKind.ORGANIZATION):
+            wanted.append((code, Role.MEMBER, "member", "Cán bộ"))
+    return wanted + _EXTRA_USERS
+
+
+def _create_users(units: dict[str, Unit]) -> list[DemoLogin]:
+    # One hash for the shared demo password: hashing a hundred times would take seconds.
+    password_hash = generate_password_hash(DEMO_PASSWORD)
+    logins = []
+    for i, (code, role, suffix, title) in enumerate(_user_plan(units)):
+        unit = units[code]
+        username = _username(code, suffix)
+        person = _GIVEN_NAMES[i % len(_GIVEN_NAMES)]
+        user = User(
+            username=username,
+            full_name=f"{person} ({title})",
+            email=f"{username}@planwork.demo",
+            unit_id=unit.id,
+            role=role,
+            password_hash=password_hash,
+        )
+        db.session.add(user)
+        db.session.flush()
+        audit.record(
+            "user.create",
+            actor=None,
+            object_type="user",
+            object_id=user.id,
+            unit_id=unit.id,
+            after=user_snapshot(user),
+            reason="Nạp dữ liệu mẫu",
+        )
+        logins.append(DemoLogin(username, user.full_name, role, unit.name))
+    return logins
+
+
+def _refs(names: list[str], units: dict[str, int], groups: dict[str, int]) -> list[UnitRef]:
+    refs = []
+    for name in names:
+        if name in units:
+            refs.append(UnitRef(mention=name, unit_id=units[name]))
+        elif name in groups:
+            refs.append(UnitRef(mention=name, group_id=groups[name]))
+        else:
+            refs.append(UnitRef(mention=name, needs_review=True))
+    return refs
+
+
+def plan_input_from_file(path: Path) -> PlanInput:
+    """Read a plan data file into a PlanInput, resolving unit names against the database."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    units = dict(db.session.execute(sa.select(Unit.name, Unit.id)).tuples().all())
+    codes = dict(db.session.execute(sa.select(Unit.code, Unit.id)).tuples().all())
+    groups = dict(db.session.execute(sa.select(UnitGroup.name, UnitGroup.id)).tuples().all())
+    issuer_id = codes[data["issuer_code"]]
+    return PlanInput(
+        number=data["number"],
+        title=data["title"],
+        issuer_name=db.session.get(Unit, issuer_id).name,
+        issuer_id=issuer_id,
+        tracking_unit_id=codes[data["tracking_code"]],
+        issued_on=date.fromisoformat(data["issued_on"]) if data.get("issued_on") else None,
+        period=data.get("period"),
+        year=data.get("year"),
+        based_on=data.get("based_on", []),
+        source_filename=data.get("source"),
+        items=[
+            ItemInput(
+                number=item["number"],
+                section=item.get("section"),
+                title=item["title"],
+                content=item.get("content"),
+                timeframe_text=item.get("timeframe_text"),
+                periods=item.get("periods", []),
+                due_on=date.fromisoformat(item["due"]) if item.get("due") else None,
+                recurrence=item.get("recurrence"),
+                ongoing=item.get("ongoing", False),
+                leads=_refs(item.get("lead", []), units, groups),
+                coordinating=_refs(item.get("coordinating", []), units, groups),
+            )
+            for item in data["items"]
+        ],
+    )
+
+
+def load_demo(data_dir: Path = DATA_DIR) -> list[DemoLogin]:
+    """Load the directory, the demo users and the demo plans; returns the logins."""
+    directory = json.loads((data_dir / "units.json").read_text(encoding="utf-8"))
+    with unit_of_work():
+        load_directory(directory, actor=None)
+        units = {u.code: u for u in db.session.execute(sa.select(Unit)).scalars()}
+        logins = _create_users(units)
+    admin = db.session.execute(
+        sa.select(User).where(User.username == _username("SGDDT", "admin"))
+    ).scalar_one()
+    for name in PLAN_FILES:
+        create_plan(plan_input_from_file(data_dir / "plans" / name), actor=admin)
+    return logins

@@ -1,0 +1,134 @@
+"""Read-side queries the pages and mails share; each runs a fixed number of statements."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from models import (
+    AuditEvent,
+    Contribution,
+    Plan,
+    Report,
+    Task,
+    TaskState,
+    TaskUnit,
+    UnitRole,
+    db,
+    unit_group_members,
+)
+
+
+def due_quarter(due: date | None) -> str | None:
+    """The quarter a due date falls in, "2024-Q2"."""
+    if due is None:
+        return None
+    return f"{due.year}-Q{(due.month - 1) // 3 + 1}"
+
+
+def _list_options() -> list:
+    return [
+        selectinload(Task.plan),
+        selectinload(Task.lead_unit),
+        selectinload(Task.parent),
+        selectinload(Task.units).selectinload(TaskUnit.unit),
+        selectinload(Task.units).selectinload(TaskUnit.group),
+    ]
+
+
+def lead_tasks(unit_id: int) -> list[Task]:
+    """Tasks (and sub-tasks) this unit leads and acts on."""
+    return list(
+        db.session.execute(
+            sa.select(Task)
+            .where(Task.lead_unit_id == unit_id)
+            .order_by(Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position)
+            .options(*_list_options())
+        ).scalars()
+    )
+
+
+def coordinating_tasks(unit_id: int) -> list[Task]:
+    """Tasks this unit supports, named directly or through a group it belongs to."""
+    groups = sa.select(unit_group_members.c.group_id).where(unit_group_members.c.unit_id == unit_id)
+    task_ids = sa.select(TaskUnit.task_id).where(
+        TaskUnit.role == UnitRole.COORDINATING,
+        sa.or_(TaskUnit.unit_id == unit_id, TaskUnit.group_id.in_(groups)),
+    )
+    return list(
+        db.session.execute(
+            sa.select(Task)
+            .where(Task.id.in_(task_ids))
+            .order_by(Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position)
+            .options(*_list_options())
+        ).scalars()
+    )
+
+
+def awaiting_verification(tracking_unit_id: int) -> list[Task]:
+    """Reported tasks of the plans this unit tracks: the coordinator's in-tray."""
+    return list(
+        db.session.execute(
+            sa.select(Task)
+            .join(Plan, Task.plan_id == Plan.id)
+            .where(Plan.tracking_unit_id == tracking_unit_id, Task.state == TaskState.REPORTED)
+            .order_by(Task.reported_at)
+            .options(*_list_options())
+        ).scalars()
+    )
+
+
+def group_by_quarter(tasks: list[Task]) -> OrderedDict[str | None, list[Task]]:
+    """Tasks grouped by the quarter of their due date, earliest first, undated last."""
+    groups: OrderedDict[str | None, list[Task]] = OrderedDict()
+    for task in sorted(tasks, key=lambda t: (t.due_on is None, t.due_on or date.max)):
+        groups.setdefault(due_quarter(task.due_on), []).append(task)
+    return groups
+
+
+@dataclass
+class TaskPage:
+    task: Task
+    reports: list[Report]
+    contributions: list[Contribution]
+    history: list[AuditEvent]
+
+
+def task_page(task: Task) -> TaskPage:
+    """Reports, contributions and the audit history of one task (three statements)."""
+    reports = list(
+        db.session.execute(
+            sa.select(Report)
+            .where(Report.task_id == task.id)
+            .order_by(Report.id)
+            .options(
+                selectinload(Report.author),
+                selectinload(Report.unit),
+                selectinload(Report.attachments),
+            )
+        ).scalars()
+    )
+    contributions = list(
+        db.session.execute(
+            sa.select(Contribution)
+            .where(Contribution.task_id == task.id)
+            .order_by(Contribution.id)
+            .options(
+                selectinload(Contribution.author),
+                selectinload(Contribution.unit),
+                selectinload(Contribution.attachments),
+            )
+        ).scalars()
+    )
+    history = list(
+        db.session.execute(
+            sa.select(AuditEvent)
+            .where(AuditEvent.object_type == "task", AuditEvent.object_id == task.id)
+            .order_by(AuditEvent.seq)
+        ).scalars()
+    )
+    return TaskPage(task, reports, contributions, history)
