@@ -128,9 +128,9 @@ def _refs(names: list[str], units: dict[str, int], groups: dict[str, int]) -> li
 def plan_input_from_file(path: Path) -> PlanInput:
     """Read a plan data file into a PlanInput, resolving unit names against the database."""
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    units = dict(db.session.execute(sa.select(Unit.name, Unit.id)).tuples().all())
-    codes = dict(db.session.execute(sa.select(Unit.code, Unit.id)).tuples().all())
-    groups = dict(db.session.execute(sa.select(UnitGroup.name, UnitGroup.id)).tuples().all())
+    units = dict(db.session.execute(sa.select(Unit.name, Unit.id)).all())
+    codes = dict(db.session.execute(sa.select(Unit.code, Unit.id)).all())
+    groups = dict(db.session.execute(sa.select(UnitGroup.name, UnitGroup.id)).all())
     issuer_id = codes[data["issuer_code"]]
     return PlanInput(
         number=data["number"],

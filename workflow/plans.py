@@ -165,7 +165,7 @@ def add_items(plan: Plan, items: list[ItemInput], actor: User, first_position: i
             .options(selectinload(UnitGroup.members))
         ).scalars()
     }
-    unit_names = dict(db.session.execute(sa.select(Unit.id, Unit.name)).tuples().all())
+    unit_names = dict(db.session.execute(sa.select(Unit.id, Unit.name)).all())
     created = 0
     position = first_position
     for item in items:

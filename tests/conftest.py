@@ -1,0 +1,208 @@
+"""Test fixtures: a real database per test, on SQLite or on PostgreSQL.
+
+The schema is built once per session by the real migrations into a template
+database (and a second template with the demo loaded); each test then gets a
+fresh copy, so tests commit for real, exercise the triggers and never see each
+other's rows. Set TEST_DATABASE_URL=postgresql://user:pw@host/db to run on
+PostgreSQL; otherwise SQLite files under a temporary folder are used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
+
+
+def _pg_url(database: str) -> str:
+    url = sa.engine.make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
+    return url.set(database=database).render_as_string(hide_password=False)
+
+
+def _pg_admin() -> sa.Engine:
+    return sa.create_engine(
+        _pg_url("postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+
+
+class DatabaseFactory:
+    """Makes migrated template databases and cheap per-test copies of them."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.prefix = f"pwtest_{uuid.uuid4().hex[:8]}"
+        self.created: list[str] = []
+
+    def url_for(self, name: str) -> str:
+        if ON_POSTGRES:
+            return _pg_url(f"{self.prefix}_{name}")
+        return f"sqlite:///{self.workdir / (name + '.sqlite3')}"
+
+    def create_empty(self, name: str) -> str:
+        if ON_POSTGRES:
+            with _pg_admin().connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{self.prefix}_{name}"')
+            self.created.append(f"{self.prefix}_{name}")
+        return self.url_for(name)
+
+    def copy(self, template: str, name: str) -> str:
+        if ON_POSTGRES:
+            with _pg_admin().connect() as conn:
+                conn.exec_driver_sql(
+                    f'CREATE DATABASE "{self.prefix}_{name}" TEMPLATE "{self.prefix}_{template}"'
+                )
+            self.created.append(f"{self.prefix}_{name}")
+        else:
+            shutil.copyfile(self.workdir / f"{template}.sqlite3", self.workdir / f"{name}.sqlite3")
+        return self.url_for(name)
+
+    def drop(self, name: str) -> None:
+        if ON_POSTGRES:
+            full = f"{self.prefix}_{name}"
+            with _pg_admin().connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{full}" WITH (FORCE)')
+            if full in self.created:
+                self.created.remove(full)
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                (self.workdir / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
+
+    def drop_all(self) -> None:
+        if ON_POSTGRES:
+            with _pg_admin().connect() as conn:
+                for full in list(self.created):
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{full}" WITH (FORCE)')
+            self.created.clear()
+
+
+def make_app(database_url: str, tmp_path: Path) -> Flask:
+    """An app on the given database, with uploads under tmp_path."""
+    from web.app import create_app
+
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": sa.pool.NullPool},
+            "UPLOAD_DIR": tmp_path / "attachments",
+            "SERVER_NAME": "planwork.test",
+        }
+    )
+
+
+def _build_template(factory: DatabaseFactory, name: str, tmp_path: Path, demo: bool) -> None:
+    from flask_migrate import upgrade
+
+    url = factory.create_empty(name)
+    app = make_app(url, tmp_path)
+    with app.app_context():
+        upgrade()
+        if demo:
+            from workflow.demo import load_demo
+
+            load_demo()
+        from models import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    workdir = tmp_path_factory.mktemp("databases")
+    factory = DatabaseFactory(workdir)
+    _build_template(factory, "tpl_empty", workdir, demo=False)
+    _build_template(factory, "tpl_demo", workdir, demo=True)
+    yield factory
+    factory.drop_all()
+
+
+def _fresh_app(
+    factory: DatabaseFactory, template: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Flask]:
+    name = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:30] + uuid.uuid4().hex[:6]
+    url = factory.copy(template, name)
+    app = make_app(url, tmp_path)
+    with app.app_context():
+        yield app
+        from models import db
+
+        db.session.remove()
+        db.engine.dispose()
+    from workflow import clock
+
+    clock.freeze(None)
+    factory.drop(name)
+
+
+@pytest.fixture
+def app(
+    database_factory: DatabaseFactory, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Flask]:
+    """An app on a fresh, migrated, empty database (an app context is pushed)."""
+    yield from _fresh_app(database_factory, "tpl_empty", request, tmp_path)
+
+
+@pytest.fixture
+def demo_app(
+    database_factory: DatabaseFactory, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Flask]:
+    """An app on a fresh copy of the demo database (an app context is pushed)."""
+    yield from _fresh_app(database_factory, "tpl_demo", request, tmp_path)
+
+
+@pytest.fixture
+def client(demo_app: Flask) -> FlaskClient:
+    return demo_app.test_client()
+
+
+@pytest.fixture
+def users(demo_app: Flask):  # type: ignore[no-untyped-def]
+    """Look up demo users by username: users("gdtx.member")."""
+    from models import User, db
+
+    def get(username: str) -> User:
+        return db.session.execute(sa.select(User).where(User.username == username)).scalar_one()
+
+    return get
+
+
+class QueryCounter:
+    """Counts SQL statements sent by the engine inside a `with` block."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _count(self, conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        self.statements.append(statement)
+
+    def __enter__(self) -> QueryCounter:
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(demo_app: Flask):  # type: ignore[no-untyped-def]
+    from models import db
+
+    return lambda: QueryCounter(db.engine)
