@@ -1,0 +1,149 @@
+"""The unit directory the importer resolves mentions against.
+
+Built from plain records so that the app can construct it from the database (including
+aliases that coordinators add while reviewing imports); `from_json` reads the seed file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from .textutil import match_key
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "units.json"
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    """One unit (department, district office, school, partner body)."""
+
+    code: str
+    name: str
+    kind: str = "unit"
+    parent: str | None = None
+    aliases: tuple[str, ...] = ()
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupRecord:
+    """A named set of units ("Phòng GDĐT các quận, huyện")."""
+
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a mention resolves to."""
+
+    code: str
+    name: str
+    kind: str  # "unit" or "group"
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """A resolution with its confidence (0..1)."""
+
+    entry: Entry
+    confidence: float
+
+
+def _record(cls: type, data: Any) -> Any:
+    if isinstance(data, cls):
+        return data
+    if not isinstance(data, Mapping):
+        raise TypeError(f"expected a mapping or {cls.__name__}, got {type(data).__name__}")
+    known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+    for key in ("aliases", "members"):
+        if key in known:
+            known[key] = tuple(known[key] or ())
+    return cls(**known)
+
+
+class Directory:
+    """Units and groups, indexed by a fuzzy-matching key of every name and alias."""
+
+    def __init__(
+        self,
+        units: Iterable[UnitRecord | Mapping[str, Any]] = (),
+        groups: Iterable[GroupRecord | Mapping[str, Any]] = (),
+    ) -> None:
+        self.units = [_record(UnitRecord, u) for u in units]
+        self.groups = [_record(GroupRecord, g) for g in groups]
+        self._by_key: dict[str, Entry] = {}
+        for unit in self.units:
+            entry = Entry(unit.code, unit.name, "unit", unit.parent)
+            for name in (unit.name, *unit.aliases):
+                self._by_key.setdefault(match_key(name), entry)
+        for group in self.groups:
+            entry = Entry(group.code, group.name, "group")
+            for name in (group.name, *group.aliases):
+                self._by_key.setdefault(match_key(name), entry)
+        self._by_key.pop("", None)
+        self._keys = list(self._by_key)
+        self._cache: dict[str, Match | None] = {}
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> Directory:
+        """Load `{"units": [...], "groups": [...]}` as in data/units.json."""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(data.get("units", ()), data.get("groups", ()))
+
+    def __len__(self) -> int:
+        return len(self.units) + len(self.groups)
+
+    def by_code(self, code: str) -> Entry | None:
+        """The entry for a unit or group code."""
+        for entry in self._by_key.values():
+            if entry.code == code:
+                return entry
+        return None
+
+    def lookup(self, text: str, min_score: float = 82.0) -> Match | None:
+        """Best directory entry for one mention, or None.
+
+        Exact key hits score 1.0. Otherwise rapidfuzz's ratio on the OCR-repaired keys
+        decides, with a guard on word counts: OCR damages letters, it rarely removes
+        whole words, and a missing word is usually a different unit ("Văn phòng" of a
+        school is not "Văn phòng Sở").
+        """
+        key = match_key(text)
+        if not key:
+            return None
+        if key in self._cache:
+            return self._cache[key]
+        result: Match | None = None
+        if key in self._by_key:
+            result = Match(self._by_key[key], 1.0)
+        elif self._keys:
+            best = process.extractOne(key, self._keys, scorer=fuzz.ratio, score_cutoff=min_score)
+            if best is not None:
+                cand, score, _ = best
+                words, cand_words = len(key.split()), len(cand.split())
+                shortest = min(len(key), len(cand))
+                if (shortest < 12 and score < 92) or (shortest < 18 and score < 86):
+                    best = None
+                elif words != cand_words and not (
+                    abs(words - cand_words) == 1 and len(key) >= 20 and score >= 90
+                ):
+                    best = None
+                if best is not None:
+                    result = Match(self._by_key[cand], round(score / 100.0, 3))
+        self._cache[key] = result
+        return result
+
+
+def default_directory() -> Directory:
+    """The directory the CLI uses: data/units.json in the repository."""
+    return Directory.from_json(DEFAULT_PATH)

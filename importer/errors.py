@@ -1,0 +1,64 @@
+"""Domain errors for bad input. Each carries a message fit to show the user."""
+
+from __future__ import annotations
+
+
+class DocumentError(Exception):
+    """A document the importer cannot read; `message` is Vietnamese, for the user."""
+
+    code = "document_error"
+    default_message = "Không đọc được tài liệu."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class EmptyDocument(DocumentError):
+    code = "empty"
+    default_message = "Tệp rỗng: không có nội dung để nhập."
+
+
+class UnsupportedFormat(DocumentError):
+    code = "unsupported_format"
+    default_message = "Định dạng tệp không được hỗ trợ. Hãy dùng TXT, DOCX hoặc PDF."
+
+
+class BinaryContent(DocumentError):
+    code = "binary"
+    default_message = (
+        "Tệp không phải văn bản đọc được (dữ liệu nhị phân). Hãy dùng TXT, DOCX hoặc PDF."
+    )
+
+
+class EncryptedDocument(DocumentError):
+    code = "encrypted"
+    default_message = "Tệp PDF được đặt mật khẩu. Hãy gỡ mật khẩu rồi tải lên lại."
+
+
+class NoTextLayer(DocumentError):
+    code = "no_text_layer"
+    default_message = (
+        "Tệp PDF là bản quét, không có lớp chữ: hãy OCR trước (nhận dạng chữ) rồi tải lên lại."
+    )
+
+
+class FileTooLarge(DocumentError):
+    code = "too_large"
+    default_message = "Tệp quá lớn."
+
+
+class SuspiciousArchive(DocumentError):
+    code = "zip_bomb"
+    default_message = (
+        "Tệp DOCX có nội dung nén bất thường (nghi là “bom nén”), không mở để bảo vệ hệ thống."
+    )
+
+
+class CorruptDocument(DocumentError):
+    code = "corrupt"
+    default_message = "Tệp bị hỏng hoặc không đúng định dạng, không đọc được."
+
+
+# The name the issue uses for the family of bad-input errors.
+ImportError_ = DocumentError

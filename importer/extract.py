@@ -1,0 +1,283 @@
+"""Text extraction: TXT, DOCX and PDF bytes -> lines and table rows, in document order.
+
+The type is decided by content (magic bytes), never by the file name: uploads arrive
+renamed, and a ".docx" that is really a PDF should still import.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import zipfile
+from collections import Counter
+
+from charset_normalizer import from_bytes
+
+from . import errors
+from .normalize import Line
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+MAX_ZIP_ENTRIES = 2000
+
+_PDF = b"%PDF-"
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
+
+
+def detect_kind(data: bytes) -> str:
+    """ "pdf", "docx" or "text" from the bytes; raises a DocumentError otherwise."""
+    if not data or not data.strip():
+        raise errors.EmptyDocument()
+    head = data[:1024]
+    if _PDF in head:
+        return "pdf"
+    if data.startswith(_ZIP):
+        return "docx"
+    if data.startswith(_OLE):
+        raise errors.UnsupportedFormat(
+            "Tệp Word cũ (.doc) hoặc Excel cũ không được hỗ trợ. Hãy lưu lại dạng DOCX hoặc PDF."
+        )
+    if data.startswith(_IMAGE_MAGIC):
+        raise errors.UnsupportedFormat(
+            "Tệp là ảnh, không có chữ để đọc: hãy OCR trước rồi tải lên dạng TXT, DOCX hoặc PDF."
+        )
+    if data.startswith(b"{\\rtf"):
+        raise errors.UnsupportedFormat("Tệp RTF không được hỗ trợ. Hãy lưu lại dạng DOCX hoặc PDF.")
+    return "text"
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text file: UTF-8, UTF-16 with BOM, or a legacy code page."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise errors.CorruptDocument("Tệp UTF-16 bị hỏng, không giải mã được.") from exc
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        if b"\x00" in data:
+            raise errors.BinaryContent() from None
+        best = from_bytes(data).best()
+        if best is None:
+            raise errors.BinaryContent() from None
+        text = str(best)
+    if _looks_binary(text):
+        raise errors.BinaryContent()
+    return text
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20000]
+    if not sample:
+        return False
+    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\r\n\t\f\v") or c == "\ufffd")
+    return bad / len(sample) > 0.02
+
+
+def text_lines(text: str) -> list[Line]:
+    """Split text into lines; lines with "|" or tab separators are table rows."""
+    out: list[Line] = []
+    for raw in re.split(r"\r\n|\r|\n|\f", text):
+        cells = None
+        if raw.count("|") >= 3:
+            cells = [c.strip() for c in raw.strip().strip("|").split("|")]
+        elif raw.count("\t") >= 3:
+            cells = [c.strip() for c in raw.split("\t")]
+        out.append(Line(raw, cells) if cells else Line(raw))
+    return out
+
+
+# --- DOCX -----------------------------------------------------------------------------
+
+
+def _check_zip(data: bytes) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise errors.CorruptDocument() from exc
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise errors.SuspiciousArchive()
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_UNZIPPED_BYTES:
+            raise errors.SuspiciousArchive()
+        if info.compress_size and info.file_size > 1_000_000:
+            if info.file_size / info.compress_size > MAX_ZIP_RATIO:
+                raise errors.SuspiciousArchive()
+    if total > MAX_UNZIPPED_BYTES:
+        raise errors.SuspiciousArchive()
+    names = {i.filename for i in infos}
+    if "word/document.xml" not in names:
+        if "xl/workbook.xml" in names or "ppt/presentation.xml" in names:
+            raise errors.UnsupportedFormat(
+                "Tệp Excel/PowerPoint không được hỗ trợ. Hãy dùng TXT, DOCX hoặc PDF."
+            )
+        raise errors.UnsupportedFormat("Tệp nén (ZIP) không phải tài liệu Word DOCX.")
+    return archive
+
+
+def docx_lines(data: bytes) -> list[Line]:
+    """Paragraphs and table rows of a DOCX body, in document order."""
+    _check_zip(data)
+    import docx  # python-docx; imported here so text-only use stays light
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many kinds on broken packages
+        raise errors.CorruptDocument() from exc
+    out: list[Line] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, DocxParagraph):
+            out.extend(Line(t) for t in block.text.split("\n"))
+        elif isinstance(block, Table):
+            out.extend(_table_lines(block))
+    return out
+
+
+def _table_lines(table) -> list[Line]:
+    out: list[Line] = []
+    for row in table.rows:
+        cells: list[str] = []
+        previous = None
+        for cell in row.cells:
+            # Merged cells come back once per grid column; keep each cell once.
+            if previous is not None and cell._tc is previous:
+                continue
+            previous = cell._tc
+            cells.append(" ".join(p.text for p in cell.paragraphs).strip())
+        if any(cells):
+            out.append(Line(" | ".join(cells), cells))
+    return out
+
+
+# --- PDF ------------------------------------------------------------------------------
+
+
+def _open_pdf(data: bytes):
+    import pdfplumber
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except Exception as exc:
+                raise errors.EncryptedDocument() from exc
+            if not opened:
+                raise errors.EncryptedDocument()
+    except errors.DocumentError:
+        raise
+    except (PdfReadError, ValueError, TypeError, KeyError, OSError) as exc:
+        raise errors.CorruptDocument("Tệp PDF bị hỏng, không đọc được.") from exc
+    except Exception as exc:
+        raise errors.CorruptDocument("Tệp PDF bị hỏng, không đọc được.") from exc
+    try:
+        return pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:
+        raise errors.CorruptDocument("Tệp PDF bị hỏng, không đọc được.") from exc
+
+
+def _page_blocks(page) -> list[tuple[float, list[Line]]]:
+    """(top, lines) blocks of one page: text outside tables, and each table's rows."""
+    blocks: list[tuple[float, list[Line]]] = []
+    tables = page.find_tables()
+    boxes = [t.bbox for t in tables]
+    for table in tables:
+        rows = []
+        for row in table.extract():
+            cells = [" ".join((c or "").split()) for c in row]
+            if any(cells):
+                rows.append(Line(" | ".join(cells), cells))
+        blocks.append((table.bbox[1], rows))
+
+    def outside(obj) -> bool:
+        x = (obj.get("x0", 0) + obj.get("x1", 0)) / 2
+        y = (obj.get("top", 0) + obj.get("bottom", 0)) / 2
+        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+    text_page = page.filter(outside) if boxes else page
+    for line in text_page.extract_text_lines(layout=False, return_chars=False):
+        blocks.append((line["top"], [Line(line["text"])]))
+    blocks.sort(key=lambda b: b[0])
+    return blocks
+
+
+def pdf_lines(data: bytes) -> list[Line]:
+    """Text layer of a PDF, with tables as rows and running headers/footers removed."""
+    pdf = _open_pdf(data)
+    pages: list[list[Line]] = []
+    chars = 0
+    images = 0
+    try:
+        for page in pdf.pages:
+            chars += len(page.chars)
+            images += len(page.images)
+            page_lines: list[Line] = []
+            for _, lines in _page_blocks(page):
+                page_lines.extend(lines)
+            pages.append(page_lines)
+    except errors.DocumentError:
+        raise
+    except Exception as exc:
+        raise errors.CorruptDocument("Tệp PDF bị hỏng, không đọc được.") from exc
+    finally:
+        pdf.close()
+    if chars == 0:
+        if images:
+            raise errors.NoTextLayer()
+        raise errors.EmptyDocument("Tệp PDF không có chữ nào.")
+    return _drop_running_lines(pages)
+
+
+def _drop_running_lines(pages: list[list[Line]]) -> list[Line]:
+    """Remove lines repeated at the top or bottom of most pages (running headers)."""
+    if len(pages) >= 3:
+        edge = Counter()
+        for lines in pages:
+            texts = {x.text.strip() for x in lines[:2] + lines[-2:] if x.cells is None}
+            edge.update(t for t in texts if t)
+        running = {t for t, n in edge.items() if n >= max(3, len(pages) // 2)}
+    else:
+        running = set()
+    out: list[Line] = []
+    for lines in pages:
+        for i, line in enumerate(lines):
+            at_edge = i < 2 or i >= len(lines) - 2
+            if at_edge and line.cells is None and line.text.strip() in running:
+                continue
+            out.append(line)
+    return out
+
+
+def extract_lines(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Line]:
+    """Bytes of a TXT, DOCX or PDF document -> lines and table rows in order."""
+    if len(data) > max_bytes:
+        raise errors.FileTooLarge(
+            f"Tệp quá lớn ({len(data) / 1048576:.1f} MB); giới hạn là "
+            f"{max_bytes / 1048576:.0f} MB."
+        )
+    kind = detect_kind(data)
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    if kind == "pdf":
+        lines = pdf_lines(data)
+    elif kind == "docx":
+        lines = docx_lines(data)
+    else:
+        lines = text_lines(decode_text(data))
+    if not any((x.text or "").strip() for x in lines):
+        raise errors.EmptyDocument()
+    return lines

@@ -1,0 +1,219 @@
+"""Plan metadata from the document header: number, date, issuer, title, basis.
+
+Vietnamese administrative documents share one header layout (Decree 30/2020/NĐ-CP):
+issuing body on the left, national motto on the right, "Số: …/KH-…" and the place and
+date, then the document type ("KẾ HOẠCH") and its title, then "Căn cứ …" lines.
+OCR merges the two header columns into one line, so the motto is cut off by pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from rapidfuzz import fuzz
+
+from .directory import Directory
+from .normalize import Paragraph
+from .textutil import fold, match_key, squash_spaces
+
+_DOC_TYPES = {"KH", "QD", "QĐ", "HD", "HĐ", "BC", "TB", "CV", "CT", "NQ", "TTR", "KL", "TTr"}
+_NUMBER = re.compile(
+    r"\bS(?:ố|ô|o|6|b|é|ó|8|ồ)?\s*[:;.]?\s*(\d{1,6})?\s*(?:[/|]\s*|\s[I1l]|[I1l](?=KH))?"
+    r"\s*([A-ZĐ][A-Za-zĐ]{0,2})\s*-\s*([A-ZĐ][A-ZĐ&\-]{1,20})"
+)
+_REF = re.compile(
+    r"(?<![\d/])(\d{1,6}(?:/\d{4})?)\s*/\s*([A-ZĐ][A-Za-zĐ&]{0,7})\s*-\s*([A-ZĐ][A-ZĐ&\-]{0,20}[A-ZĐ])"
+    r"|(?<![\d/])(\d{1,6})-([A-ZĐ]{2,4})/([A-ZĐ]{2,6})"
+)
+_DATE = re.compile(r"\bng\w{1,2}\s*(\d{1,2})\s*t?h\w{0,3}ng\s*(\d{1,2})\s*n\w{1,2}m\s*(\d{4})")
+_TYPE_WORDS = (
+    "ke hoach",
+    "bao cao",
+    "quyet dinh",
+    "huong dan",
+    "chuong trinh",
+    "thong bao",
+    "cong van",
+)
+_PLACE_WORDS = ("quan", "huyen", "thanh pho", "tinh", "phuong", "xa", "thi xa", "thi tran")
+
+
+@dataclass
+class PlanMeta:
+    """The "plan" block of a draft."""
+
+    number: str | None = None
+    issued_on: date | None = None
+    issuer: str | None = None
+    title: str | None = None
+    based_on: list[str] = field(default_factory=list)
+    doc_type: str | None = None
+
+    @property
+    def year(self) -> int | None:
+        """The plan's year: from the date, the number's context or the title."""
+        if self.issued_on:
+            return self.issued_on.year
+        for text in (self.title or "",):
+            years = re.findall(r"\b(20\d{2})\b", text)
+            if years:
+                return int(years[-1])
+        return None
+
+
+def _fix_code(part: str) -> str:
+    # "GDDT", "GDPT", "GDDPT" are OCR's "GDĐT"; "QD", "QP" its "QĐ".
+    part = re.sub(r"GD[DPB]{1,2}T", "GDĐT", part)
+    return part
+
+
+def _fix_type(kind: str) -> str:
+    upper = kind.upper()
+    if upper in ("QD", "QP", "QB"):
+        return "QĐ"
+    return upper if upper != "TTR" else "TTr"
+
+
+def parse_number(text: str) -> str | None:
+    """ "Số: 2417/KH-SGDĐT" (also OCR'd "Sb: 2417 IKH-SGDDPT") -> "2417/KH-SGDĐT"."""
+    for m in _NUMBER.finditer(text):
+        kind = _fix_type(m.group(2))
+        if kind.upper() not in {t.upper() for t in _DOC_TYPES}:
+            continue
+        if not m.group(1):
+            return None  # "Số:    /KH-…": the number is left blank until signing
+        return f"{int(m.group(1))}/{kind}-{_fix_code(m.group(3).rstrip('-'))}"
+    return None
+
+
+def parse_references(text: str) -> list[str]:
+    """Document numbers cited in a text ("Kế hoạch số 1927/KH-UBND", "23-NQ/TU")."""
+    refs: list[str] = []
+    for m in _REF.finditer(text):
+        if m.group(1):
+            ref = f"{m.group(1)}/{_fix_type(m.group(2))}-{_fix_code(m.group(3))}"
+        else:
+            ref = f"{m.group(4)}-{m.group(5)}/{m.group(6)}"
+        if ref not in refs:
+            refs.append(ref)
+    return refs
+
+
+def parse_issue_date(text: str) -> date | None:
+    """ "ngày 22 tháng 4 năm 2024" (also "ngdy22hang 4 nam 2024") -> date, else None."""
+    m = _DATE.search(fold(text).replace(" ", " "))
+    if not m:
+        m = _DATE.search(re.sub(r"(\d)(?=[a-z])|(?<=[a-z])(\d)", r" \1\2", fold(text)))
+    if not m:
+        return None
+    try:
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        return None
+
+
+def _cut_motto(line: str) -> str:
+    """Left column of a merged header line: drop the national motto on the right."""
+    words = line.split()
+    folded = [fold(w) for w in words]
+    for i in range(len(words)):
+        pair = " ".join(folded[i : i + 2])
+        if fuzz.ratio(pair, "cong hoa") >= 80 or re.match(r"^\w{0,3}oc lap$", pair):
+            return " ".join(words[:i])
+        if folded[i] == "doc" and i + 1 < len(words) and folded[i + 1] == "lap":
+            return " ".join(words[:i])
+    return line
+
+
+def _is_type_line(line: str) -> str | None:
+    key = fold(line)
+    for word in _TYPE_WORDS:
+        if key == word or (key.endswith(word) and len(key) <= len(word) + 4):
+            return word
+    return None
+
+
+def _starts_basis(text: str) -> bool:
+    words = match_key(text).split()[:2]
+    head = " ".join(words)
+    return fuzz.ratio(head, "can cu") >= 70 or fuzz.ratio(head, "thuc hien") >= 75
+
+
+def _nice_case(text: str) -> str:
+    """ "ỦY BAN NHÂN DÂN QUẬN BA ĐÌNH" -> "Ủy ban nhân dân quận Ba Đình"."""
+    words = text.lower().split()
+    out: list[str] = []
+    proper = False
+    for i, word in enumerate(words):
+        if i == 0 or proper:
+            word = word[:1].upper() + word[1:]
+        if fold(word) in ("quan", "huyen", "tinh", "phuong", "xa", "truong") or (
+            i > 0 and fold(words[i - 1] + " " + word) == "thanh pho"
+        ):
+            proper = True
+        out.append(word)
+    return " ".join(out)
+
+
+def extract_metadata(
+    header_lines: list[str], preamble: list[Paragraph], directory: Directory | None
+) -> PlanMeta:
+    """Read the plan block from the header lines and the preamble paragraphs."""
+    meta = PlanMeta()
+    type_index = None
+    for i, line in enumerate(header_lines[:40]):
+        word = _is_type_line(line)
+        if word:
+            type_index = i
+            meta.doc_type = word
+            break
+    head = header_lines[: type_index if type_index is not None else 12]
+    for line in head:
+        if meta.number is None and re.search(r"\bS\S{0,2}\s*[:;]?\s*\d*\s*\S?\s*[A-Z]{2}\s*-", line):
+            meta.number = parse_number(line)
+        if meta.issued_on is None:
+            meta.issued_on = parse_issue_date(line)
+
+    # Issuer: the last line of the left header column above "Số:".
+    body: list[str] = []
+    for line in head:
+        if _NUMBER.search(line) or re.match(r"^\s*S\S{0,2}\s*[:;]", line):
+            break
+        left = _cut_motto(line).strip(" -_—.,'‘’\"]|[")
+        if left and sum(c.isalpha() for c in left) >= 3:
+            body.append(left)
+    meta.issuer = _issuer(body, directory)
+
+    if type_index is not None:
+        parts: list[str] = []
+        for line in header_lines[type_index + 1 : type_index + 8]:
+            if _starts_basis(line) or re.match(r"^\s*([IVX]+|\d+)\.\s", line):
+                break
+            if line.startswith("(") and parts:
+                break
+            parts.append(line)
+        if parts:
+            meta.title = squash_spaces(" ".join(parts))
+    for para in preamble:
+        if _starts_basis(para.text):
+            for ref in parse_references(para.text):
+                if ref not in meta.based_on:
+                    meta.based_on.append(ref)
+    return meta
+
+
+def _issuer(body: list[str], directory: Directory | None) -> str | None:
+    if not body:
+        return None
+    last = body[-1]
+    candidates = [last]
+    if any(fold(last).startswith(p + " ") for p in _PLACE_WORDS) and len(body) >= 2:
+        candidates.insert(0, f"{body[-2]} {last}")
+    if directory is not None:
+        for cand in candidates:
+            match = directory.lookup(cand)
+            if match:
+                return match.entry.name
+    return _nice_case(candidates[0])

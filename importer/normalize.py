@@ -1,0 +1,196 @@
+"""Normalisation: Unicode NFC, OCR repair, and lines -> logical paragraphs.
+
+Extraction hands over physical lines (a PDF line, an OCR line, a DOCX paragraph) and
+table rows. Plans wrap sentences across lines and OCR adds blank lines anywhere, so
+paragraphs are rebuilt from what opens one: a number, a letter, a bullet, a label, or
+a capital after a full stop.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .fields import detect_label
+
+_ROMAN_CHARS = "IVXLl1|"
+ROMAN_RE = re.compile(r"^([IVXLl1|]{1,5})\s*[.)]\s*(\S.*)$")
+NUMBER_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2})+)\.?\s+(\S.*)$|^(\d{1,2})[.)]\s+(\S.*)$")
+LETTER_RE = re.compile(r"^[~\-–]?\s*\(?([a-zđ@¢])\)\s*(\S.*)$")
+BULLET_RE = re.compile(r"^[-–—•+*~]\s*(\S.*)$")
+_PAGE_NUMBER = re.compile(r"^(?:-\s*)?(?:trang\s+)?\d{1,3}(?:\s*/\s*\d{1,3})?(?:\s*-)?$", re.I)
+_JUNK_INSIDE_WORD = re.compile(r"(?<=[^\W\d_])[\[\]{}?:|^`](?=[^\W\d_])")
+_QUARTER = re.compile(r"\b([Qq])u[yýi]\s+([1Il|]{1,3}[Vv]?|[1Il|]?[Vv])(?=[\s,./;]|$)")
+_LETTER_FIX = {"@": "a", "¢": "c"}
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
+
+
+@dataclass
+class Line:
+    """A physical line of text, or a table row when `cells` is set."""
+
+    text: str
+    cells: list[str] | None = None
+
+
+@dataclass
+class Paragraph:
+    """A logical paragraph with what opens it."""
+
+    kind: str  # "roman", "number", "letter", "bullet", "text", "row"
+    text: str
+    marker: str = ""
+    cells: list[str] | None = None
+    lines: list[str] = field(default_factory=list)
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC plus the invisible characters Word and OCR leave behind."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+    text = text.replace("\u00ad", "").replace("\t", " ")
+    return text
+
+
+def _quarter_roman(m: re.Match[str]) -> str:
+    raw = m.group(2).upper()
+    roman = re.sub(r"[1L|]", "I", raw)
+    if roman in ("I", "II", "III", "IV"):
+        return f"{m.group(1)}uý {roman}"
+    return m.group(0)
+
+
+def repair_line(text: str) -> str:
+    """OCR repair that is safe on clean text: stray symbols inside words, quarters."""
+    text = nfc(text)
+    text = _JUNK_INSIDE_WORD.sub("", text)
+    text = _QUARTER.sub(_quarter_roman, text)
+    return " ".join(text.split())
+
+
+def roman_value(token: str) -> int | None:
+    """Value of a Roman numeral as OCR writes it ("I11" = III, "1V" = IV)."""
+    token = re.sub(r"[1l|]", "I", token).upper()
+    if not token or any(c not in _ROMAN_VALUES for c in token):
+        return None
+    total = 0
+    for i, c in enumerate(token):
+        value = _ROMAN_VALUES[c]
+        if i + 1 < len(token) and _ROMAN_VALUES[token[i + 1]] > value:
+            total -= value
+        else:
+            total += value
+    return total if 0 < total < 40 else None
+
+
+def to_roman(value: int) -> str:
+    """Arabic -> Roman for section numbers."""
+    out = ""
+    for v, s in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while value >= v:
+            out += s
+            value -= v
+    return out
+
+
+def is_caps_heading(text: str) -> bool:
+    """A heading written in capitals ("II. NỘI DUNG THỰC HIỆN")."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 4:
+        return False
+    upper = sum(1 for c in letters if c.isupper())
+    return upper / len(letters) >= 0.8
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(re.search(r"[.;:!?…]['\"”’)]*\s*$", text))
+
+
+def _opens(text: str) -> tuple[str, str, str] | None:
+    """(kind, marker, rest) when a line opens a paragraph by its form."""
+    m = ROMAN_RE.match(text)
+    if m and roman_value(m.group(1)) and is_caps_heading(m.group(2)):
+        return "roman", m.group(1), m.group(2)
+    m = NUMBER_RE.match(text)
+    if m:
+        if m.group(1):
+            return "number", m.group(1), m.group(2)
+        if is_caps_heading(m.group(4)) and len(m.group(4)) < 80:
+            return "roman", m.group(3), m.group(4)  # "1. MỤC TIÊU": OCR's "II."
+        return "number", m.group(3), m.group(4)
+    m = LETTER_RE.match(text)
+    if m:
+        letter = _LETTER_FIX.get(m.group(1), m.group(1))
+        return "letter", letter, m.group(2)
+    m = BULLET_RE.match(text)
+    if m:
+        return "bullet", text[: m.start(1)].strip(), m.group(1)
+    return None
+
+
+def clean_lines(lines: list[Line]) -> list[Line]:
+    """Repair each line and drop page numbers and empty lines."""
+    out: list[Line] = []
+    for line in lines:
+        if line.cells is not None:
+            out.append(Line(repair_line(" ".join(line.cells)), [repair_line(c) for c in line.cells]))
+            continue
+        text = repair_line(line.text)
+        if not text or _PAGE_NUMBER.match(text):
+            continue
+        out.append(Line(text))
+    return out
+
+
+def build_paragraphs(lines: list[Line]) -> list[Paragraph]:
+    """Join physical lines into paragraphs (see module docstring)."""
+    paras: list[Paragraph] = []
+    current: Paragraph | None = None
+
+    def flush() -> None:
+        nonlocal current
+        if current is not None:
+            current.text = " ".join(current.text.split())
+            paras.append(current)
+            current = None
+
+    for line in clean_lines(lines):
+        if line.cells is not None:
+            flush()
+            paras.append(Paragraph("row", line.text, cells=line.cells, lines=[line.text]))
+            continue
+        text = line.text
+        opened = _opens(text)
+        prev = current.lines[-1] if current is not None and current.lines else ""
+        if opened and current is not None and opened[0] in ("bullet", "number"):
+            # "- 2030” đối với…" or "1. " inside a wrapped sentence is not a new item.
+            rest = opened[2]
+            if not _ends_sentence(prev) and (rest[:1].islower() or rest[:1].isdigit()):
+                opened = None
+        new = False
+        if opened:
+            new = True
+        elif current is None:
+            new = True
+        elif detect_label(text) and _ends_sentence(prev):
+            new = True
+        elif _ends_sentence(prev) and text[:1].isupper():
+            new = True
+        elif is_caps_heading(current.text) and current.kind == "roman":
+            new = not is_caps_heading(text)
+        if not new and current is not None:
+            if prev.endswith("-") and not prev.endswith(" -") and text[:1].isalpha():
+                current.text = current.text + text  # "1927/KH-" + "UBND"
+            else:
+                current.text = current.text + " " + text
+            current.lines.append(text)
+            continue
+        flush()
+        if opened:
+            kind, marker, rest = opened
+            current = Paragraph(kind, rest, marker=marker, lines=[text])
+        else:
+            current = Paragraph("text", text, lines=[text])
+    flush()
+    return paras

@@ -1,0 +1,211 @@
+"""The import pipeline: extracted lines -> outline -> plan draft."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .directory import Directory
+from .draft import DraftItem, PlanDraft
+from .fields import COORDINATING, IN_CHARGE, LEAD, PRODUCT, TIMEFRAME
+from .metadata import PlanMeta, extract_metadata
+from .normalize import Line, build_paragraphs, clean_lines
+from .segment import Node, Outline, segment
+from .textutil import fold, squash_spaces
+from .timeframes import Timeframe, parse_timeframe
+from .units import Mention, find_abbreviations, resolve_mentions
+
+LOW_CONFIDENCE = 0.9
+_TITLE_MAX = 240
+_DEADLINE = re.compile(r"\btr\w{1,3}c\s+ng\w{1,2}\s+\d", re.IGNORECASE)
+
+
+def _plan_year(meta: PlanMeta, lines: list[Line]) -> int | None:
+    if meta.issued_on:
+        return meta.issued_on.year
+    for line in lines[:15]:
+        m = re.search(r"\bn\w{1,2}m\s+(20\d{2})\b", fold(line.text))
+        if m and re.search(r"\bng\w{1,2}\b", fold(line.text)):
+            return int(m.group(1))
+    years = Counter(re.findall(r"\bnam\s+(20\d{2})\b", fold(" ".join(x.text for x in lines))))
+    if years:
+        return years.most_common(1)[0][0] and int(years.most_common(1)[0][0])
+    return meta.year
+
+
+def make_title(text: str) -> str:
+    """The item's title: its first sentence or clause, cut at a word boundary."""
+    text = squash_spaces(text)
+    m = re.search(r"(?<=[^\s])[.;](?=\s+[^\d\s])", text)
+    title = text[: m.start()] if m and m.start() >= 20 else text
+    if len(title) > _TITLE_MAX:
+        cut = title.rfind(" ", 0, _TITLE_MAX)
+        title = title[: cut if cut > 40 else _TITLE_MAX] + " …"
+    return title.strip(" .;:")
+
+
+def _clean_value(text: str) -> str:
+    return squash_spaces(text).strip(" .,;:")
+
+
+def _mention_warnings(mentions: list[Mention], role: str) -> list[str]:
+    warnings = []
+    for m in mentions:
+        if m.unit is None:
+            warnings.append(
+                f"Không tìm thấy đơn vị {role} “{m.text}” trong danh mục; "
+                "giữ nguyên như văn bản, cần gán đơn vị."
+            )
+        elif m.confidence < LOW_CONFIDENCE:
+            warnings.append(
+                f"Đơn vị {role} “{m.text}” được hiểu là “{m.unit}” "
+                f"(độ tin cậy {round(m.confidence * 100)}%), cần kiểm tra."
+            )
+    return warnings
+
+
+def _confidence(mentions: list[Mention]) -> float:
+    if not mentions:
+        return 0.0
+    return round(min(m.confidence for m in mentions), 3)
+
+
+def _apply_timeframe(item: DraftItem, tf: Timeframe) -> None:
+    item.timeframe_text = tf.text
+    item.periods = tf.periods
+    item.due = tf.due
+    item.recurrence = tf.recurrence
+    item.ongoing = tf.ongoing
+    item.notes = tf.notes
+
+
+class _Context:
+    def __init__(self, directory: Directory | None, abbreviations: dict[str, str], year: int | None):
+        self.directory = directory
+        self.abbreviations = abbreviations
+        self.year = year
+
+    def mentions(self, text: str) -> list[Mention]:
+        return resolve_mentions(text, self.directory, self.abbreviations)
+
+
+def _item_from_node(node: Node, ctx: _Context) -> DraftItem:
+    heading = squash_spaces(node.text)
+    body = [heading, *node.content] if heading else list(node.content)
+    title_source = heading or (node.content[0] if node.content else "")
+    item = DraftItem(
+        number=node.number,
+        section=node.section,
+        title=make_title(title_source),
+        content="\n".join(x for x in body if x),
+    )
+    lead = [m for value in node.fields.get(LEAD, []) for m in ctx.mentions(value)]
+    coordinating = [m for value in node.fields.get(COORDINATING, []) for m in ctx.mentions(value)]
+    in_charge = [m for value in node.fields.get(IN_CHARGE, []) for m in ctx.mentions(value)]
+    if in_charge:
+        if not lead:
+            lead, in_charge = in_charge[:1], in_charge[1:]
+        coordinating = in_charge + coordinating
+        if len(in_charge) or len(lead):
+            item.warnings.append(
+                "Mục ghi “Phụ trách” nhiều đơn vị: đơn vị đầu tiên được hiểu là chủ trì, "
+                "các đơn vị sau là phối hợp; cần xác nhận."
+            )
+    seen = {m.code or fold(m.text) for m in lead}
+    coordinating = [m for m in coordinating if (m.code or fold(m.text)) not in seen]
+    item.lead, item.coordinating = lead, coordinating
+    if not lead:
+        item.warnings.append("Chưa xác định được đơn vị chủ trì.")
+    item.warnings += _mention_warnings(lead, "chủ trì")
+    item.warnings += _mention_warnings(coordinating, "phối hợp")
+
+    tf_text = _clean_value("; ".join(node.fields.get(TIMEFRAME, [])))
+    tf = parse_timeframe(tf_text, ctx.year)
+    tf.text = tf_text
+    _apply_timeframe(item, tf)
+    if not tf_text:
+        item.warnings.append("Không có thời gian thực hiện.")
+    elif not tf.understood:
+        item.warnings.append(f"Không hiểu được thời gian thực hiện “{tf_text}”; cần nhập tay.")
+    for note in tf.notes:
+        item.warnings.append(f"Thời hạn có điều kiện lặp lại: “{note}”.")
+    products = node.fields.get(PRODUCT)
+    if products:
+        item.content += "\nSản phẩm: " + "; ".join(_clean_value(p) for p in products)
+    item.confidence = {
+        "lead": _confidence(lead),
+        "coordinating": _confidence(coordinating) if coordinating else 1.0,
+        "timeframe": 1.0 if tf.understood else 0.0,
+        "title": 1.0 if len(item.title) >= 8 else 0.5,
+    }
+    return item
+
+
+def _suggestions(outline: Outline, ctx: _Context) -> list[DraftItem]:
+    """Deadline sentences outside the tasks ("báo cáo … trước ngày 10 tháng 12 hằng năm")."""
+    found: list[DraftItem] = []
+    for para, node, section in outline.loose:
+        if node is not None and (node.is_task or any(a.is_task for a in _ancestors(node))):
+            continue
+        for sentence in re.split(r"(?<=[.;])\s+", para.text):
+            m = _DEADLINE.search(sentence)
+            if not m:
+                continue
+            tail = " ".join(sentence[m.start() :].split()[:10])
+            tf = parse_timeframe(tail, ctx.year)
+            if tf.due is None:
+                continue
+            item = DraftItem(
+                number=f"{section.number + '.' if section else ''}{node.number if node else ''}",
+                section=section.number if section else None,
+                title=make_title(sentence),
+                content=squash_spaces(sentence),
+            )
+            _apply_timeframe(item, tf)
+            item.timeframe_text = _clean_value(tail)
+            if node is not None:
+                item.lead = [m for m in ctx.mentions(node.text) if m.unit]
+            item.warnings.append(
+                "Gợi ý: câu có thời hạn nằm ngoài danh sách nhiệm vụ; xem xét thêm thành nhiệm vụ."
+            )
+            found.append(item)
+    return found
+
+
+def _ancestors(node: Node) -> list[Node]:
+    out = []
+    while node.parent is not None:
+        node = node.parent
+        out.append(node)
+    return out
+
+
+def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDraft:
+    """Run normalisation, segmentation and field extraction on extracted lines."""
+    cleaned = clean_lines(lines)
+    paragraphs = build_paragraphs(lines)
+    outline = segment(paragraphs)
+    meta = extract_metadata([x.text for x in cleaned if x.cells is None], outline.preamble, directory)
+    full_text = " ".join(p.text for p in paragraphs)
+    ctx = _Context(directory, find_abbreviations(full_text), _plan_year(meta, cleaned))
+    draft = PlanDraft(plan=meta)
+    seen_numbers: set[str] = set()
+    for node in outline.nodes:
+        if not node.is_task:
+            continue
+        key = node.number.lower()
+        if key in seen_numbers:
+            draft.warnings.append(f"Số mục “{node.number}” xuất hiện nhiều lần; chỉ giữ mục đầu.")
+            continue
+        seen_numbers.add(key)
+        draft.items.append(_item_from_node(node, ctx))
+    draft.suggestions = _suggestions(outline, ctx)
+    if not draft.items:
+        draft.warnings.append(
+            "Không tìm thấy nhiệm vụ nào có đơn vị chủ trì hoặc thời gian thực hiện."
+        )
+    if meta.number is None:
+        draft.warnings.append("Không đọc được số kế hoạch.")
+    if meta.issued_on is None:
+        draft.warnings.append("Không đọc được ngày ban hành.")
+    return draft

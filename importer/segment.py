@@ -1,0 +1,245 @@
+"""Segmentation: paragraphs -> a tree of numbered items with their labelled fields.
+
+Follows DESIGN.md "How a parsed plan reads": items keep the document's numbers;
+a heading whose lettered sub-items carry their own responsibility is a group and the
+sub-items are "1.a", "1.b"; lettered sub-parts that are fields belong to their item;
+in an appendix table the STT column numbers the items and Roman rows are sections.
+Only nodes that carry responsibility or timeframe fields become tasks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .fields import (
+    CONTENT,
+    COORDINATING,
+    IN_CHARGE,
+    LEAD,
+    TIMEFRAME,
+    column_kind,
+    detect_label,
+)
+from .normalize import Paragraph, is_caps_heading, roman_value, to_roman
+
+TASK_FIELDS = (LEAD, IN_CHARGE, TIMEFRAME)
+
+
+@dataclass
+class Node:
+    """A numbered (or lettered, or table-row) item of the plan."""
+
+    number: str
+    kind: str  # "number", "letter", "row"
+    text: str
+    section: str | None = None
+    roman: str | None = None
+    parent: Node | None = None
+    children: list[Node] = field(default_factory=list)
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    content: list[str] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+    @property
+    def depth(self) -> int:
+        return self.number.count(".") + 1
+
+    def add_field(self, kind: str, value: str) -> None:
+        self.fields.setdefault(kind, []).append(value)
+
+    @property
+    def is_task(self) -> bool:
+        return any(self.fields.get(k) for k in TASK_FIELDS)
+
+
+@dataclass
+class Section:
+    """A Roman-numbered part of the plan ("IV. TỔ CHỨC THỰC HIỆN")."""
+
+    number: str
+    title: str
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+
+@dataclass
+class Outline:
+    """The segmented plan: preamble paragraphs, sections and item nodes in order."""
+
+    preamble: list[Paragraph] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    loose: list[tuple[Paragraph, Node | None, Section | None]] = field(default_factory=list)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.outline = Outline()
+        self.section: Section | None = None
+        self.stack: list[Node] = []  # numbered nodes, outermost first
+        self.letter: Node | None = None
+        self.columns: dict[int, str] | None = None
+        self.last_row: Node | None = None
+        self.row_numbers: dict[str, Node] = {}
+
+    # -- helpers -------------------------------------------------------------
+    def _roman(self) -> str | None:
+        return self.section.number if self.section else None
+
+    def _current(self) -> Node | None:
+        if self.letter is not None:
+            return self.letter
+        return self.stack[-1] if self.stack else None
+
+    def _new_node(self, number: str, kind: str, text: str, parent: Node | None) -> Node:
+        node = Node(number=number, kind=kind, text=text, roman=self._roman(), parent=parent)
+        node.section = parent.number if parent is not None else self._roman()
+        if parent is not None:
+            parent.children.append(node)
+        self.outline.nodes.append(node)
+        return node
+
+    def _loose(self, para: Paragraph) -> None:
+        node = self._current()
+        if node is not None:
+            node.paragraphs.append(para)
+        self.outline.loose.append((para, node, self.section))
+
+    # -- paragraphs -----------------------------------------------------------
+    def feed(self, para: Paragraph) -> None:
+        if para.kind == "row":
+            self._row(para)
+            return
+        self.columns = None
+        if para.kind == "roman":
+            value = roman_value(para.marker) or 1
+            previous = roman_value(self.section.number) if self.section else 0
+            if previous and value <= previous:
+                value = previous + 1  # OCR ("1." for "II.") or a typo repeats a number
+            self.section = Section(to_roman(value), para.text)
+            self.outline.sections.append(self.section)
+            self.stack = []
+            self.letter = None
+            return
+        if self.section is None and not self.stack:
+            self.outline.preamble.append(para)
+        if self.section is not None:
+            self.section.paragraphs.append(para)
+        if para.kind == "number":
+            depth = para.marker.count(".") + 1
+            while self.stack and self.stack[-1].depth >= depth:
+                self.stack.pop()
+            parent = self.stack[-1] if self.stack else None
+            node = self._new_node(para.marker, "number", para.text, parent)
+            node.paragraphs.append(para)
+            self.stack.append(node)
+            self.letter = None
+            return
+        label = detect_label(para.text)
+        if para.kind == "letter":
+            owner = self.stack[-1] if self.stack else None
+            if label:
+                # "b) Đơn vị chủ trì: …" is a field of the numbered item, not a sub-item.
+                self.letter = None
+                if owner is not None:
+                    self._field(owner, label, para)
+                else:
+                    self._loose(para)
+                return
+            number = f"{owner.number}.{para.marker}" if owner else para.marker
+            self.letter = self._new_node(number, "letter", para.text, owner)
+            self.letter.paragraphs.append(para)
+            return
+        node = self._current()
+        if label and node is not None:
+            self._field(node, label, para)
+            return
+        if node is not None:
+            node.content.append(para.text)
+        self._loose(para)
+
+    def _field(self, node: Node, label: tuple[str, str], para: Paragraph) -> None:
+        kind, value = label
+        if kind == CONTENT:
+            node.content.append(value)
+        else:
+            node.add_field(kind, value)
+        node.paragraphs.append(para)
+
+    # -- appendix tables ------------------------------------------------------
+    def _row(self, para: Paragraph) -> None:
+        cells = [c.strip() for c in (para.cells or [])]
+        kinds = {i: column_kind(c) for i, c in enumerate(cells)}
+        found = {k for k in kinds.values() if k}
+        if CONTENT in found and found & {LEAD, TIMEFRAME, IN_CHARGE} and len(found) >= 2:
+            self.columns = {i: k for i, k in kinds.items() if k}
+            self.last_row = None
+            return
+        if self.columns is None:
+            self._loose(Paragraph("text", " ".join(c for c in cells if c)))
+            return
+        values: dict[str, str] = {}
+        for i, kind in self.columns.items():
+            if i < len(cells) and cells[i]:
+                values[kind] = (values.get(kind, "") + " " + cells[i]).strip()
+        number = values.pop("number", "").strip().rstrip(".")
+        if not number:
+            # A row cut by a page break continues the previous row.
+            if self.last_row is not None:
+                for kind, text in values.items():
+                    if kind == CONTENT:
+                        self.last_row.text = f"{self.last_row.text} {text}".strip()
+                    elif self.last_row.fields.get(kind):
+                        self.last_row.fields[kind][-1] += " " + text
+                    else:
+                        self.last_row.add_field(kind, text)
+            return
+        content = values.pop(CONTENT, "")
+        if roman_value(number) and not re.search(r"\d", number) and not values:
+            self.section = Section(number.upper(), content)
+            self.outline.sections.append(self.section)
+            self.last_row = None
+            return
+        parent_number = number.rsplit(".", 1)[0] if "." in number else None
+        parent = self.row_numbers.get(parent_number) if parent_number else None
+        node = self._new_node(number, "row", content, parent)
+        for kind, text in values.items():
+            node.add_field(kind, text)
+        self.row_numbers[number] = node
+        self.last_row = node
+
+
+def _settle_letters(nodes: list[Node]) -> None:
+    """Decide whether lettered sub-items are tasks or parts of their parent.
+
+    "a) … b) … - Đơn vị chủ trì: …" where only the last sub-item got fields: the
+    fields were the parent's, written after its list of sub-points.
+    """
+    for node in nodes:
+        letters = [c for c in node.children if c.kind == "letter"]
+        if len(letters) < 2 or node.is_task:
+            continue
+        with_fields = [c for c in letters if c.fields]
+        if with_fields == [letters[-1]]:
+            last = letters[-1]
+            for kind, values in last.fields.items():
+                for value in values:
+                    node.add_field(kind, value)
+            last.fields = {}
+            for child in letters:
+                node.content.append(f"{child.number.rsplit('.', 1)[-1]}) {child.text}")
+                node.content.extend(child.content)
+
+
+def segment(paragraphs: list[Paragraph]) -> Outline:
+    """Build the outline of a plan from its paragraphs."""
+    builder = _Builder()
+    for para in paragraphs:
+        builder.feed(para)
+    _settle_letters(builder.outline.nodes)
+    return builder.outline
+
+
+def is_heading_like(text: str) -> bool:
+    """Short or capitalised text that reads as a heading, not a task."""
+    return is_caps_heading(text) or len(text.split()) <= 3
