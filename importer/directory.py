@@ -137,11 +137,25 @@ class Directory:
                 elif words != cand_words and not (
                     abs(words - cand_words) == 1 and len(key) >= 20 and score >= 90
                 ):
+                    # OCR splits and merges words ("cén?bcf)"): compare without spaces,
+                    # still refusing a whole missing word on short names.
+                    glued = fuzz.ratio(key.replace(" ", ""), cand.replace(" ", ""))
+                    if not (len(key) >= 18 and glued >= 86 and abs(len(key) - len(cand)) <= 4):
+                        best = None
+                if best is not None and not _ends_agree(key, cand):
                     best = None
                 if best is not None:
                     result = Match(self._by_key[cand], round(score / 100.0, 3))
         self._cache[key] = result
         return result
+
+
+def _ends_agree(key: str, cand: str) -> bool:
+    """First and last words must look alike: a high overall ratio can hide a swapped
+    tail ("… Đại học, Phòng Giáo dục Mầm non" is not "… Đại học, Sở Giáo dục và Đào tạo").
+    """
+    kw, cw = key.split(), cand.split()
+    return fuzz.ratio(kw[0], cw[0]) >= 50 and fuzz.ratio(kw[-1], cw[-1]) >= 50
 
 
 def default_directory() -> Directory:

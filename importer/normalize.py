@@ -65,8 +65,12 @@ def repair_line(text: str) -> str:
     """OCR repair that is safe on clean text: stray symbols inside words, quarters."""
     text = nfc(text)
     text = _JUNK_INSIDE_WORD.sub("", text)
-    text = _QUARTER.sub(_quarter_roman, text)
     return " ".join(text.split())
+
+
+def repair_quarters(text: str) -> str:
+    """ "Quy 11l" -> "Quý III" for display (parsing reads the OCR form itself)."""
+    return _QUARTER.sub(_quarter_roman, text)
 
 
 def roman_value(token: str) -> int | None:

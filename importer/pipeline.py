@@ -9,7 +9,7 @@ from .directory import Directory
 from .draft import DraftItem, PlanDraft
 from .fields import COORDINATING, IN_CHARGE, LEAD, PRODUCT, TIMEFRAME
 from .metadata import PlanMeta, extract_metadata
-from .normalize import Line, build_paragraphs, clean_lines
+from .normalize import Line, build_paragraphs, clean_lines, repair_quarters
 from .segment import Node, Outline, segment
 from .textutil import fold, squash_spaces
 from .timeframes import Timeframe, parse_timeframe
@@ -121,8 +121,13 @@ def _item_from_node(node: Node, ctx: _Context) -> DraftItem:
 
     tf_text = _clean_value("; ".join(node.fields.get(TIMEFRAME, [])))
     tf = parse_timeframe(tf_text, ctx.year)
-    tf.text = tf_text
+    tf.text = tf_text if tf.adjusted else repair_quarters(tf_text)
     _apply_timeframe(item, tf)
+    if tf.adjusted:
+        item.warnings.append(
+            f"Số quý trong “{tf_text}” bị hỏng do OCR, đã hiểu là {', '.join(tf.periods)}; "
+            "cần kiểm tra."
+        )
     if not tf_text:
         item.warnings.append("Không có thời gian thực hiện.")
     elif not tf.understood:

@@ -75,8 +75,10 @@ def match_key(text: str) -> str:
     key = re.sub(r"\b[pb](?=[aeiouy])", "d", key)
     for filler in _LEADING_FILLERS:
         if key.startswith(filler):
-            key = key[len(filler) :]
-            break
+            return key[len(filler) :]
+    first, _, rest = key.partition(" ")
+    if rest and len(first) == 4 and first[0] == "c" and first[-1] == "c":
+        return rest  # "céac", "c4c": OCR's "các"
     return key
 
 

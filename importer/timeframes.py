@@ -41,6 +41,7 @@ class Timeframe:
     ongoing: bool = False
     notes: list[str] = field(default_factory=list)
     understood: bool = False
+    adjusted: bool = False  # an OCR-damaged quarter numeral was corrected from context
 
 
 def _prepare(text: str) -> str:
@@ -59,6 +60,20 @@ def _quarter(token: str) -> int | None:
         return value if 1 <= value <= 4 else None
     roman = re.sub(r"[1l|]", "i", token)
     return _ROMAN.get(roman)
+
+
+def _close_gaps(quarters: list[int], ambiguous: list[bool]) -> bool:
+    """ "quý 11 và IV": OCR lost a stroke of "III"; a list of quarters is contiguous.
+
+    Only numerals OCR could have damaged (written with 1, l or |) are moved, and only
+    when moving one stroke up closes a one-quarter gap to the next quarter.
+    """
+    changed = False
+    for k in range(len(quarters) - 1):
+        if k < len(ambiguous) and ambiguous[k] and quarters[k + 1] == quarters[k] + 2:
+            quarters[k] += 1
+            changed = True
+    return changed
 
 
 def _month_end(year: int, month: int) -> date:
@@ -142,6 +157,7 @@ def parse_timeframe(text: str | None, plan_year: int | None = None) -> Timeframe
     tokens = _TOKEN.findall(t)
     mode: str | None = None
     pending_q: list[int] = []
+    ambiguous: list[bool] = []  # numerals OCR could have damaged ("11" may be III)
     pending_m: list[int] = []
     range_from: int | None = None
     i = 0
@@ -158,13 +174,14 @@ def parse_timeframe(text: str | None, plan_year: int | None = None) -> Timeframe
             range_from = pending_m[-1]
         elif (tok == "nam" and _valid_year(nxt)) or (tok == "/" and _valid_year(nxt)):
             year = nxt
+            result.adjusted |= _close_gaps(pending_q, ambiguous)
             for q in pending_q:
                 quarters.append(f"{year}-Q{q}")
             for mo in pending_m:
                 months.append(f"{year}-{mo:02d}")
             if not pending_q and not pending_m and tok == "nam":
                 years.append(year)
-            pending_q, pending_m, mode = [], [], None
+            pending_q, pending_m, ambiguous, mode = [], [], [], None
             i += 2
             continue
         elif tok == "nam" and nxt == "hoc":
@@ -173,6 +190,7 @@ def parse_timeframe(text: str | None, plan_year: int | None = None) -> Timeframe
             q = _quarter(tok)
             if q is not None:
                 pending_q.append(q)
+                ambiguous.append(bool(re.search(r"[1l|]", tok)))
             else:
                 mode = None
         elif mode == "month" and tok.isdigit() and len(tok) <= 2:
@@ -192,6 +210,7 @@ def parse_timeframe(text: str | None, plan_year: int | None = None) -> Timeframe
             if years and i >= 1 and tokens[i - 1] == "-":
                 years.extend(str(y) for y in range(int(years[-1]) + 1, int(tok) + 1))
         i += 1
+    result.adjusted |= _close_gaps(pending_q, ambiguous)
     for q in pending_q:
         quarters.append(f"{default_year}-Q{q}")
     for mo in pending_m:
