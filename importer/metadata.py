@@ -15,7 +15,7 @@ from datetime import date
 from rapidfuzz import fuzz
 
 from .directory import Directory
-from .normalize import Paragraph
+from .normalize import Paragraph, starts_basis
 from .textutil import fold, match_key, squash_spaces
 
 _DOC_TYPES = {"KH", "QD", "QĐ", "HD", "HĐ", "BC", "TB", "CV", "CT", "NQ", "TTR", "KL", "TTr"}
@@ -135,12 +135,6 @@ def _is_type_line(line: str) -> str | None:
     return None
 
 
-def _starts_basis(text: str) -> bool:
-    words = match_key(text).split()[:2]
-    head = " ".join(words)
-    return fuzz.ratio(head, "can cu") >= 70 or fuzz.ratio(head, "thuc hien") >= 75
-
-
 def _nice_case(text: str) -> str:
     """ "ỦY BAN NHÂN DÂN QUẬN BA ĐÌNH" -> "Ủy ban nhân dân quận Ba Đình"."""
     words = text.lower().split()
@@ -189,7 +183,7 @@ def extract_metadata(
     if type_index is not None:
         parts: list[str] = []
         for line in header_lines[type_index + 1 : type_index + 8]:
-            if _starts_basis(line) or re.match(r"^\s*([IVX]+|\d+)\.\s", line):
+            if starts_basis(line) or re.match(r"^\s*([IVX]+|\d+)\.\s", line):
                 break
             if line.startswith("(") and parts:
                 break
@@ -197,7 +191,7 @@ def extract_metadata(
         if parts:
             meta.title = squash_spaces(" ".join(parts))
     for para in preamble:
-        if _starts_basis(para.text):
+        if starts_basis(para.text):
             for ref in parse_references(para.text):
                 if ref not in meta.based_on:
                     meta.based_on.append(ref)

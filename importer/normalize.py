@@ -13,6 +13,17 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .fields import detect_label
+from .textutil import match_key
+
+_BASIS = re.compile(
+    r"^(?:c\w{1,2}n c\w{1,2}|th\w{1,2}c? h\w{1,3}n (?:\w+ ){0,2}?"
+    r"(?:k\w hoach|quyet|cong van|chi thi|nghi quyet|huong dan|thong tu))\b"
+)
+
+
+def starts_basis(text: str) -> bool:
+    """A "Căn cứ …" / "Thực hiện Kế hoạch …" line (also OCR'd "Cin ctr …")."""
+    return bool(_BASIS.match(match_key(text[:80])))
 
 _ROMAN_CHARS = "IVXLl1|"
 ROMAN_RE = re.compile(r"^([IVXLl1|]{1,5})\s*[.)]\s*(\S.*)$")
@@ -181,6 +192,8 @@ def build_paragraphs(lines: list[Line]) -> list[Paragraph]:
             new = True
         elif _ends_sentence(prev) and text[:1].isupper():
             new = True
+        elif text[:1].isupper() and starts_basis(text):
+            new = True  # "Căn cứ …" opens a paragraph even after an unfinished title
         elif is_caps_heading(current.text) and current.kind == "roman":
             new = not is_caps_heading(text)
         if not new and current is not None:

@@ -17,7 +17,7 @@ from .units import Mention, find_abbreviations, resolve_mentions
 
 LOW_CONFIDENCE = 0.9
 _TITLE_MAX = 240
-_DEADLINE = re.compile(r"\btr\w{1,3}c\s+ng\w{1,2}\s+\d", re.IGNORECASE)
+_DEADLINE = re.compile(r"\btru\w{0,3}\s+ng\w{1,2}\s+\d{1,2}\b")
 
 
 def _plan_year(meta: PlanMeta, lines: list[Line]) -> int | None:
@@ -153,10 +153,12 @@ def _suggestions(outline: Outline, ctx: _Context) -> list[DraftItem]:
         if node is not None and (node.is_task or any(a.is_task for a in _ancestors(node))):
             continue
         for sentence in re.split(r"(?<=[.;])\s+", para.text):
-            m = _DEADLINE.search(sentence)
+            m = _DEADLINE.search(fold(sentence))
             if not m:
                 continue
-            tail = " ".join(sentence[m.start() :].split()[:10])
+            words = sentence.split()
+            start = len(fold(sentence)[: m.start()].split())
+            tail = " ".join(words[start : start + 10])
             tf = parse_timeframe(tail, ctx.year)
             if tf.due is None:
                 continue
