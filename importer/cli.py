@@ -46,7 +46,8 @@ def _summary(data: dict) -> str:
     return "\n".join(lines)
 
 
-@plans_cli.command("parse")
+# No app context needed while the directory comes from data/units.json.
+@plans_cli.command("parse", with_appcontext=False)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="In bản nháp dạng JSON.")
 def parse_command(file: str, as_json: bool) -> None:
