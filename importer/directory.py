@@ -155,7 +155,18 @@ def _ends_agree(key: str, cand: str) -> bool:
     tail ("… Đại học, Phòng Giáo dục Mầm non" is not "… Đại học, Sở Giáo dục và Đào tạo").
     """
     kw, cw = key.split(), cand.split()
-    return fuzz.ratio(kw[0], cw[0]) >= 50 and fuzz.ratio(kw[-1], cw[-1]) >= 50
+    if fuzz.ratio(kw[0], cw[0]) < 50 or fuzz.ratio(kw[-1], cw[-1]) < 50:
+        return False
+    # Same number of words: each must look like its counterpart, or a proper name
+    # differs ("quận Ba Đình" is not "quận Tân Bình").
+    # Words of one letter are OCR debris ("nghi¢p" -> "nghi p"); allow a shift of one.
+    for i, word in enumerate(kw):
+        if len(word) < 2:
+            continue
+        window = cw[max(0, i - 1) : i + 2]
+        if not any(fuzz.ratio(word, other) >= 42 for other in window):
+            return False
+    return True
 
 
 def default_directory() -> Directory:

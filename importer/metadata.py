@@ -15,7 +15,7 @@ from datetime import date
 from rapidfuzz import fuzz
 
 from .directory import Directory
-from .normalize import Paragraph, starts_basis
+from .normalize import Paragraph, is_caps_heading, starts_basis
 from .textutil import fold, match_key, squash_spaces
 
 _DOC_TYPES = {"KH", "QD", "QĐ", "HD", "HĐ", "BC", "TB", "CV", "CT", "NQ", "TTR", "KL", "TTr"}
@@ -120,7 +120,7 @@ def _cut_motto(line: str) -> str:
     folded = [fold(w) for w in words]
     for i in range(len(words)):
         pair = " ".join(folded[i : i + 2])
-        if fuzz.ratio(pair, "cong hoa") >= 80 or re.match(r"^\w{0,3}oc lap$", pair):
+        if fuzz.ratio(pair, "cong hoa") >= 80 or fuzz.ratio(pair, "doc lap") >= 70:
             return " ".join(words[:i])
         if folded[i] == "doc" and i + 1 < len(words) and folded[i + 1] == "lap":
             return " ".join(words[:i])
@@ -176,8 +176,10 @@ def extract_metadata(
         if _NUMBER.search(line) or re.match(r"^\s*S\S{0,2}\s*[:;]", line):
             break
         left = _cut_motto(line).strip(" -_—.,'‘’\"]|[")
-        if left and sum(c.isalpha() for c in left) >= 3:
-            body.append(left)
+        # The issuing body is printed in capitals; anything else is OCR debris.
+        if left and sum(c.isalpha() for c in left) >= 3 and is_caps_heading(left):
+            if not re.search(r"\d|/", left):
+                body.append(left)
     meta.issuer = _issuer(body, directory)
 
     if type_index is not None:

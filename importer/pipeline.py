@@ -11,7 +11,7 @@ from .fields import COORDINATING, IN_CHARGE, LEAD, PRODUCT, TIMEFRAME
 from .metadata import PlanMeta, extract_metadata
 from .normalize import Line, build_paragraphs, clean_lines, repair_quarters
 from .segment import Node, Outline, segment
-from .textutil import fold, squash_spaces
+from .textutil import fold, match_key, squash_spaces
 from .timeframes import Timeframe, parse_timeframe
 from .units import Mention, find_abbreviations, resolve_mentions
 
@@ -179,6 +179,50 @@ def _suggestions(outline: Outline, ctx: _Context) -> list[DraftItem]:
     return found
 
 
+_UNIT_HEADS = re.compile(
+    r"^(?:c\w{1,2}c\s+)?(?:phong|uy b\w{1,2}n|h\w{1,2}i|trung t\w{1,2}m|li\w{1,2}n do\w{1,2}n|ban|"
+    r"s\w{0,2}|tr\w{1,3}ng|do\w{1,2}n|cong an|d\w{1,2}i|chi cuc|v\w{1,2}n phong|thanh tra|"
+    r"t\w{0,2} ch\w{1,3}c|ubnd)\b"
+)
+
+
+def _duties_as_items(outline: Outline, ctx: _Context) -> list[DraftItem]:
+    """Plans without labelled items assign work per unit under "Tổ chức thực hiện".
+
+    Each numbered heading there that names a unit becomes a task led by that unit,
+    its duties as content. Used only when the plan has no labelled tasks, because
+    plans that have them repeat the same duties there in summary.
+    """
+    items: list[DraftItem] = []
+    sections = [s for s in outline.sections if "chuc thuc hien" in match_key(s.title)]
+    if not sections:
+        return items
+    names = {s.number for s in sections}
+    for node in outline.nodes:
+        if node.kind != "number" or node.parent is not None or node.roman not in names:
+            continue
+        heading = re.sub(r"^\W*[dđpb]\S{0,2}\s+ngh\S{0,2}\s+", "", node.text, flags=re.I)
+        if not _UNIT_HEADS.match(fold(heading)) or len(heading) > 200:
+            continue
+        item = DraftItem(
+            number=node.number,
+            section=node.roman,
+            title=make_title(node.content[0]) if node.content else make_title(heading),
+            content="\n".join([heading, *node.content]),
+        )
+        item.lead = ctx.mentions(heading)
+        item.warnings.append(
+            "Nhiệm vụ suy ra từ phần “Tổ chức thực hiện” (kế hoạch không có mục phân công "
+            "riêng); cần xác nhận."
+        )
+        item.warnings += _mention_warnings(item.lead, "chủ trì")
+        item.warnings.append("Không có thời gian thực hiện.")
+        item.confidence = {"lead": _confidence(item.lead), "coordinating": 1.0,
+                           "timeframe": 0.0, "title": 0.5}
+        items.append(item)
+    return items
+
+
 def _ancestors(node: Node) -> list[Node]:
     out = []
     while node.parent is not None:
@@ -207,6 +251,8 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
         seen_numbers.add(key)
         draft.items.append(_item_from_node(node, ctx))
     draft.suggestions = _suggestions(outline, ctx)
+    if not draft.items:
+        draft.items = _duties_as_items(outline, ctx)
     if not draft.items:
         draft.warnings.append(
             "Không tìm thấy nhiệm vụ nào có đơn vị chủ trì hoặc thời gian thực hiện."
