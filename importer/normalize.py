@@ -194,6 +194,14 @@ def build_paragraphs(lines: list[Line]) -> list[Paragraph]:
             new = True
         elif text[:1].isupper() and starts_basis(text):
             new = True  # "Căn cứ …" opens a paragraph even after an unfinished title
+        elif (
+            current.kind in ("number", "letter")
+            and len(current.lines) == 1
+            and len(prev) < 40
+            and text[:1].isupper()
+        ):
+            # A short heading ("1. Các phòng thuộc Sở") did not wrap: what follows is body.
+            new = True
         elif is_caps_heading(current.text) and current.kind == "roman":
             new = not is_caps_heading(text)
         if not new and current is not None:
