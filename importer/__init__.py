@@ -1,7 +1,7 @@
 """Plan documents (TXT, DOCX, PDF) -> plan drafts for review. Pure: no database writes.
 
-    draft = importer.parse_file("2417-KH-SGDDT.pdf")
-    draft.to_json()  # {"plan": {...}, "items": [...], "suggestions": [...], "warnings": [...]}
+draft = importer.parse_file("2417-KH-SGDDT.pdf")
+draft.to_json()  # {"plan": {...}, "items": [...], "suggestions": [...], "warnings": [...]}
 """
 
 from __future__ import annotations
@@ -66,8 +66,7 @@ def parse_file(
             raise errors.DocumentError(f"Không mở được tệp “{path.name}”.") from exc
         if size > max_bytes:
             raise errors.FileTooLarge(
-                f"Tệp quá lớn ({size / 1048576:.1f} MB); giới hạn là "
-                f"{max_bytes / 1048576:.0f} MB."
+                f"Tệp quá lớn ({size / 1048576:.1f} MB); giới hạn là {max_bytes / 1048576:.0f} MB."
             )
         try:
             data = path.read_bytes()

@@ -266,8 +266,7 @@ def extract_lines(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Line]
     """Bytes of a TXT, DOCX or PDF document -> lines and table rows in order."""
     if len(data) > max_bytes:
         raise errors.FileTooLarge(
-            f"Tệp quá lớn ({len(data) / 1048576:.1f} MB); giới hạn là "
-            f"{max_bytes / 1048576:.0f} MB."
+            f"Tệp quá lớn ({len(data) / 1048576:.1f} MB); giới hạn là {max_bytes / 1048576:.0f} MB."
         )
     kind = detect_kind(data)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)

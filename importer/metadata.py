@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 
 from .directory import Directory
 from .normalize import Paragraph, is_caps_heading, starts_basis
-from .textutil import fold, match_key, squash_spaces
+from .textutil import fold, squash_spaces
 
 _DOC_TYPES = {"KH", "QD", "QĐ", "HD", "HĐ", "BC", "TB", "CV", "CT", "NQ", "TTR", "KL", "TTr"}
 _NUMBER = re.compile(
@@ -165,7 +165,9 @@ def extract_metadata(
             break
     head = header_lines[: type_index if type_index is not None else 12]
     for line in head:
-        if meta.number is None and re.search(r"\bS\S{0,2}\s*[:;]?\s*\d*\s*\S?\s*[A-Z]{2}\s*-", line):
+        if meta.number is None and re.search(
+            r"\bS\S{0,2}\s*[:;]?\s*\d*\s*\S?\s*[A-Z]{2}\s*-", line
+        ):
             meta.number = parse_number(line)
         if meta.issued_on is None:
             meta.issued_on = parse_issue_date(line)

@@ -25,6 +25,7 @@ def starts_basis(text: str) -> bool:
     """A "Căn cứ …" / "Thực hiện Kế hoạch …" line (also OCR'd "Cin ctr …")."""
     return bool(_BASIS.match(match_key(text[:80])))
 
+
 _ROMAN_CHARS = "IVXLl1|"
 ROMAN_RE = re.compile(r"^([IVXLl1|]{1,5})\s*[.)]\s*(\S.*)$")
 NUMBER_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2})+)\.?\s+(\S.*)$|^(\d{1,2})[.)]\s+(\S.*)$")
@@ -149,7 +150,9 @@ def clean_lines(lines: list[Line]) -> list[Line]:
     out: list[Line] = []
     for line in lines:
         if line.cells is not None:
-            out.append(Line(repair_line(" ".join(line.cells)), [repair_line(c) for c in line.cells]))
+            out.append(
+                Line(repair_line(" ".join(line.cells)), [repair_line(c) for c in line.cells])
+            )
             continue
         text = repair_line(line.text)
         if not text or _PAGE_NUMBER.match(text):

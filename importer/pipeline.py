@@ -80,7 +80,9 @@ def _apply_timeframe(item: DraftItem, tf: Timeframe) -> None:
 
 
 class _Context:
-    def __init__(self, directory: Directory | None, abbreviations: dict[str, str], year: int | None):
+    def __init__(
+        self, directory: Directory | None, abbreviations: dict[str, str], year: int | None
+    ):
         self.directory = directory
         self.abbreviations = abbreviations
         self.year = year
@@ -217,8 +219,12 @@ def _duties_as_items(outline: Outline, ctx: _Context) -> list[DraftItem]:
         )
         item.warnings += _mention_warnings(item.lead, "chủ trì")
         item.warnings.append("Không có thời gian thực hiện.")
-        item.confidence = {"lead": _confidence(item.lead), "coordinating": 1.0,
-                           "timeframe": 0.0, "title": 0.5}
+        item.confidence = {
+            "lead": _confidence(item.lead),
+            "coordinating": 1.0,
+            "timeframe": 0.0,
+            "title": 0.5,
+        }
         items.append(item)
     return items
 
@@ -236,7 +242,9 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
     cleaned = clean_lines(lines)
     paragraphs = build_paragraphs(lines)
     outline = segment(paragraphs)
-    meta = extract_metadata([x.text for x in cleaned if x.cells is None], outline.preamble, directory)
+    meta = extract_metadata(
+        [x.text for x in cleaned if x.cells is None], outline.preamble, directory
+    )
     full_text = " ".join(p.text for p in paragraphs)
     ctx = _Context(directory, find_abbreviations(full_text), _plan_year(meta, cleaned))
     draft = PlanDraft(plan=meta)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from .fields import (
     CONTENT,
-    COORDINATING,
     IN_CHARGE,
     LEAD,
     TIMEFRAME,

@@ -116,7 +116,9 @@ def parse_timeframe(text: str | None, plan_year: int | None = None) -> Timeframe
         result.ongoing = True
         result.understood = True
     if re.search(r"khi co (su )?thay doi", t):
-        result.notes.append("và khi có thay đổi nhân sự" if "nhan su" in t else "và khi có thay đổi")
+        result.notes.append(
+            "và khi có thay đổi nhân sự" if "nhan su" in t else "và khi có thay đổi"
+        )
 
     yearly = "hang nam" in t
     # A named date ("trước ngày 15/01/2025", "trước ngày 10 tháng 12 hằng năm").

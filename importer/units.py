@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from .directory import Directory, Entry
 from .textutil import capitalize_first, fold, match_key, squash_spaces
 
-_OPEN_QUOTES = "“\"«"
-_CLOSE_QUOTES = "”\"»"
+_OPEN_QUOTES = '“"«'
+_CLOSE_QUOTES = '”"»'
 _MAX_SPAN = 8  # pieces per name: "Ủy ban nhân dân thành phố Thủ Đức và các quận, huyện" = 3
 _SCHOOL_YEAR_TAIL = re.compile(r"giai\s+\S{2,6}\s+\d{4}\s*[-–]\s*\d{4}", re.IGNORECASE)
 _DEFINE = re.compile(
@@ -103,8 +103,10 @@ def _split_pieces(text: str) -> tuple[list[str], list[str]]:
                 buf = []
                 i += 1
                 continue
-            if c in " \t" and fold(text[i + 1 : i + 4]) == "va" and (
-                i + 3 >= n or text[i + 3] in " \t"
+            if (
+                c in " \t"
+                and fold(text[i + 1 : i + 4]) == "va"
+                and (i + 3 >= n or text[i + 3] in " \t")
             ):
                 pieces.append("".join(buf))
                 seps.append(" " + text[i + 1 : i + 3] + " ")
@@ -183,19 +185,17 @@ def _expand(text: str, abbreviations: dict[str, str]) -> str:
         return text
     out = []
     for tok in text.split():
-        out.append(abbreviations.get(fold(tok), tok) if _ABBR_TOKEN.match(tok.strip(",.;")) else tok)
+        out.append(
+            abbreviations.get(fold(tok), tok) if _ABBR_TOKEN.match(tok.strip(",.;")) else tok
+        )
     expanded = " ".join(out)
     for short, full in abbreviations.items():
         if " " in short:
-            expanded = re.sub(
-                re.escape(short), full, expanded, flags=re.IGNORECASE
-            )
+            expanded = re.sub(re.escape(short), full, expanded, flags=re.IGNORECASE)
     return expanded
 
 
-def _lookup(
-    text: str, directory: Directory | None, abbreviations: dict[str, str], single: bool
-):
+def _lookup(text: str, directory: Directory | None, abbreviations: dict[str, str], single: bool):
     if directory is None:
         return None
     bare = squash_spaces(re.sub(r"\([^()]*\)", " ", text))

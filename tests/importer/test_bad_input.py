@@ -58,7 +58,12 @@ CASES = [
     ("empty", b"", errors.EmptyDocument, "rỗng"),
     ("whitespace", b"  \n\t \n", errors.EmptyDocument, "rỗng"),
     ("png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, errors.UnsupportedFormat, "OCR"),
-    ("old-doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, errors.UnsupportedFormat, "DOCX"),
+    (
+        "old-doc",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
+        errors.UnsupportedFormat,
+        "DOCX",
+    ),
     ("xlsx", None, errors.UnsupportedFormat, "Excel"),
     ("garbage", bytes(range(256)) * 40, errors.BinaryContent, "nhị phân"),
     ("encrypted", None, errors.EncryptedDocument, "mật khẩu"),
@@ -101,8 +106,12 @@ def test_oversize_limit_is_a_parameter(tmp_path):
 
 def test_type_comes_from_content_not_name(tmp_path):
     path = tmp_path / "plan.pdf"
-    path.write_bytes(docx_running("KẾ HOẠCH\n1. Việc\n- Đơn vị chủ trì: Văn phòng Sở.\n"
-                                  "- Thời gian thực hiện: Quý II năm 2024."))
+    path.write_bytes(
+        docx_running(
+            "KẾ HOẠCH\n1. Việc\n- Đơn vị chủ trì: Văn phòng Sở.\n"
+            "- Thời gian thực hiện: Quý II năm 2024."
+        )
+    )
     draft = importer.parse_file(path, filename="plan.pdf", directory=importer.default_directory())
     assert [i.number for i in draft.items] == ["1"]
 
@@ -143,8 +152,10 @@ def test_cli_bad_input_exit_code_and_message(tmp_path):
 
 def test_cli_json_output(tmp_path):
     path = tmp_path / "plan.txt"
-    path.write_text("KẾ HOẠCH\n1. Họp\n- Đơn vị chủ trì: HTV.\n- Thời gian thực hiện: năm 2024.\n",
-                    encoding="utf-8")
+    path.write_text(
+        "KẾ HOẠCH\n1. Họp\n- Đơn vị chủ trì: HTV.\n- Thời gian thực hiện: năm 2024.\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(plans_cli, ["parse", str(path), "--json"])
     assert result.exit_code == 0
     assert '"lead": [\n    "Đài Truyền hình Thành phố"' in result.output

@@ -30,7 +30,10 @@ def test_references():
         "Thông tư 24/2023/TT-BGDĐT; Kế hoạch số 2417/ KH-SGDĐT"
     )
     assert parse_references(text) == [
-        "2646/QĐ-BGDĐT", "23-NQ/TU", "24/2023/TT-BGDĐT", "2417/KH-SGDĐT"
+        "2646/QĐ-BGDĐT",
+        "23-NQ/TU",
+        "24/2023/TT-BGDĐT",
+        "2417/KH-SGDĐT",
     ]
 
 

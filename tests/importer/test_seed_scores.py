@@ -86,8 +86,9 @@ def test_phu_trach_is_flagged(directory):
 
 def test_section_iv_deadlines_are_suggestions_not_items(directory):
     draft = importer.parse_text(seed_text(PLANS[0]), directory)
-    assert all(not s.number or s.number not in {i.number for i in draft.items}
-               for s in draft.suggestions)
+    assert all(
+        not s.number or s.number not in {i.number for i in draft.items} for s in draft.suggestions
+    )
     yearly = [s for s in draft.suggestions if s.recurrence == "yearly"]
     assert yearly and yearly[0].due.month == 12 and yearly[0].due.day == 10
     draft = importer.parse_text(seed_text(PLANS[1]), directory)

@@ -41,11 +41,17 @@ def test_groups_have_group_kind(directory):
 @pytest.mark.parametrize(
     "ocr, want",
     [
-        ("Phong Gido duc thuong xuyén - Chuyén nghi¢p va Dai hoc", "Phòng Giáo dục thường xuyên - Chuyên nghiệp và Đại học"),
+        (
+            "Phong Gido duc thuong xuyén - Chuyén nghi¢p va Dai hoc",
+            "Phòng Giáo dục thường xuyên - Chuyên nghiệp và Đại học",
+        ),
         ("Phong T6 chire can bd", "Phòng Tổ chức cán bộ"),
         ("Pai Tiéng n6i nhan dan Thanh phé (VOH)", "Đài Tiếng nói nhân dân Thành phố"),
         ("Cac phong thugc S¢ GDDT", "Các phòng thuộc Sở Giáo dục và Đào tạo"),
-        ("Phong GDPT thanh phd Tha Buc va céac quan, huyén", "Phòng Giáo dục và Đào tạo thành phố Thủ Đức và các quận, huyện"),
+        (
+            "Phong GDPT thanh phd Tha Buc va céac quan, huyén",
+            "Phòng Giáo dục và Đào tạo thành phố Thủ Đức và các quận, huyện",
+        ),
         ("Van phong Sé", "Văn phòng Sở"),
     ],
 )
@@ -73,7 +79,10 @@ def test_proper_names_must_agree(directory):
 
 
 def test_unresolved_neighbours_joined_by_va_stay_one(directory):
-    text = "Ban chỉ đạo và và Tổ giúp việc Ban chỉ đạo Phong trào thi đua “Cả nước xây dựng xã hội học tập, đẩy mạnh học tập suốt đời giai đoạn 2023 - 2030 các cấp"
+    text = (
+        "Ban chỉ đạo và và Tổ giúp việc Ban chỉ đạo Phong trào thi đua “Cả nước xây dựng "
+        "xã hội học tập, đẩy mạnh học tập suốt đời giai đoạn 2023 - 2030 các cấp"
+    )
     assert [fold(n) for n in names(text, directory)] == [
         "ban chi dao va to giup viec ban chi dao phong trao thi dua cac cap"
     ]
