@@ -2,6 +2,7 @@
 
 from models.audit import AuditChainHead, AuditEvent
 from models.base import db, utcnow
+from models.notifications import MailKind, OutboxMessage, OutboxState, SchedulerLock
 from models.plans import Plan, PlanBasis, PlanStatus
 from models.tasks import (
     Attachment,
@@ -26,6 +27,9 @@ __all__ = [
     "Contribution",
     "ExplanationRequest",
     "ExtensionRequest",
+    "MailKind",
+    "OutboxMessage",
+    "OutboxState",
     "Plan",
     "PlanBasis",
     "PlanStatus",
@@ -33,6 +37,7 @@ __all__ = [
     "Report",
     "RequestStatus",
     "Role",
+    "SchedulerLock",
     "Substitution",
     "Task",
     "TaskState",

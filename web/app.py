@@ -50,10 +50,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(units.bp)
     app.register_blueprint(tasks.bp)
+    from web.views import calendar, outbox
+
+    app.register_blueprint(outbox.bp)
+    app.register_blueprint(calendar.bp)
 
     from web import commands
 
     commands.init_app(app)
+    from notifications import cli as notifications_cli
+
+    notifications_cli.init_app(app)
 
     @app.before_request
     def _remember_client() -> None:

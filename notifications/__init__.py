@@ -1,0 +1,1 @@
+"""Reminders and mail: policy, planning into an outbox, sending, scheduling, feeds."""

@@ -1,0 +1,85 @@
+"""A unit's deadlines as an iCalendar feed, for the calendar people already use."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, timedelta
+
+from icalendar import Calendar, Event
+
+from models import Task, TaskState, Unit, db
+from notifications.render import base_url
+from workflow import audit, clock
+from workflow.queries import coordinating_tasks, lead_tasks
+
+STATE_LABELS = {
+    TaskState.ASSIGNED: "Đã giao",
+    TaskState.IN_PROGRESS: "Đang thực hiện",
+    TaskState.REPORTED: "Đã báo cáo",
+    TaskState.VERIFIED: "Đã xác nhận",
+    TaskState.CANCELLED: "Đã hủy",
+}
+
+
+def _event(task: Task, role: str, stamp: object) -> Event:
+    event = Event()
+    event.add("uid", f"task-{task.id}-{role}@planwork")
+    event.add("dtstamp", stamp)
+    # All-day on the due date: DTEND is exclusive, so the next day.
+    event.add("dtstart", task.due_on)
+    event.add("dtend", task.due_on + timedelta(days=1))
+    prefix = "Chủ trì" if role == "lead" else "Phối hợp"
+    event.add("summary", f"[{prefix}] {task.number}. {task.title[:120]}")
+    url = f"{base_url()}/tasks/{task.id}"
+    event.add(
+        "description",
+        f"Kế hoạch {task.plan.label}\nNhiệm vụ {task.number}: {task.title}\n"
+        f"Tình trạng: {STATE_LABELS.get(task.state, task.state)}\n{url}",
+    )
+    event.add("url", url)
+    event.add("categories", [prefix])
+    event.add("status", "CANCELLED" if task.state == TaskState.CANCELLED else "CONFIRMED")
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def unit_calendar(unit: Unit) -> bytes:
+    """The feed: every dated task the unit leads or coordinates."""
+    cal = Calendar()
+    cal.add("prodid", "-//PlanWork//Hạn nhiệm vụ//VI")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", f"PlanWork – {unit.name}")
+    cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
+    stamp = clock.now().replace(tzinfo=UTC)
+    for role, tasks in (
+        ("lead", lead_tasks(unit.id)),
+        ("coordinating", coordinating_tasks(unit.id)),
+    ):
+        for task in tasks:
+            if task.due_on is not None:
+                cal.add_component(_event(task, role, stamp))
+    return cal.to_ical()
+
+
+def ensure_calendar_token(unit: Unit) -> str:
+    """The unit's secret feed token, created (and audited) on first use; commits."""
+    if unit.calendar_token:
+        return unit.calendar_token
+    unit.calendar_token = secrets.token_urlsafe(24)
+    audit.record(
+        "unit.calendar_token",
+        actor=None,
+        object_type="unit",
+        object_id=unit.id,
+        unit_id=unit.id,
+        after={"calendar_token": "(mới)"},
+        reason="Tạo địa chỉ lịch iCalendar",
+    )
+    db.session.commit()
+    return unit.calendar_token
+
+
+def feed_url(unit: Unit) -> str:
+    """The secret URL of the unit's feed."""
+    return f"{base_url()}/calendar/{ensure_calendar_token(unit)}.ics"
