@@ -23,6 +23,7 @@ def holder_name() -> str:
 
 def acquire(name: str, holder: str, seconds: int) -> bool:
     """Take the lease `name` for `seconds` unless someone else holds an unexpired one."""
+    db.session.rollback()  # begin with the write, never upgrade a read (SQLite)
     now = clock.now()
     insert = (
         postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert

@@ -315,8 +315,10 @@ def plan_for_day(day: date, policy: Policy, *, dry_run: bool = False) -> PlanRes
         ).scalars()
     )
     result.already_planned = {m.dedupe_key for m in out.mails} & existing
+    # End the read transaction first: on SQLite a read that turns into a write fails at once
+    # if another scheduler wrote meanwhile, while a fresh write transaction waits its turn.
+    db.session.rollback()
     if dry_run:
-        db.session.rollback()
         return result
     insert_ignoring_duplicates(result.new)
     after = db.session.execute(

@@ -16,7 +16,7 @@ import logging
 import smtplib
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -55,7 +55,23 @@ def _claimable(now: datetime, lease_cutoff: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-def claim(policy: Policy, limit: int | None = None) -> tuple[str, list[OutboxMessage]]:
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed row as plain values, so commits in between never reload it."""
+
+    id: int
+    kind: MailKind
+    task_id: int | None
+    due_on: date | None
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str
+    message_id: str
+    attempts: int
+
+
+def claim(policy: Policy, limit: int | None = None) -> tuple[str, list[Claimed]]:
     """Claim up to `limit` due rows for this sender and commit the claim; returns the token."""
     token = uuid.uuid4().hex
     now = clock.now()
@@ -82,17 +98,21 @@ def claim(policy: Policy, limit: int | None = None) -> tuple[str, list[OutboxMes
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    rows = list(
-        db.session.execute(
-            sa.select(OutboxMessage)
+    rows = [
+        Claimed(**row._asdict())
+        for row in db.session.execute(
+            sa.select(*(getattr(OutboxMessage, f) for f in Claimed.__dataclass_fields__))
             .where(OutboxMessage.claim_token == token)
             .order_by(OutboxMessage.id)
-        ).scalars()
-    )
+        )
+    ]
+    db.session.rollback()
     return token, rows
 
 
 def _finish(row_id: int, token: str, **values: object) -> bool:
+    # Start a fresh (write) transaction: see plan_for_day on SQLite read-to-write upgrades.
+    db.session.rollback()
     done = db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.claim_token == token)
@@ -108,7 +128,7 @@ def mark_sent(row_id: int, token: str) -> bool:
     return _finish(row_id, token, state=OutboxState.SENT, sent_at=clock.now(), claim_token=None)
 
 
-def _mark_failure(row: OutboxMessage, token: str, error: str, policy: Policy) -> str:
+def _mark_failure(row: Claimed, token: str, error: str, policy: Policy) -> str:
     if row.attempts >= policy.max_attempts:
         _finish(row.id, token, state=OutboxState.FAILED, last_error=error, claim_token=None)
         return "failed"
@@ -146,7 +166,7 @@ def _drop_obsolete(rows: list[OutboxMessage], token: str) -> list[OutboxMessage]
     return keep
 
 
-def build_message(row: OutboxMessage) -> Message:
+def build_message(row: Claimed) -> Message:
     """The Flask-Mail message for an outbox row, with its deterministic Message-ID."""
     message = Message(
         subject=row.subject,
