@@ -124,3 +124,7 @@ def unit_addresses(code: str, *, digest: bool = False) -> set[str]:
 def outbox_rows() -> list[OutboxMessage]:
     db.session.expire_all()
     return list(db.session.execute(sa.select(OutboxMessage).order_by(OutboxMessage.id)).scalars())
+
+
+def users_by_name(username: str) -> User:
+    return db.session.execute(sa.select(User).where(User.username == username)).scalar_one()
