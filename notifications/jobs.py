@@ -80,16 +80,16 @@ def send_job() -> None:
 def build_scheduler(policy: Policy) -> BlockingScheduler:
     """The blocking scheduler with both jobs, cron triggers in the policy's timezone."""
     tz = ZoneInfo(policy.timezone)
-    scheduler = BlockingScheduler(
-        timezone=tz,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
-    )
+    # One run at a time, missed runs collapse into one: a late plan is still the same plan.
+    options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+    scheduler = BlockingScheduler(timezone=tz, job_defaults=options)
     scheduler.add_job(
         plan_job,
         CronTrigger(hour=policy.plan_hour, minute=policy.plan_minute, timezone=tz),
         id=PLAN_JOB_ID,
         name="Lập lịch nhắc việc",
         replace_existing=True,
+        **options,
     )
     scheduler.add_job(
         send_job,
@@ -97,6 +97,7 @@ def build_scheduler(policy: Policy) -> BlockingScheduler:
         id=SEND_JOB_ID,
         name="Gửi thư trong hộp thư đi",
         replace_existing=True,
+        **options,
     )
     return scheduler
 

@@ -1,0 +1,167 @@
+"""Event mails, the admin outbox page, the iCalendar feed, the scheduler and the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from icalendar import Calendar
+
+from models import MailKind, OutboxState, Unit, db
+from notifications.events import enqueue_event_mail
+from notifications.jobs import PLAN_JOB_ID, SEND_JOB_ID, build_scheduler
+from notifications.planner import plan_for_day
+from tests.notifications.conftest import at, outbox_rows, task_of, unit_addresses, users_by_name
+from workflow import tasks as task_service
+from workflow.transaction import unit_of_work
+
+PLAN = "2417/KH-SGDĐT"
+
+
+def test_report_mails_the_tracking_coordinators_in_the_callers_transaction(demo_app):
+    member = users_by_name("tccb.member")
+    task = task_of("4403/KH-SGDĐT", "2")  # led by TCCB, tracked by GDTX
+    with unit_of_work():
+        queued = enqueue_event_mail(task, "report", member)
+    assert queued == 2
+    rows = outbox_rows()
+    assert {r.recipient for r in rows} == {
+        "gdtx.coordinator@planwork.demo",
+        "gdtx.coordinator2@planwork.demo",
+    }
+    assert all(r.kind == MailKind.EVENT and r.event == "report" for r in rows)
+    assert "Phòng Tổ chức cán bộ đã gửi báo cáo nhiệm vụ 2" in rows[0].subject
+    # Rolled back with the transition: no mail for a change that never happened.
+    with pytest.raises(RuntimeError), unit_of_work():
+        enqueue_event_mail(task_of(PLAN, "2.1"), "report", users_by_name("gdtx.member"))
+        raise RuntimeError("transition failed")
+    assert len(outbox_rows()) == 2
+
+
+def test_return_mails_the_lead_unit_with_the_reason_and_skips_the_actor(demo_app):
+    coordinator = users_by_name("gdtx.coordinator")
+    task = task_of("4403/KH-SGDĐT", "2")
+    with unit_of_work():
+        enqueue_event_mail(task, "return", coordinator, reason="Thiếu số liệu quý III")
+    rows = outbox_rows()
+    assert {r.recipient for r in rows} == unit_addresses("TCCB")
+    assert "bị trả lại" in rows[0].subject
+    assert "Lý do: Thiếu số liệu quý III" in rows[0].body_text
+    # Lead is GDTX itself: the coordinator who verifies gets no mail about their own act.
+    own = task_of(PLAN, "2.1")
+    with unit_of_work():
+        enqueue_event_mail(own, "verify", coordinator)
+    verify_to = {r.recipient for r in outbox_rows() if r.event == "verify"}
+    assert verify_to == unit_addresses("GDTX") - {"gdtx.coordinator@planwork.demo"}
+
+
+def test_event_after_a_real_transition_is_keyed_by_version(demo_app):
+    member = users_by_name("gdtx.member")
+    task = task_of(PLAN, "2.1")
+    task_service.start_task(task.id, member, expected_version=task.version)
+    task = task_service.load_task(task.id)
+    with unit_of_work():
+        enqueue_event_mail(task, "report", member)
+        enqueue_event_mail(task, "report", member)  # the same transition twice: one mail each
+    assert len(outbox_rows()) == 2
+    keys = {r.dedupe_key for r in outbox_rows()}
+    assert all(f"|v{task.version}|" in k for k in keys)
+
+
+def _login(client, username: str) -> None:  # noqa: ANN001
+    from flask import g
+
+    # Requests share the test's app context, so Flask-Login's cached user must go.
+    g.pop("_login_user", None)
+    user = users_by_name(username)
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+def test_outbox_page_is_for_admins_and_resend_is_audited(client, demo_app, smtp_down, policy):
+    at(date(2024, 6, 16))
+    plan_for_day(date(2024, 6, 16), policy)
+    row = outbox_rows()[0]
+    from models import OutboxMessage
+
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == row.id)
+        .values(state=OutboxState.FAILED, last_error="ConnectionRefusedError", attempts=20)
+    )
+    db.session.commit()
+    _login(client, "gdtx.coordinator")
+    assert client.get("/admin/outbox/").status_code == 403
+    _login(client, "sgddt.admin")
+    page = client.get("/admin/outbox/").get_data(as_text=True)
+    assert "Hộp thư đi" in page and "Còn 14 ngày" in page
+    assert "Kính gửi: Phòng Giáo dục thường xuyên" in page  # the body is shown
+    assert page.count("Gửi lại</button>") == 1
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(f"/admin/outbox/{row.id}/resend", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert outbox_rows()[0].state == OutboxState.PENDING
+    from models import AuditEvent
+
+    event = db.session.execute(
+        sa.select(AuditEvent).where(AuditEvent.action == "outbox.resend")
+    ).scalar_one()
+    assert event.actor_id == users_by_name("sgddt.admin").id
+    failed_only = client.get("/admin/outbox/?state=failed").get_data(as_text=True)
+    assert "Không có thư nào." in failed_only
+
+
+def test_calendar_feed_by_secret_token(client, demo_app):
+    from notifications.ical import feed_url
+
+    unit = db.session.execute(sa.select(Unit).where(Unit.code == "TCCB")).scalar_one()
+    url = feed_url(unit)
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert len(token) >= 24
+    response = client.get(f"/calendar/{token}.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    cal = Calendar.from_ical(response.data)
+    events = list(cal.walk("VEVENT"))
+    summaries = [str(e["SUMMARY"]) for e in events]
+    assert any(s.startswith("[Chủ trì] 2. ") for s in summaries)  # 4403 item 2 is TCCB's
+    assert any(s.startswith("[Phối hợp] 2.1. ") for s in summaries)  # 2417 item 2.1
+    lead = next(e for e in events if str(e["SUMMARY"]).startswith("[Chủ trì] 2. "))
+    assert lead.decoded("DTSTART") == date(2024, 7, 31)
+    assert "/tasks/" in str(lead["URL"])
+    assert client.get("/calendar/not-a-real-token-at-all.ics").status_code == 404
+    assert client.get("/calendar/short.ics").status_code == 404
+
+
+def test_scheduler_is_built_with_fixed_jobs_in_vietnam_time(demo_app, policy):
+    scheduler = build_scheduler(policy)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {PLAN_JOB_ID, SEND_JOB_ID}
+    plan = jobs[PLAN_JOB_ID]
+    assert str(plan.trigger.timezone) == "Asia/Ho_Chi_Minh"
+    assert "hour='6'" in str(plan.trigger) and "minute='30'" in str(plan.trigger)
+    assert plan.coalesce is True and plan.max_instances == 1
+    assert plan.func.__module__ == "notifications.jobs"
+
+
+def test_cli_plan_json_then_send_then_nothing_new(demo_app, smtp):
+    runner = demo_app.test_cli_runner()
+    out = runner.invoke(args=["reminders", "plan", "--date", "2024-06-16", "--dry-run", "--json"])
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.output)
+    assert payload["new"] == 15 and {m["task_number"] for m in payload["mails"]} == {
+        "2.1",
+        "2.2",
+        "3.1",
+    }
+    assert outbox_rows() == []
+    assert runner.invoke(args=["reminders", "plan", "--date", "2024-06-16"]).exit_code == 0
+    sent = runner.invoke(args=["reminders", "send"])
+    assert "Đã gửi 15 thư" in sent.output and len(smtp.received) == 15
+    again = runner.invoke(args=["reminders", "plan", "--date", "2024-06-16"])
+    assert "Đã lập 0 thư mới" in again.output
+    assert "Đã gửi 0 thư" in runner.invoke(args=["reminders", "send"]).output
+    assert len(smtp.received) == 15
