@@ -76,27 +76,34 @@ def claim(policy: Policy, limit: int | None = None) -> tuple[str, list[Claimed]]
     token = uuid.uuid4().hex
     now = clock.now()
     cutoff = now - timedelta(seconds=policy.lease_seconds)
-    ids = (
+    query = (
         sa.select(OutboxMessage.id)
         .where(_claimable(now, cutoff))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit or policy.batch_size)
     )
     if db.session.get_bind().dialect.name == "postgresql":
-        ids = ids.with_for_update(skip_locked=True)
-    db.session.execute(
-        sa.update(OutboxMessage)
-        # The state test is repeated outside the sub-select so that PostgreSQL re-checks it on
-        # a row another sender changed meanwhile (READ COMMITTED re-evaluates the outer WHERE).
-        .where(OutboxMessage.id.in_(ids.scalar_subquery()), _claimable(now, cutoff))
-        .values(
-            state=OutboxState.SENDING,
-            claim_token=token,
-            claimed_at=now,
-            attempts=OutboxMessage.attempts + 1,
+        # Lock the batch and skip rows another sender holds. Chosen in its own statement:
+        # inside "UPDATE … WHERE id IN (sub-select)" PostgreSQL may re-run the sub-select.
+        query = query.with_for_update(skip_locked=True)
+    else:
+        # SQLite: take the write lock first, so the batch cannot change under us.
+        db.session.rollback()
+        db.session.execute(sa.update(OutboxMessage).where(sa.false()).values(claim_token=None))
+    ids = list(db.session.execute(query).scalars())
+    if ids:
+        db.session.execute(
+            sa.update(OutboxMessage)
+            # The state test is repeated: a row another sender took meanwhile is left alone.
+            .where(OutboxMessage.id.in_(ids), _claimable(now, cutoff))
+            .values(
+                state=OutboxState.SENDING,
+                claim_token=token,
+                claimed_at=now,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
     db.session.commit()
     rows = [
         Claimed(**row._asdict())
