@@ -195,12 +195,28 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
             last_seq = event.seq
         db.session.expunge_all()  # keep memory flat across a million events
     head = db.session.get(AuditChainHead, 1)
-    if head is not None and (head.seq != checked or head.last_hash != expected_prev):
+    head_seq = head.seq if head is not None else 0
+    if head_seq < checked:
+        intruder = db.session.execute(
+            sa.select(AuditEvent.id).where(AuditEvent.seq == head_seq + 1)
+        ).scalar_one_or_none()
+        return ChainReport(
+            False,
+            checked,
+            intruder,
+            head_seq + 1,
+            "sự kiện được thêm vào ngoài ứng dụng (đầu chuỗi không ghi nhận nó)",
+        )
+    if head_seq > checked:
         return ChainReport(
             False,
             checked,
             None,
             checked + 1,
-            f"các sự kiện cuối chuỗi đã bị xóa (đầu chuỗi ghi {head.seq}, còn {checked})",
+            f"các sự kiện cuối chuỗi đã bị xóa (đầu chuỗi ghi {head_seq}, còn {checked})",
+        )
+    if head is not None and head.last_hash != expected_prev:
+        return ChainReport(
+            False, checked, None, checked, "sự kiện cuối chuỗi không khớp với đầu chuỗi"
         )
     return ChainReport(True, checked)
