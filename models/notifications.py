@@ -54,9 +54,7 @@ class OutboxMessage(db.Model):
     body_html: Mapped[str] = mapped_column(sa.Text)
     # Derived from dedupe_key: a copy re-sent after a crash carries the same Message-ID.
     message_id: Mapped[str] = mapped_column(sa.String(200))
-    state: Mapped[OutboxState] = mapped_column(
-        str_enum(OutboxState), default=OutboxState.PENDING
-    )
+    state: Mapped[OutboxState] = mapped_column(str_enum(OutboxState), default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claim_token: Mapped[str | None] = mapped_column(sa.String(40))
