@@ -26,6 +26,7 @@ from models import (
     User,
     db,
 )
+from notifications.events import enqueue_event_mail
 from workflow import audit, clock, permissions
 from workflow.attachments import UploadedFile, store_attachments
 from workflow.errors import InvalidInput, NotFound, StaleObject
@@ -173,6 +174,7 @@ def transition(
                 after={"state": sub.state},
                 reason=reason,
             )
+        enqueue_event_mail(task, event, actor, reason)
         _roll_up(task, actor)
         db.session.flush()
         result = TransitionResult(task.id, task.state, task.version)
@@ -264,6 +266,7 @@ def submit_report(
                 "attachments": [a.filename for a in stored],
             },
         )
+        enqueue_event_mail(task, "report", actor)
         _roll_up(task, actor)
         db.session.flush()
         result = TransitionResult(task.id, task.state, task.version)
