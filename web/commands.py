@@ -61,3 +61,8 @@ def init_app(app: Flask) -> None:
     """Register the command groups on the app's CLI."""
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
+    from importer.cli import plans_cli
+    from workflow.imports import import_directory
+
+    app.extensions["planwork.import_directory"] = import_directory
+    app.cli.add_command(plans_cli)

@@ -79,35 +79,62 @@ def load_directory(data: dict[str, Any], actor: User | None) -> dict[str, int]:
     return {code: unit.id for code, unit in by_code.items()}
 
 
-def add_alias(
-    text: str, actor: User, *, unit_id: int | None = None, group_id: int | None = None
-) -> int:
-    """Remember another spelling of a unit or group (e.g. mapped during an import)."""
+def _add_alias(
+    text: str,
+    actor: User | None,
+    *,
+    unit_id: int | None = None,
+    group_id: int | None = None,
+    reason: str | None = None,
+) -> int | None:
+    """Add the alias inside the caller's transaction (never commits); returns its id.
+
+    A spelling already recorded for the same unit or group is not an error: returns None.
+    """
     text = (text or "").strip()
     folded = fold(text)
     if not folded:
         raise InvalidInput("Tên gọi khác không được để trống.")
+    if len(text) > 300:
+        raise InvalidInput("Tên gọi khác quá dài (tối đa 300 ký tự).")
     if (unit_id is None) == (group_id is None):
         raise InvalidInput("Hãy chọn đúng một đơn vị hoặc một nhóm đơn vị.")
     if unit_id is not None and db.session.get(Unit, unit_id) is None:
         raise InvalidInput("Đơn vị không tồn tại.")
     if group_id is not None and db.session.get(UnitGroup, group_id) is None:
         raise InvalidInput("Nhóm đơn vị không tồn tại.")
+    existing = db.session.execute(
+        sa.select(UnitAlias).where(UnitAlias.folded == folded)
+    ).scalar_one_or_none()
+    if existing is not None:
+        if existing.unit_id == unit_id and existing.group_id == group_id:
+            return None
+        raise InvalidInput(f"Tên gọi «{text}» đã được gán cho một đơn vị khác.")
+    alias = UnitAlias(text=text, folded=folded, unit_id=unit_id, group_id=group_id)
+    db.session.add(alias)
+    db.session.flush()
+    audit.record(
+        "unit.alias",
+        actor=actor,
+        object_type="unit" if unit_id else "unit_group",
+        object_id=unit_id or group_id,
+        unit_id=unit_id,
+        after={"alias": text, "alias_id": alias.id},
+        reason=reason,
+    )
+    return alias.id
+
+
+def add_alias(
+    text: str, actor: User, *, unit_id: int | None = None, group_id: int | None = None
+) -> int:
+    """Remember another spelling of a unit or group (e.g. mapped during an import)."""
     with unit_of_work():
-        if _alias_taken(folded):
-            raise InvalidInput(f"Tên gọi «{text}» đã được gán cho một đơn vị khác.")
-        alias = UnitAlias(text=text, folded=folded, unit_id=unit_id, group_id=group_id)
-        db.session.add(alias)
-        db.session.flush()
-        audit.record(
-            "unit.alias",
-            actor=actor,
-            object_type="unit" if unit_id else "unit_group",
-            object_id=unit_id or group_id,
-            unit_id=unit_id,
-            after={"alias": text, "alias_id": alias.id},
-        )
-        alias_id = alias.id
+        folded = fold(text)
+        if folded and _alias_taken(folded):
+            raise InvalidInput(f"Tên gọi «{(text or '').strip()}» đã được gán cho một đơn vị khác.")
+        alias_id = _add_alias(text, actor, unit_id=unit_id, group_id=group_id)
+    assert alias_id is not None
     return alias_id
 
 

@@ -1,0 +1,776 @@
+"""Review, then commit: a parsed plan draft, as the coordinator edited it, becomes a plan.
+
+The importer (pure) turns a document into a draft (`PlanDraft.to_json()`); the reviewer edits
+it and maps the unit mentions the directory does not know. This module turns that reviewed
+draft into a `PlanInput`, saves each mapping as an alias (so the next plan resolves it), and
+creates the plan — or updates the plan that already carries the number — in one transaction.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import secrets
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from importer.directory import Directory, default_directory
+from importer.timeframes import parse_timeframe
+from models import Plan, Recurrence, Role, Task, TaskUnit, Unit, UnitAlias, UnitGroup, UnitRole, db
+from models import User as UserModel
+from workflow import audit, clock
+from workflow.directory import _add_alias, directory_records
+from workflow.errors import InvalidInput, NotFound, PermissionDenied
+from workflow.plans import (
+    DuplicatePlan,
+    ItemInput,
+    PlanInput,
+    UnitRef,
+    add_items,
+    create_plan,
+    find_plan_by_number,
+)
+from workflow.snapshots import plan_snapshot
+from workflow.text import fold
+from workflow.transaction import unit_of_work
+
+IMPORT_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
+UPDATE_REASON = "Cập nhật từ văn bản"
+LOW_CONFIDENCE = 0.9
+DRAFT_MAX_AGE_SECONDS = 3 * 24 * 3600
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+_RECURRENCE = {"yearly": Recurrence.YEARLY, "quarterly": Recurrence.QUARTERLY}
+# The item fields an update from a new version of the document may change.
+_UPDATE_FIELDS = (
+    "section",
+    "title",
+    "content",
+    "timeframe_text",
+    "periods",
+    "period_start",
+    "due_on",
+    "recurrence",
+    "ongoing",
+)
+
+
+# --- who may import ----------------------------------------------------------------------
+
+
+def can_import(user: Any) -> bool:
+    """Coordinators and admins import plans."""
+    return bool(getattr(user, "is_authenticated", False)) and user.role in IMPORT_ROLES
+
+
+def check_can_import(user: Any) -> None:
+    if not can_import(user):
+        raise PermissionDenied("Chỉ điều phối viên hoặc quản trị viên mới được nhập kế hoạch.")
+
+
+def can_update(plan: Plan, user: Any) -> bool:
+    """Admins, and coordinators of the plan's tracking or issuing unit, update a plan."""
+    if not can_import(user):
+        return False
+    return user.role == Role.ADMIN or user.unit_id in (plan.tracking_unit_id, plan.issuer_id)
+
+
+# --- the directory the importer resolves against ----------------------------------------
+
+
+def import_directory() -> Directory:
+    """The database's directory (with the aliases users added); data/units.json when the
+    database has no units yet (or no tables: `plans parse` before `db upgrade`)."""
+    try:
+        has_units = db.session.execute(sa.select(Unit.id).limit(1)).first() is not None
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        has_units = False
+    if not has_units:
+        return default_directory()
+    records = directory_records()
+    return Directory(records["units"], records["groups"])
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a mention is mapped to: one unit or one group."""
+
+    unit_id: int | None = None
+    group_id: int | None = None
+
+    @property
+    def value(self) -> str:
+        return f"unit:{self.unit_id}" if self.unit_id is not None else f"group:{self.group_id}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> Target | None:
+        """ "unit:12" / "group:3" (the review page's select values); "" means no mapping."""
+        value = (value or "").strip()
+        if not value:
+            return None
+        kind, _, number = value.partition(":")
+        if kind not in ("unit", "group") or not number.isdigit():
+            raise InvalidInput("Lựa chọn đơn vị không hợp lệ.")
+        return cls(unit_id=int(number)) if kind == "unit" else cls(group_id=int(number))
+
+
+class Resolver:
+    """Unit names, group names and aliases of the database → ids; OCR-tolerant fallback
+    through the importer's fuzzy directory."""
+
+    def __init__(self) -> None:
+        records = directory_records()
+        self.directory = Directory(records["units"], records["groups"])
+        units = db.session.execute(
+            sa.select(Unit.id, Unit.code, Unit.name, Unit.kind).where(Unit.active.is_(True))
+        ).all()
+        groups = db.session.execute(sa.select(UnitGroup.id, UnitGroup.code, UnitGroup.name)).all()
+        self.units = units
+        self.groups = groups
+        self.unit_by_code = {u.code: u.id for u in units}
+        self.group_by_code = {g.code: g.id for g in groups}
+        self.names: dict[Target, str] = {Target(unit_id=u.id): u.name for u in units}
+        self.names.update({Target(group_id=g.id): g.name for g in groups})
+        self.by_fold: dict[str, Target] = {}
+        active = {u.id for u in units}
+        for alias in db.session.execute(sa.select(UnitAlias)).scalars():
+            if alias.unit_id is not None and alias.unit_id in active:
+                self.by_fold[alias.folded] = Target(unit_id=alias.unit_id)
+            elif alias.group_id is not None:
+                self.by_fold[alias.folded] = Target(group_id=alias.group_id)
+        for g in groups:
+            self.by_fold[fold(g.name)] = Target(group_id=g.id)
+        for u in units:
+            self.by_fold[fold(u.name)] = Target(unit_id=u.id)
+
+    def target(self, text: str, mappings: Mapping[str, Target] | None = None) -> Target | None:
+        """The unit or group `text` names, or None."""
+        folded = fold(text)
+        if not folded:
+            return None
+        if mappings and folded in mappings:
+            return mappings[folded]
+        if folded in self.by_fold:
+            return self.by_fold[folded]
+        match = self.directory.lookup(text)
+        if match is None:
+            return None
+        if match.entry.kind == "group" and match.entry.code in self.group_by_code:
+            return Target(group_id=self.group_by_code[match.entry.code])
+        if match.entry.code in self.unit_by_code:
+            return Target(unit_id=self.unit_by_code[match.entry.code])
+        return None
+
+    def ref(self, text: str, mappings: Mapping[str, Target] | None = None) -> UnitRef:
+        text = text.strip()[:300]
+        target = self.target(text, mappings)
+        if target is None:
+            return UnitRef(mention=text, needs_review=True)
+        return UnitRef(mention=text, unit_id=target.unit_id, group_id=target.group_id)
+
+    def name_of(self, target: Target) -> str:
+        return self.names.get(target, "")
+
+    def unit_id_by_code(self, code: str) -> int | None:
+        return self.unit_by_code.get(code)
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(value, label) for a mapping select: groups first, then units by name."""
+        out = [(Target(group_id=g.id).value, f"Nhóm: {g.name}") for g in self.groups]
+        out += [
+            (Target(unit_id=u.id).value, u.name) for u in sorted(self.units, key=lambda u: u.name)
+        ]
+        return out
+
+
+def parse_mappings(
+    mappings: Mapping[str, str | Target] | None, resolver: Resolver | None = None
+) -> dict[str, tuple[str, Target]]:
+    """{mention text: "unit:ID" | "group:ID" | unit/group code | Target} → {folded: (text,
+    Target)}; empty choices are dropped, unknown targets refused."""
+    out: dict[str, tuple[str, Target]] = {}
+    for text, value in (mappings or {}).items():
+        text = (text or "").strip()
+        if not text:
+            continue
+        if isinstance(value, Target):
+            target: Target | None = value
+        elif resolver is not None and value and ":" not in value:
+            code = value.strip()
+            if code in resolver.unit_by_code:
+                target = Target(unit_id=resolver.unit_by_code[code])
+            elif code in resolver.group_by_code:
+                target = Target(group_id=resolver.group_by_code[code])
+            else:
+                raise InvalidInput(f"Không có đơn vị hoặc nhóm đơn vị mã «{code}».")
+        else:
+            target = Target.parse(value)
+        if target is None:
+            continue
+        if resolver is not None and target not in resolver.names:
+            raise InvalidInput("Đơn vị hoặc nhóm đơn vị được chọn không tồn tại.")
+        out[fold(text)] = (text, target)
+    return out
+
+
+# --- the reviewed draft ------------------------------------------------------------------
+
+
+def review_draft(draft: Mapping[str, Any], filename: str | None = None) -> dict[str, Any]:
+    """The importer's draft prepared for review: items included, suggestions offered."""
+    data = copy.deepcopy(dict(draft))
+    data.setdefault("plan", {})
+    for key in ("items", "suggestions", "warnings"):
+        data.setdefault(key, [])
+    for item in data["items"]:
+        item.setdefault("include", True)
+    for item in data["suggestions"]:
+        item.setdefault("include", False)
+    data.setdefault("mappings", {})
+    data.setdefault("tracking_unit_id", None)
+    data["source_filename"] = filename or data.get("source_filename")
+    return data
+
+
+def all_rows(draft: Mapping[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
+    """(kind, index, item) for every item and suggestion, in review-table order."""
+    return [
+        (kind, i, item)
+        for kind in ("items", "suggestions")
+        for i, item in enumerate(draft.get(kind, []))
+    ]
+
+
+def included(draft: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [item for _, _, item in all_rows(draft) if item.get("include", True)]
+
+
+def plan_year(draft: Mapping[str, Any]) -> int | None:
+    """The plan's year: the most common year of its items' periods, else the issue year."""
+    years = Counter(
+        int(p[:4])
+        for item in draft.get("items", [])
+        for p in item.get("periods") or []
+        if p[:4].isdigit()
+    )
+    if years:
+        return years.most_common(1)[0][0]
+    try:
+        issued = _parse_date((draft.get("plan") or {}).get("issued_on"), "ngày ban hành")
+    except InvalidInput:
+        return None
+    return issued.year if issued else None
+
+
+def _parse_date(value: Any, label: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise InvalidInput(f"{label[:1].upper()}{label[1:]} «{text}» không hợp lệ (dd/mm/yyyy).")
+
+
+def _lines(value: str | None) -> list[str]:
+    """Units as the review page writes them: one per line (names contain commas)."""
+    return [line.strip() for line in (value or "").replace("\r", "").split("\n") if line.strip()]
+
+
+def apply_edits(
+    draft: Mapping[str, Any], form: Mapping[str, str]
+) -> tuple[dict[str, Any], list[str]]:
+    """The review form's fields applied to the draft; returns (new draft, error messages)."""
+    data = copy.deepcopy(dict(draft))
+    errors: list[str] = []
+    plan = data.setdefault("plan", {})
+    for key in ("number", "title", "issuer"):
+        if f"plan-{key}" in form:
+            plan[key] = (form.get(f"plan-{key}") or "").strip() or None
+    if "plan-issued_on" in form:
+        raw = (form.get("plan-issued_on") or "").strip()
+        try:
+            issued = _parse_date(raw, "ngày ban hành")
+            plan["issued_on"] = issued.isoformat() if issued else None
+        except InvalidInput as exc:
+            errors.append(exc.message)
+    if "plan-based_on" in form:
+        plan["based_on"] = [
+            p.strip() for p in re.split(r"[;\n]", form.get("plan-based_on") or "") if p.strip()
+        ]
+    if "tracking_unit" in form:
+        try:
+            target = Target.parse(form.get("tracking_unit"))
+            data["tracking_unit_id"] = target.unit_id if target else None
+        except InvalidInput as exc:
+            errors.append(exc.message)
+    year = plan_year(data)
+    for kind, i, item in all_rows(data):
+        prefix = f"{kind}-{i}-"
+        if prefix + "number" not in form:
+            continue
+        item["include"] = form.get(prefix + "include") == "1"
+        item["number"] = (form.get(prefix + "number") or "").strip()
+        item["title"] = (form.get(prefix + "title") or "").strip()
+        item["lead"] = _lines(form.get(prefix + "lead"))
+        item["coordinating"] = _lines(form.get(prefix + "coordinating"))
+        timeframe = (form.get(prefix + "timeframe") or "").strip()
+        if timeframe != (item.get("timeframe_text") or ""):
+            parsed = parse_timeframe(timeframe, year)
+            item.update(
+                timeframe_text=timeframe,
+                periods=list(parsed.periods),
+                due=parsed.due.isoformat() if parsed.due else None,
+                recurrence=parsed.recurrence,
+                ongoing=parsed.ongoing,
+            )
+        due_raw = (form.get(prefix + "due") or "").strip()
+        if due_raw != (item.get("due") or ""):
+            try:
+                due = _parse_date(due_raw, f"hạn của nhiệm vụ {item['number']}")
+                item["due"] = due.isoformat() if due else None
+            except InvalidInput as exc:
+                errors.append(exc.message)
+    mappings: dict[str, str] = {}
+    for key in form:
+        match = re.fullmatch(r"map-(\d+)-text", key)
+        if match:
+            text = (form.get(key) or "").strip()
+            value = (form.get(f"map-{match.group(1)}") or "").strip()
+            if text and value:
+                mappings[text] = value
+    if any(re.fullmatch(r"map-(\d+)-text", k) for k in form):
+        data["mappings"] = mappings
+    return data, errors
+
+
+def pending_mentions(draft: Mapping[str, Any], resolver: Resolver) -> list[dict[str, Any]]:
+    """Every unit named in an included item that the directory does not resolve (before the
+    reviewer's mappings), with where it occurs and the current mapping choice."""
+    found: dict[str, dict[str, Any]] = {}
+    chosen = {fold(k): v for k, v in (draft.get("mappings") or {}).items()}
+    for item in included(draft):
+        for role in ("lead", "coordinating"):
+            for text in item.get(role) or []:
+                if resolver.target(text) is not None:
+                    continue
+                entry = found.setdefault(
+                    fold(text),
+                    {"text": text, "items": [], "choice": chosen.get(fold(text), "")},
+                )
+                if item.get("number") not in entry["items"]:
+                    entry["items"].append(item.get("number"))
+    return list(found.values())
+
+
+def default_tracking_unit(draft: Mapping[str, Any], user: Any, resolver: Resolver) -> int:
+    """The reviewer's choice; else the issuer if it is a unit of the directory; else the
+    importing user's unit."""
+    chosen = draft.get("tracking_unit_id")
+    if chosen:
+        return int(chosen)
+    issuer = (draft.get("plan") or {}).get("issuer")
+    if issuer:
+        target = resolver.target(issuer)
+        if target is not None and target.unit_id is not None:
+            return target.unit_id
+    return user.unit_id
+
+
+def _trim(text: str | None, limit: int) -> str | None:
+    if text is None:
+        return None
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def draft_to_input(
+    draft: Mapping[str, Any],
+    resolver: Resolver,
+    tracking_unit_id: int,
+    mappings: Mapping[str, tuple[str, Target]] | None = None,
+) -> PlanInput:
+    """The reviewed draft as a `PlanInput`: names resolved to ids where the directory (or
+    the reviewer's mapping) knows them; the rest kept as written, flagged for review."""
+    by_fold = {k: t for k, (_, t) in (mappings or {}).items()}
+    meta = draft.get("plan") or {}
+    number = (meta.get("number") or "").strip() or None
+    if number and len(number) > 80:
+        raise InvalidInput("Số kế hoạch quá dài (tối đa 80 ký tự).")
+    tracking = db.session.get(Unit, tracking_unit_id)
+    if tracking is None or not tracking.active:
+        raise InvalidInput("Hãy chọn cơ quan thường trực (đơn vị theo dõi) có trong danh mục.")
+    issuer_name = (meta.get("issuer") or "").strip()
+    issuer = resolver.target(issuer_name) if issuer_name else None
+    issued_on = _parse_date(meta.get("issued_on"), "ngày ban hành")
+    year = plan_year(draft)
+    items: list[ItemInput] = []
+    for item in included(draft):
+        item_number = (item.get("number") or "").strip()
+        if not item_number:
+            raise InvalidInput("Mỗi nhiệm vụ cần có số thứ tự.")
+        if len(item_number) > 40:
+            raise InvalidInput(f"Số thứ tự «{item_number[:40]}…» quá dài (tối đa 40 ký tự).")
+        due = _parse_date(item.get("due"), f"hạn của nhiệm vụ {item_number}")
+        items.append(
+            ItemInput(
+                number=item_number,
+                title=(item.get("title") or "").strip(),
+                section=_trim(item.get("section"), 200),
+                content=(item.get("content") or "").strip() or None,
+                timeframe_text=_trim(item.get("timeframe_text"), 300) or None,
+                periods=[p for p in item.get("periods") or [] if isinstance(p, str)],
+                due_on=due,
+                recurrence=_RECURRENCE.get(item.get("recurrence") or ""),
+                ongoing=bool(item.get("ongoing")),
+                leads=[resolver.ref(t, by_fold) for t in item.get("lead") or []],
+                coordinating=[resolver.ref(t, by_fold) for t in item.get("coordinating") or []],
+            )
+        )
+    return PlanInput(
+        number=number,
+        title=(meta.get("title") or "").strip(),
+        issuer_name=_trim(issuer_name, 300) or tracking.name,
+        issuer_id=issuer.unit_id if issuer else None,
+        tracking_unit_id=tracking.id,
+        issued_on=issued_on,
+        period=str(year) if year else None,
+        year=year,
+        based_on=[_trim(b, 80) or "" for b in meta.get("based_on") or [] if b.strip()],
+        items=items,
+        source_filename=_trim(draft.get("source_filename"), 300),
+    )
+
+
+def _save_mappings(
+    mappings: Mapping[str, tuple[str, Target]], actor: UserModel, number: str | None
+) -> int:
+    """Each mapping becomes an alias, in the caller's transaction; returns how many are new."""
+    reason = f"Gán khi nhập kế hoạch {number}" if number else "Gán khi nhập kế hoạch"
+    added = 0
+    for text, target in mappings.values():
+        alias_id = _add_alias(
+            text, actor, unit_id=target.unit_id, group_id=target.group_id, reason=reason
+        )
+        added += alias_id is not None
+    return added
+
+
+# --- commit: a new plan ------------------------------------------------------------------
+
+
+def commit_import(
+    draft: Mapping[str, Any],
+    actor: UserModel,
+    tracking_unit_id: int | None = None,
+    mappings: Mapping[str, str | Target] | None = None,
+) -> int:
+    """Create the plan of a reviewed draft with its tasks (fan-out, audit) and save the
+    reviewer's mappings as aliases — all in one transaction; returns the plan's id.
+
+    A plan with the same number raises `DuplicatePlan` (offer `update_from_import`).
+    """
+    check_can_import(actor)
+    resolver = Resolver()
+    chosen = parse_mappings(mappings if mappings is not None else draft.get("mappings"), resolver)
+    tracking = tracking_unit_id or default_tracking_unit(draft, actor, resolver)
+    plan_input = draft_to_input(draft, resolver, tracking, chosen)
+    existing = find_plan_by_number(plan_input.number)
+    if existing is not None:
+        raise DuplicatePlan(plan_input.number or "", existing.id)
+    try:
+        _save_mappings(chosen, actor, plan_input.number)
+        # create_plan's unit of work commits the session: the aliases flushed above go in
+        # the same database transaction as the plan, or are rolled back with it.
+        return create_plan(plan_input, actor)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+# --- commit: an update of the plan that already has this number --------------------------
+
+
+@dataclass
+class UpdateSummary:
+    """What an update from a new version of the document did."""
+
+    plan_id: int
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # in the plan, not in the document
+    lead_differs: list[str] = field(default_factory=list)  # not applied: reassign by hand
+    aliases: int = 0
+
+    @property
+    def message(self) -> str:
+        parts = [
+            f"Đã cập nhật kế hoạch: thêm {len(self.added)} nhiệm vụ, "
+            f"sửa {len(self.updated)}, giữ nguyên {len(self.unchanged)}."
+        ]
+        if self.missing:
+            parts.append(
+                "Có trong hệ thống nhưng không có trong văn bản (không xóa): "
+                + ", ".join(self.missing)
+                + "."
+            )
+        if self.lead_differs:
+            parts.append(
+                "Đơn vị chủ trì trong văn bản khác trong hệ thống, hãy giao lại trên trang "
+                "nhiệm vụ nếu cần: " + ", ".join(self.lead_differs) + "."
+            )
+        return " ".join(parts)
+
+
+def _item_values(item: ItemInput) -> dict[str, Any]:
+    return {
+        "section": item.section,
+        "title": item.title.strip(),
+        "content": item.content,
+        "timeframe_text": item.timeframe_text,
+        "periods": list(item.periods),
+        "period_start": min(item.periods) if item.periods else None,
+        "due_on": item.due_on,
+        "recurrence": item.recurrence,
+        "ongoing": item.ongoing,
+    }
+
+
+def _unit_keys(refs: Iterable[UnitRef]) -> list[tuple[Any, ...]]:
+    return [
+        (r.unit_id, r.group_id, None if (r.unit_id or r.group_id) else fold(r.mention))
+        for r in refs
+    ]
+
+
+def _row_keys(rows: Iterable[TaskUnit]) -> list[tuple[Any, ...]]:
+    return [
+        (r.unit_id, r.group_id, None if (r.unit_id or r.group_id) else fold(r.mention))
+        for r in rows
+    ]
+
+
+def _apply_item(task: Task, item: ItemInput, actor: UserModel, now: datetime) -> bool:
+    """Update the task (and its sub-tasks) from the item; returns whether anything changed."""
+    values = _item_values(item)
+    changed = {k: v for k, v in values.items() if getattr(task, k) != v}
+    old_coord = [tu for tu in task.units if tu.role == UnitRole.COORDINATING]
+    coord_changed = _row_keys(old_coord) != _unit_keys(item.coordinating)
+    if not changed and not coord_changed:
+        return False
+    before: dict[str, Any] = {k: getattr(task, k) for k in changed}
+    after: dict[str, Any] = dict(changed)
+    if coord_changed:
+        before["coordinating"] = [tu.display_name for tu in old_coord]
+        after["coordinating"] = [r.mention for r in item.coordinating]
+        for row in old_coord:
+            task.units.remove(row)
+        for i, ref in enumerate(item.coordinating):
+            task.units.append(
+                TaskUnit(
+                    unit_id=ref.unit_id,
+                    group_id=ref.group_id,
+                    role=UnitRole.COORDINATING,
+                    mention=ref.mention,
+                    needs_review=ref.unit_id is None and ref.group_id is None,
+                    position=i,
+                )
+            )
+    for key, value in changed.items():
+        setattr(task, key, value)
+    task.updated_at = now
+    audit.record(
+        "task.update",
+        actor=actor,
+        object_type="task",
+        object_id=task.id,
+        plan_id=task.plan_id,
+        before=before,
+        after=after,
+        reason=UPDATE_REASON,
+    )
+    for sub in task.subtasks:
+        sub_changed = {k: v for k, v in changed.items() if getattr(sub, k) != v}
+        if not sub_changed:
+            continue
+        sub_before = {k: getattr(sub, k) for k in sub_changed}
+        for key, value in sub_changed.items():
+            setattr(sub, key, value)
+        sub.updated_at = now
+        audit.record(
+            "task.update",
+            actor=actor,
+            object_type="task",
+            object_id=sub.id,
+            plan_id=sub.plan_id,
+            unit_id=sub.lead_unit_id,
+            before=sub_before,
+            after=sub_changed,
+            reason=UPDATE_REASON,
+        )
+    return True
+
+
+def _lead_ids(task: Task) -> list[tuple[Any, ...]]:
+    return _row_keys(tu for tu in task.units if tu.role == UnitRole.LEAD)
+
+
+def update_from_import(
+    plan_id: int,
+    draft: Mapping[str, Any],
+    actor: UserModel,
+    mappings: Mapping[str, str | Target] | None = None,
+) -> UpdateSummary:
+    """Bring an existing plan in line with a new version of its document: add the items it
+    lacks, update the changed fields of items matched by number (audited "task.update",
+    reason "Cập nhật từ văn bản"); never deletes, never reassigns a lead silently."""
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound("Không tìm thấy kế hoạch cần cập nhật.")
+    if not can_update(plan, actor):
+        raise PermissionDenied(
+            "Chỉ quản trị viên hoặc điều phối viên của cơ quan thường trực mới được cập nhật "
+            "kế hoạch này."
+        )
+    resolver = Resolver()
+    chosen = parse_mappings(mappings if mappings is not None else draft.get("mappings"), resolver)
+    plan_input = draft_to_input(draft, resolver, plan.tracking_unit_id, chosen)
+    if plan_input.number and plan.number and plan_input.number != plan.number:
+        raise InvalidInput(
+            f"Văn bản mang số {plan_input.number}, không phải kế hoạch {plan.number}."
+        )
+    if not plan_input.items:
+        raise InvalidInput("Văn bản chưa có nhiệm vụ nào được chọn.")
+    numbers = Counter(item.number for item in plan_input.items)
+    duplicates = sorted(n for n, c in numbers.items() if c > 1)
+    if duplicates:
+        raise InvalidInput("Số thứ tự nhiệm vụ bị trùng: " + ", ".join(duplicates))
+    for item in plan_input.items:
+        if not item.title:
+            raise InvalidInput(f"Nhiệm vụ {item.number} chưa có nội dung.")
+    summary = UpdateSummary(plan_id=plan.id)
+    now = clock.now()
+    with unit_of_work():
+        summary.aliases = _save_mappings(chosen, actor, plan.number)
+        tasks = (
+            db.session.execute(
+                sa.select(Task)
+                .where(Task.plan_id == plan.id)
+                .options(selectinload(Task.units), selectinload(Task.subtasks))
+            )
+            .scalars()
+            .all()
+        )
+        top = {t.number: t for t in tasks if t.parent_id is None}
+        new_items: list[ItemInput] = []
+        for item in plan_input.items:
+            task = top.get(item.number)
+            if task is None:
+                new_items.append(item)
+                summary.added.append(item.number)
+                continue
+            if _lead_ids(task) != _unit_keys(item.leads):
+                summary.lead_differs.append(item.number)
+            if _apply_item(task, item, actor, now):
+                summary.updated.append(item.number)
+            else:
+                summary.unchanged.append(item.number)
+        seen = {item.number for item in plan_input.items}
+        summary.missing = [n for n in top if n not in seen]
+        meta_before = plan_snapshot(plan)
+        if plan_input.title and plan_input.title != plan.title:
+            plan.title = plan_input.title
+        if plan_input.issued_on and plan_input.issued_on != plan.issued_on:
+            plan.issued_on = plan_input.issued_on
+        meta_after = plan_snapshot(plan)
+        if meta_after != meta_before:
+            changed = [k for k in meta_after if meta_after[k] != meta_before[k]]
+            audit.record(
+                "plan.update",
+                actor=actor,
+                object_type="plan",
+                object_id=plan.id,
+                plan_id=plan.id,
+                before={k: meta_before[k] for k in changed},
+                after={k: meta_after[k] for k in changed},
+                reason=UPDATE_REASON,
+            )
+        if new_items:
+            last = max((t.position for t in tasks), default=-1)
+            add_items(plan, new_items, actor, first_position=last + 1)
+    return summary
+
+
+# --- drafts kept server-side between upload and confirm ----------------------------------
+
+
+def _draft_path(folder: Path, token: str) -> Path:
+    if not _TOKEN.match(token or ""):
+        raise NotFound("Bản nháp nhập kế hoạch không còn (đã xác nhận, đã hủy hoặc hết hạn).")
+    return Path(folder) / f"{token}.json"
+
+
+def save_draft(
+    folder: Path, owner: UserModel, draft: Mapping[str, Any], token: str | None = None
+) -> str:
+    """Write the draft under `folder/<token>.json` (atomically); returns the token."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    token = token or secrets.token_urlsafe(24)
+    path = _draft_path(folder, token)
+    payload = {"owner_id": owner.id, "saved_at": time.time(), "draft": draft}
+    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return token
+
+
+def load_draft(folder: Path, token: str, owner: UserModel) -> dict[str, Any]:
+    """The draft saved under this token by this user; NotFound for anyone else's."""
+    path = _draft_path(folder, token)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise NotFound(
+            "Bản nháp nhập kế hoạch không còn (đã xác nhận, đã hủy hoặc hết hạn)."
+        ) from exc
+    if payload.get("owner_id") != owner.id:
+        raise NotFound("Bản nháp nhập kế hoạch không còn (đã xác nhận, đã hủy hoặc hết hạn).")
+    return payload["draft"]
+
+
+def discard_draft(folder: Path, token: str) -> None:
+    _draft_path(folder, token).unlink(missing_ok=True)
+
+
+def purge_drafts(folder: Path, max_age: float = DRAFT_MAX_AGE_SECONDS) -> int:
+    """Delete drafts older than `max_age` seconds; returns how many."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    limit = time.time() - max_age
+    removed = 0
+    for path in folder.glob("*.json"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
