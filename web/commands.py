@@ -16,28 +16,40 @@ demo_cli = AppGroup("demo", help="Dữ liệu mẫu.")
 audit_cli = AppGroup("audit", help="Nhật ký kiểm tra.")
 
 
+KEY_LOGINS = [
+    ("gdtx.member", "Chuyên viên Phòng GDTX-CN&ĐH (đơn vị chủ trì)"),
+    ("gdtx.coordinator", "Điều phối viên Phòng GDTX-CN&ĐH (cơ quan thường trực)"),
+    ("gdtx.coordinator2", "Điều phối viên thứ hai của cơ quan thường trực"),
+    ("tccb.member", "Chuyên viên Phòng Tổ chức cán bộ (đơn vị phối hợp)"),
+    ("pgd-q8.member", "Chuyên viên Phòng GDĐT quận 8"),
+    ("sgddt.inspector", "Thanh tra (chỉ xem)"),
+    ("sgddt.admin", "Quản trị hệ thống"),
+]
+
+
+def _print_logins() -> None:
+    click.echo(f"Tài khoản mẫu (mật khẩu chung: {DEMO_PASSWORD}):")
+    for username, what in KEY_LOGINS:
+        click.echo(f"  {username:<20} {what}")
+    click.echo(
+        "  Mỗi đơn vị có <mã đơn vị>.member và .coordinator, ví dụ pgd-q1.member, vps.member."
+    )
+
+
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Chỉ nạp khi cơ sở dữ liệu còn trống.")
 def demo_load(if_empty: bool) -> None:
     """Load the demo directory, users and plans."""
     if is_loaded():
         if if_empty:
-            click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
+            click.echo("Cơ sở dữ liệu đã có dữ liệu; không nạp lại dữ liệu mẫu.")
+            _print_logins()
             return
         click.echo("Cơ sở dữ liệu đã có dữ liệu; không nạp dữ liệu mẫu lần nữa.", err=True)
         sys.exit(1)
     logins = load_demo()
-    click.echo(f"Đã nạp dữ liệu mẫu: {len(logins)} tài khoản. Mật khẩu chung: {DEMO_PASSWORD}")
-    shown = [
-        lg
-        for lg in logins
-        if lg.username.startswith(("gdtx.", "sgddt.", "ttra.", "pgd-q8.", "ltt.", "tccb."))
-    ]
-    for login in shown:
-        click.echo(f"  {login.username:<24} {login.role.value:<12} {login.unit_name}")
-    click.echo(
-        f"  … và {len(logins) - len(shown)} tài khoản khác (<mã đơn vị>.member / .coordinator)"
-    )
+    click.echo(f"Đã nạp dữ liệu mẫu: {len(logins)} tài khoản, 2 kế hoạch.")
+    _print_logins()
 
 
 @audit_cli.command("verify")
