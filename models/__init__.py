@@ -2,6 +2,16 @@
 
 from models.audit import AuditChainHead, AuditEvent
 from models.base import db, utcnow
+from models.indicators import (
+    AuditVerification,
+    ChangeDirection,
+    Criterion,
+    Indicator,
+    IndicatorAssignment,
+    IndicatorKind,
+    IndicatorValue,
+    Standard,
+)
 from models.notifications import MailKind, OutboxMessage, OutboxState, SchedulerLock
 from models.plans import Plan, PlanBasis, PlanStatus
 from models.tasks import (
@@ -24,6 +34,14 @@ __all__ = [
     "Attachment",
     "AuditChainHead",
     "AuditEvent",
+    "AuditVerification",
+    "ChangeDirection",
+    "Criterion",
+    "Indicator",
+    "IndicatorAssignment",
+    "IndicatorKind",
+    "IndicatorValue",
+    "Standard",
     "Contribution",
     "ExplanationRequest",
     "ExtensionRequest",
