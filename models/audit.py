@@ -17,6 +17,9 @@ class AuditEvent(db.Model):
         sa.Index("ix_audit_events_plan_seq", "plan_id", "seq"),
         sa.Index("ix_audit_events_unit_seq", "unit_id", "seq"),
         sa.Index("ix_audit_events_occurred", "occurred_at"),
+        # The audit page filters by user and by action, newest first (migration 0003).
+        sa.Index("ix_audit_events_actor_seq", "actor_id", "seq"),
+        sa.Index("ix_audit_events_action_seq", "action", "seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
