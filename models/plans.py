@@ -35,6 +35,8 @@ class Plan(db.Model):
     source_filename: Mapped[str | None] = mapped_column(sa.String(300))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Number, title and issuer folded for search; kept by workflow/search.py.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     issuer: Mapped[Unit | None] = relationship(foreign_keys=[issuer_id])
     tracking_unit: Mapped[Unit] = relationship(foreign_keys=[tracking_unit_id])

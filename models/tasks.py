@@ -65,6 +65,9 @@ class Task(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Number, title and content folded (no case, no diacritics) for search; kept by
+    # workflow/search.py on every insert and update.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     plan: Mapped[Plan] = relationship()
     parent: Mapped[Task | None] = relationship(

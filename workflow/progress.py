@@ -1,0 +1,426 @@
+"""Progress counts as the Government Office counts them (Quyết định 42/2014/QĐ-TTg).
+
+Pure read functions with a fixed number of SQL statements: every figure comes from one
+GROUP BY, never from a query per task, unit or plan. The dashboard, the filtered task list
+behind each figure, reminders and year-end reports (issue 6) share `TaskFilter` and
+`bucket_expr`, so a figure and the list it links to always agree.
+
+The four groups ("buckets"), for the tasks that do the work (sub-tasks of a fanned-out
+item, not their parent, so 22 district offices count as 22), cancelled ones left out:
+
+- done_on_time  hoàn thành đúng hạn: verified, reported by the due date;
+- done_late     hoàn thành quá hạn: verified, reported after the due date;
+- open_in_time  chưa hoàn thành trong hạn: not verified, and the unit is not late: the due
+  date is ahead, or the report went in on time and awaits verification;
+- open_overdue  chưa hoàn thành quá hạn: not verified and late: due date passed without a
+  report, or the report itself came late.
+
+"Completed" means verified: a report is the unit's claim, the coordinator's verification
+makes it done. But a report sent on time and still unverified after the deadline is not
+the unit's delay, so it stays "within the deadline" rather than "overdue".
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+
+from models import Plan, Task, TaskState, TaskUnit, Unit, User, db
+from workflow import clock
+from workflow.text import fold
+from workflow.visibility import coordinating_task_ids, visible_tasks
+
+S = TaskState
+
+BUCKETS: tuple[str, ...] = ("done_on_time", "done_late", "open_in_time", "open_overdue")
+BUCKET_LABELS = {
+    "done_on_time": "Hoàn thành đúng hạn",
+    "done_late": "Hoàn thành quá hạn",
+    "open_in_time": "Chưa hoàn thành trong hạn",
+    "open_overdue": "Chưa hoàn thành quá hạn",
+    "cancelled": "Đã hủy",
+}
+OPEN_NOT_REPORTED = (S.ASSIGNED, S.IN_PROGRESS)
+DUE_SOON_DAYS = 14
+LIST_LIMIT = 20
+
+
+# --- quarters -------------------------------------------------------------------------
+
+
+def quarter_of(day: date) -> str:
+    """The quarter holding `day`, "2024-Q2"."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def parse_quarter(value: str | None) -> tuple[int, int] | None:
+    """(year, quarter) from "2024-Q2", or None when the text is not a quarter."""
+    if not value or "-Q" not in value:
+        return None
+    year, _, quarter = value.partition("-Q")
+    if not (year.isdigit() and quarter in ("1", "2", "3", "4")):
+        return None
+    return int(year), int(quarter)
+
+
+def quarter_bounds(value: str) -> tuple[date, date]:
+    """First and last day of a quarter "2024-Q2"; ValueError if it is not one."""
+    parsed = parse_quarter(value)
+    if parsed is None:
+        raise ValueError(value)
+    year, quarter = parsed
+    last_month = quarter * 3
+    return (
+        date(year, last_month - 2, 1),
+        date(year, last_month, calendar.monthrange(year, last_month)[1]),
+    )
+
+
+def shift_quarter(value: str, step: int) -> str:
+    """The quarter `step` quarters after (or before) `value`."""
+    year, quarter = parse_quarter(value) or (clock.today().year, 1)
+    index = year * 4 + quarter - 1 + step
+    return f"{index // 4}-Q{index % 4 + 1}"
+
+
+# --- filters --------------------------------------------------------------------------
+
+
+def bucket_expr(today: date) -> sa.Case:
+    """The QĐ 42 group of a task as a SQL expression (see the module docstring)."""
+    return sa.case(
+        (sa.and_(Task.state == S.VERIFIED, Task.reported_late.is_(True)), "done_late"),
+        (Task.state == S.VERIFIED, "done_on_time"),
+        (Task.state == S.CANCELLED, "cancelled"),
+        (sa.and_(Task.state == S.REPORTED, Task.reported_late.is_(True)), "open_overdue"),
+        (sa.and_(Task.state.in_(OPEN_NOT_REPORTED), Task.due_on < today), "open_overdue"),
+        else_="open_in_time",
+    )
+
+
+def is_leaf() -> sa.ColumnElement[bool]:
+    """Tasks that carry the work: not a parent of fanned-out sub-tasks."""
+    sub = aliased(Task)
+    return ~sa.exists().where(sub.parent_id == Task.id)
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What a task list shows; also the query string of the links behind figures."""
+
+    quarter: str | None = None  # due in this quarter, "2024-Q2"
+    plan_id: int | None = None
+    unit_id: int | None = None  # lead unit ("none" for tasks whose lead is not resolved)
+    no_unit: bool = False
+    state: str | None = None
+    bucket: str | None = None
+    overdue: bool = False  # DESIGN's overdue: due passed, not reported/verified/cancelled
+    due_soon: bool = False  # open and due within DUE_SOON_DAYS
+    q: str | None = None  # search words, folded, all must match
+    leaves: bool = False  # only the tasks that carry the work (what the counts count)
+
+    @classmethod
+    def from_args(cls, args: Any) -> TaskFilter:
+        """Read a filter from request args, ignoring what does not parse."""
+
+        def as_int(name: str) -> int | None:
+            value = args.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        state = args.get("state") or None
+        bucket = args.get("bucket") or None
+        quarter = args.get("quarter") or None
+        return cls(
+            quarter=quarter if parse_quarter(quarter) else None,
+            plan_id=as_int("plan"),
+            unit_id=as_int("unit"),
+            no_unit=args.get("unit") == "none",
+            state=state if state in {s.value for s in S} else None,
+            bucket=bucket if bucket in BUCKET_LABELS else None,
+            overdue=args.get("overdue") == "1",
+            due_soon=args.get("due_soon") == "1",
+            q=(args.get("q") or "").strip() or None,
+            leaves=args.get("leaves") == "1",
+        )
+
+    def as_args(self, **overrides: Any) -> dict[str, Any]:
+        """The query-string form, for links and for the export buttons."""
+        me = replace(self, **overrides) if overrides else self
+        args: dict[str, Any] = {
+            "quarter": me.quarter,
+            "plan": me.plan_id,
+            "unit": "none" if me.no_unit else me.unit_id,
+            "state": me.state,
+            "bucket": me.bucket,
+            "overdue": "1" if me.overdue else None,
+            "due_soon": "1" if me.due_soon else None,
+            "q": me.q,
+            "leaves": "1" if me.leaves else None,
+        }
+        return {k: v for k, v in args.items() if v is not None}
+
+    def clauses(self, today: date) -> list[sa.ColumnElement[bool]]:
+        """The WHERE clauses over `Task` this filter stands for."""
+        where: list[sa.ColumnElement[bool]] = []
+        if self.quarter:
+            start, end = quarter_bounds(self.quarter)
+            where.append(Task.due_on.between(start, end))
+        if self.plan_id is not None:
+            where.append(Task.plan_id == self.plan_id)
+        if self.no_unit:
+            where.append(Task.lead_unit_id.is_(None))
+        elif self.unit_id is not None:
+            where.append(Task.lead_unit_id == self.unit_id)
+        if self.state:
+            where.append(Task.state == S(self.state))
+        if self.bucket:
+            where.append(bucket_expr(today) == self.bucket)
+        if self.overdue:
+            where += [Task.state.in_(OPEN_NOT_REPORTED), Task.due_on < today]
+        if self.due_soon:
+            where += [
+                Task.state.in_(OPEN_NOT_REPORTED),
+                Task.due_on.between(today, today + timedelta(days=DUE_SOON_DAYS)),
+            ]
+        if self.q:
+            where += search_clauses(Task.search_text, self.q)
+        if self.leaves:
+            where.append(is_leaf())
+        return where
+
+
+def search_clauses(column: Any, text: str) -> list[sa.ColumnElement[bool]]:
+    """Every folded word of `text` must occur in the folded column (accents ignored)."""
+    return [column.contains(word, autoescape=True) for word in fold(text).split()]
+
+
+# --- the task list behind a figure ----------------------------------------------------
+
+
+@dataclass
+class Page:
+    """One page of a list and where it stands in the whole."""
+
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def list_options() -> list[Any]:
+    """Eager loads for a task list row (plan, lead, units): a fixed number of statements."""
+    return [
+        selectinload(Task.plan),
+        selectinload(Task.lead_unit),
+        selectinload(Task.parent),
+        selectinload(Task.units).selectinload(TaskUnit.unit),
+        selectinload(Task.units).selectinload(TaskUnit.group),
+    ]
+
+
+def task_query(task_filter: TaskFilter, user: User, today: date | None = None) -> sa.Select:
+    """The visible tasks matching the filter, in plan order."""
+    today = today or clock.today()
+    return (
+        sa.select(Task)
+        .where(visible_tasks(user), *task_filter.clauses(today))
+        .order_by(Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position)
+    )
+
+
+def paginate(query: sa.Select, page: int, per_page: int) -> Page:
+    """Count, then load one page with the list's eager loads (two statements + loads)."""
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    items = list(
+        db.session.execute(
+            query.options(*list_options()).limit(per_page).offset((page - 1) * per_page)
+        ).scalars()
+    )
+    return Page(items, total, page, per_page)
+
+
+def list_tasks(task_filter: TaskFilter, user: User, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the visible tasks matching the filter."""
+    return paginate(task_query(task_filter, user), page, per_page)
+
+
+def all_tasks(task_filter: TaskFilter, user: User) -> list[Task]:
+    """Every visible task matching the filter (exports), with the list's eager loads."""
+    return list(
+        db.session.execute(task_query(task_filter, user).options(*list_options())).scalars()
+    )
+
+
+# --- the dashboard --------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Counts for one unit, one plan or the whole: by QĐ 42 group and by state."""
+
+    buckets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
+    states: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in S})
+
+    def add(self, state: str, bucket: str, n: int) -> None:
+        self.states[state] += n
+        if bucket in self.buckets:
+            self.buckets[bucket] += n
+
+    @property
+    def counted(self) -> int:
+        """Tasks that count (cancelled left out)."""
+        return sum(self.buckets.values())
+
+    @property
+    def done(self) -> int:
+        return self.buckets["done_on_time"] + self.buckets["done_late"]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.counted) if self.counted else 0
+
+
+@dataclass
+class Row:
+    """A unit or plan on the dashboard with its tally."""
+
+    id: int | None
+    label: str
+    tally: Tally
+
+
+@dataclass
+class ListedTask:
+    """A line of the overdue or due-soon list (plain values, one statement for all)."""
+
+    id: int
+    number: str
+    title: str
+    due_on: date | None
+    state: TaskState
+    plan_number: str | None
+    unit_name: str | None
+
+
+@dataclass
+class Dashboard:
+    quarter: str
+    today: date
+    total: Tally
+    units: list[Row]
+    plans: list[Row]
+    overdue: list[ListedTask]
+    due_soon: list[ListedTask]
+    overdue_count: int
+    due_soon_count: int
+
+
+def _listed(where: list[sa.ColumnElement[bool]], user: User) -> tuple[list[ListedTask], int]:
+    """The first LIST_LIMIT matching tasks and how many match in all (one statement)."""
+    rows = db.session.execute(
+        sa.select(
+            Task.id,
+            Task.number,
+            Task.title,
+            Task.due_on,
+            Task.state,
+            Plan.number,
+            Unit.name,
+            sa.func.count().over(),
+        )
+        .join(Plan, Task.plan_id == Plan.id)
+        .outerjoin(Unit, Task.lead_unit_id == Unit.id)
+        .where(visible_tasks(user), is_leaf(), *where)
+        .order_by(Task.due_on, Task.id)
+        .limit(LIST_LIMIT)
+    ).all()
+    items = [ListedTask(*row[:7]) for row in rows]
+    return items, (rows[0][7] if rows else 0)
+
+
+def dashboard(user: User, quarter: str | None = None, plan_id: int | None = None) -> Dashboard:
+    """Figures for the quarter (the current one by default): five statements in all."""
+    today = clock.today()
+    quarter = quarter if parse_quarter(quarter) else quarter_of(today)
+    base = TaskFilter(quarter=quarter, plan_id=plan_id, leaves=True)
+    inner = (
+        sa.select(
+            Task.plan_id.label("plan_id"),
+            Task.lead_unit_id.label("unit_id"),
+            Task.state.label("state"),
+            bucket_expr(today).label("bucket"),
+        )
+        .where(visible_tasks(user), *base.clauses(today))
+        .subquery()
+    )
+    # Grouping a subquery's columns: PostgreSQL refuses GROUP BY on a CASE whose bound
+    # parameters are rendered twice, so the CASE is computed once inside.
+    grouped = db.session.execute(
+        sa.select(
+            inner.c.plan_id, inner.c.unit_id, inner.c.state, inner.c.bucket, sa.func.count()
+        ).group_by(inner.c.plan_id, inner.c.unit_id, inner.c.state, inner.c.bucket)
+    ).all()
+    total = Tally()
+    by_unit: dict[int | None, Tally] = defaultdict(Tally)
+    by_plan: dict[int, Tally] = defaultdict(Tally)
+    for plan_key, unit_key, state, bucket, n in grouped:
+        state_value = S(state).value
+        total.add(state_value, bucket, n)
+        by_unit[unit_key].add(state_value, bucket, n)
+        by_plan[plan_key].add(state_value, bucket, n)
+    unit_names = dict(
+        db.session.execute(
+            sa.select(Unit.id, Unit.name).where(Unit.id.in_([k for k in by_unit if k]))
+        ).all()
+    )
+    plan_labels = {
+        pid: number or title[:60]
+        for pid, number, title in db.session.execute(
+            sa.select(Plan.id, Plan.number, Plan.title).where(Plan.id.in_(list(by_plan)))
+        ).all()
+    }
+    # Who is behind first: the most overdue, then the lowest share done.
+    units = sorted(
+        (Row(k, unit_names.get(k, "") if k else "", t) for k, t in by_unit.items()),
+        key=lambda r: (-r.tally.buckets["open_overdue"], r.tally.percent, r.label),
+    )
+    plans = sorted(
+        (Row(k, plan_labels.get(k, ""), t) for k, t in by_plan.items()),
+        key=lambda r: r.label,
+    )
+    plan_where = [Task.plan_id == plan_id] if plan_id is not None else []
+    overdue, overdue_count = _listed(TaskFilter(overdue=True).clauses(today) + plan_where, user)
+    due_soon, due_soon_count = _listed(TaskFilter(due_soon=True).clauses(today) + plan_where, user)
+    return Dashboard(
+        quarter, today, total, units, plans, overdue, due_soon, overdue_count, due_soon_count
+    )
+
+
+def unit_lead_and_coordinating(unit_id: int) -> tuple[sa.ColumnElement[bool], sa.ColumnElement]:
+    """Clauses for a unit's lead tasks and its coordinating tasks (the workspace)."""
+    coordinated = coordinating_task_ids(unit_id)
+    return (
+        Task.lead_unit_id == unit_id,
+        sa.or_(Task.id.in_(coordinated), Task.parent_id.in_(coordinated)),
+    )
