@@ -44,6 +44,11 @@ def set_client_address(addr: str | None) -> None:
     _client_addr.set(addr)
 
 
+def current_client_address() -> str | None:
+    """The client address events are being attributed to (None outside a request)."""
+    return _client_addr.get()
+
+
 def jsonable(value: Any) -> Any:
     """Turn model values into plain JSON so the hash is the same on every database."""
     if isinstance(value, Enum):
@@ -89,6 +94,13 @@ def event_hash(event: AuditEvent) -> str:
     return _digest(_hashed_fields(event))
 
 
+def _acting_unit(actor: User | None, on_behalf_of: User | None) -> int | None:
+    # A substitute acts in the absent user's unit, so the event belongs to that unit.
+    if on_behalf_of is not None:
+        return on_behalf_of.unit_id
+    return actor.unit_id if actor else None
+
+
 def record(
     action: str,
     *,
@@ -120,7 +132,7 @@ def record(
         actor_id=actor.id if actor else None,
         actor_name=actor.full_name if actor else None,
         on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
-        unit_id=unit_id if unit_id is not None else (actor.unit_id if actor else None),
+        unit_id=unit_id if unit_id is not None else _acting_unit(actor, on_behalf_of),
         action=action,
         object_type=object_type,
         object_id=object_id,

@@ -33,6 +33,7 @@ from workflow.errors import InvalidInput, NotFound, StaleObject
 from workflow.rollup import parent_needs_update
 from workflow.snapshots import task_snapshot
 from workflow.state_machine import REASON_REQUIRED, fire
+from workflow.substitutions import acting_for
 from workflow.transaction import unit_of_work
 
 REPORT_MAX_CHARS = 50_000
@@ -135,7 +136,7 @@ def transition(
     with unit_of_work():
         task = load_task(task_id)
         _check_version(task, expected_version)
-        permissions.check(task, actor, event, last_report_authors(task.id))
+        principal = acting_for(task, actor, event, last_report_authors(task.id))
         reason = _clean_reason(event, reason)
         before = task_snapshot(task, ("state",))
         fire(task, event)
@@ -159,6 +160,7 @@ def transition(
             before=before,
             after={"state": task.state},
             reason=reason,
+            on_behalf_of=principal,
         )
         for sub in cascaded:
             sub_before = {"state": sub.state}
@@ -173,6 +175,7 @@ def transition(
                 before=sub_before,
                 after={"state": sub.state},
                 reason=reason,
+                on_behalf_of=principal,
             )
         enqueue_event_mail(task, event, actor, reason)
         _roll_up(task, actor)
@@ -230,7 +233,7 @@ def submit_report(
     with unit_of_work():
         task = load_task(task_id)
         _check_version(task, expected_version)
-        permissions.check(task, actor, "report", set())
+        principal = acting_for(task, actor, "report", set())
         before = task_snapshot(task, ("state", "reported_late"))
         fire(task, "report")
         now = clock.now()
@@ -240,8 +243,9 @@ def submit_report(
         task.updated_at = now
         report = Report(
             task_id=task.id,
-            unit_id=actor.unit_id,
+            unit_id=(principal or actor).unit_id,
             author_id=actor.id,
+            on_behalf_of_id=principal.id if principal else None,
             text=text,
             figures=figures,
             submitted_at=now,
@@ -265,6 +269,7 @@ def submit_report(
                 "figures": figures,
                 "attachments": [a.filename for a in stored],
             },
+            on_behalf_of=principal,
         )
         enqueue_event_mail(task, "report", actor)
         _roll_up(task, actor)
