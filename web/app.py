@@ -54,6 +54,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(outbox.bp)
     app.register_blueprint(calendar.bp)
+    from web.views import imports, plans
+
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(plans.bp)
 
     from web import commands
 

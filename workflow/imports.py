@@ -329,6 +329,7 @@ def apply_edits(
         item["lead"] = _lines(form.get(prefix + "lead"))
         item["coordinating"] = _lines(form.get(prefix + "coordinating"))
         timeframe = (form.get(prefix + "timeframe") or "").strip()
+        old_due = item.get("due") or ""
         if timeframe != (item.get("timeframe_text") or ""):
             parsed = parse_timeframe(timeframe, year)
             item.update(
@@ -339,7 +340,7 @@ def apply_edits(
                 ongoing=parsed.ongoing,
             )
         due_raw = (form.get(prefix + "due") or "").strip()
-        if due_raw != (item.get("due") or ""):
+        if due_raw != old_due:  # the reviewer set the date; else it follows the timeframe
             try:
                 due = _parse_date(due_raw, f"hạn của nhiệm vụ {item['number']}")
                 item["due"] = due.isoformat() if due else None

@@ -1,0 +1,180 @@
+"""Import a plan document: upload, review every item, map unknown units, confirm.
+
+The draft lives server-side (instance/imports/<token>.json, owned by the uploader) between
+upload and confirm; every rule — who may import, how names resolve, what a commit writes —
+is in workflow/imports.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+import importer
+from importer import errors as document_errors
+from importer.extract import DEFAULT_MAX_BYTES
+from workflow import imports
+from workflow.errors import WorkflowError
+from workflow.plans import DuplicatePlan, find_plan_by_number
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+ACCEPT = ".txt,.docx,.pdf,text/plain,application/pdf,"
+ACCEPT += "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@bp.before_request
+@login_required
+def _importers_only() -> None:
+    if not imports.can_import(current_user):
+        abort(403)
+
+
+def _folder() -> Path:
+    configured = current_app.config.get("IMPORT_DRAFT_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "imports"
+
+
+def _max_bytes() -> int:
+    return int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _upload_page(message: str | None = None, status: int = 200) -> tuple[str, int]:
+    return (
+        render_template(
+            "imports/new.html", message=message, max_mb=_max_bytes() / 1048576, accept=ACCEPT
+        ),
+        status,
+    )
+
+
+@bp.route("/new", methods=["GET"])
+def new() -> tuple[str, int]:
+    """The upload form."""
+    return _upload_page()
+
+
+@bp.route("/new", methods=["POST"])
+def upload() -> Response | tuple[str, int]:
+    """Read and parse the document; keep the draft server-side and show it for review."""
+    document = request.files.get("document")
+    if document is None or not document.filename:
+        return _upload_page("Hãy chọn tệp kế hoạch (TXT, DOCX hoặc PDF).", 400)
+    limit = _max_bytes()
+    data = document.stream.read(limit + 1)
+    try:
+        if len(data) > limit:
+            raise document_errors.FileTooLarge(
+                f"Tệp quá lớn; giới hạn là {limit / 1048576:.0f} MB."
+                if limit >= 1048576
+                else f"Tệp quá lớn; giới hạn là {limit // 1024} KB."
+            )
+        draft = importer.parse_bytes(data, directory=imports.import_directory(), max_bytes=limit)
+    except document_errors.DocumentError as error:
+        return _upload_page(error.message, 400)
+    parsed = draft.to_json()
+    if not parsed["items"] and not parsed["suggestions"]:
+        return _upload_page(
+            "Không tìm thấy nhiệm vụ nào trong tài liệu. Hãy kiểm tra đây có phải văn bản "
+            "kế hoạch (có các mục đánh số và đơn vị chủ trì) không.",
+            400,
+        )
+    filename = Path(document.filename).name[:300]
+    folder = _folder()
+    imports.purge_drafts(folder)
+    token = imports.save_draft(folder, current_user, imports.review_draft(parsed, filename))
+    return redirect(url_for("imports.review", token=token))
+
+
+def _review_page(
+    token: str, draft: dict[str, Any], errors: list[str] | None = None, status: int = 200
+) -> tuple[str, int]:
+    resolver = imports.Resolver()
+    existing = find_plan_by_number((draft.get("plan") or {}).get("number"))
+    choices = resolver.choices()
+    return (
+        render_template(
+            "imports/review.html",
+            token=token,
+            draft=draft,
+            rows=imports.all_rows(draft),
+            pending=imports.pending_mentions(draft, resolver),
+            choices=choices,
+            unit_choices=[c for c in choices if c[0].startswith("unit:")],
+            tracking_value=f"unit:{imports.default_tracking_unit(draft, current_user, resolver)}",
+            existing=existing,
+            can_update=existing is not None and imports.can_update(existing, current_user),
+            low=imports.LOW_CONFIDENCE,
+            errors=errors or [],
+        ),
+        status,
+    )
+
+
+@bp.route("/<token>", methods=["GET"])
+def review(token: str) -> tuple[str, int]:
+    """The preview table with every field editable."""
+    return _review_page(token, imports.load_draft(_folder(), token, current_user))
+
+
+@bp.route("/<token>", methods=["POST"])
+def confirm(token: str) -> Response | tuple[str, int]:
+    """Apply the reviewer's edits; then preview again, create the plan, or update it."""
+    folder = _folder()
+    draft = imports.load_draft(folder, token, current_user)
+    draft, errors = imports.apply_edits(draft, request.form)
+    imports.save_draft(folder, current_user, draft, token=token)
+    action = request.form.get("action", "preview")
+    if errors:
+        return _review_page(token, draft, errors, 400)
+    if action == "preview":
+        return _review_page(token, draft)
+    try:
+        if action == "update":
+            existing = find_plan_by_number((draft.get("plan") or {}).get("number"))
+            if existing is None:
+                return _review_page(
+                    token, draft, ["Chưa có kế hoạch cùng số để cập nhật; hãy nhập mới."], 400
+                )
+            summary = imports.update_from_import(existing.id, draft, current_user)
+            plan_id = existing.id
+            flash(summary.message, "success")
+        elif action == "create":
+            plan_id = imports.commit_import(draft, current_user)
+            count = len(imports.included(draft))
+            flash(f"Đã nhập kế hoạch với {count} nhiệm vụ.", "success")
+        else:
+            abort(400)
+    except DuplicatePlan as error:
+        return _review_page(
+            token,
+            draft,
+            [f"{error.message} Hãy cập nhật kế hoạch đã có thay vì tạo bản trùng."],
+            400,
+        )
+    except WorkflowError as error:
+        return _review_page(token, draft, [error.message], error.status)
+    imports.discard_draft(folder, token)
+    return redirect(url_for("plans.show", plan_id=plan_id))
+
+
+@bp.route("/<token>/discard", methods=["POST"])
+def discard(token: str) -> Response:
+    """Drop the draft; nothing was written to the database."""
+    imports.load_draft(_folder(), token, current_user)
+    imports.discard_draft(_folder(), token)
+    flash("Đã hủy bản nháp; không có gì được ghi.", "success")
+    return redirect(url_for("imports.new"))
