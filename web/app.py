@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from config.settings import ROOT, Settings
@@ -54,6 +55,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(outbox.bp)
     app.register_blueprint(calendar.bp)
+    from web.views import admin, preferences
+
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(preferences.bp)
+    # Templates name the page's language (<html lang>, the switch's current choice).
+    app.jinja_env.globals["get_locale"] = get_locale
     from web.views import imports, plans
 
     app.register_blueprint(imports.bp)
@@ -81,6 +88,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
         )
+        # Nothing here needs the camera, microphone, location or payment: say so.
+        response.headers.setdefault(
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        )
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            # Only when served over HTTPS (secure cookies on): HSTS over plain HTTP would
+            # lock an office's intranet install out of its own server.
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        if request.endpoint and request.endpoint != "static":
+            # Pages carry names, reports and CSRF tokens: never keep them in shared caches.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     return app

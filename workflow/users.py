@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import Role, Unit, User, db
+from models import AuditEvent, Role, Unit, User, db
 from workflow import audit, clock
-from workflow.errors import InvalidInput, NotFound
+from workflow.errors import InvalidInput, NotFound, WorkflowError
 from workflow.snapshots import user_snapshot
 from workflow.transaction import unit_of_work
 
 MIN_PASSWORD_LENGTH = 8
+LOCALES = ("vi", "en")
+# Failed logins allowed per username and client address (and per address over all
+# usernames, against password spraying) inside the window before logins are refused.
+LOGIN_MAX_FAILURES = 5
+LOGIN_MAX_FAILURES_PER_ADDRESS = 30
+LOGIN_WINDOW = timedelta(minutes=15)
+
+
+class LoginThrottled(WorkflowError):
+    """Too many failed logins from this address: refused without checking the password."""
+
+    status = 429
 
 
 @dataclass
@@ -76,14 +89,23 @@ def update_user(
     role: Role | None = None,
     unit_id: int | None = None,
     active: bool | None = None,
+    full_name: str | None = None,
+    email: str | None = None,
     reason: str | None = None,
 ) -> None:
-    """Change a user's role, unit or active flag (never delete: the trail keeps names)."""
+    """Change a user's role, unit, name, e-mail or active flag (never delete: the trail
+    keeps names)."""
     with unit_of_work():
         user = db.session.get(User, user_id)
         if user is None:
             raise NotFound("Không tìm thấy người dùng.")
         before = user_snapshot(user)
+        if full_name is not None:
+            if not full_name.strip():
+                raise InvalidInput("Cần họ tên.")
+            user.full_name = full_name.strip()[:200]
+        if email is not None:
+            user.email = email.strip()[:200]
         if role is not None:
             user.role = Role(role)
         if unit_id is not None:
@@ -126,9 +148,79 @@ def change_password(user_id: int, actor: User, new_password: str) -> None:
         )
 
 
+def set_locale(user_id: int, actor: User, locale: str) -> None:
+    """Remember the user's interface language (a setting change, so audited)."""
+    if locale not in LOCALES:
+        raise InvalidInput("Ngôn ngữ không được hỗ trợ.")
+    with unit_of_work():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise NotFound("Không tìm thấy người dùng.")
+        if user.locale == locale:
+            return
+        before = {"locale": user.locale}
+        user.locale = locale
+        audit.record(
+            "user.locale",
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            unit_id=user.unit_id,
+            before=before,
+            after={"locale": locale},
+        )
+
+
+def _recent_failures(username: str | None, client_addr: str | None) -> int:
+    """Failed logins inside the window from this address (for this username if given).
+
+    Counted from the audit trail, so every gunicorn worker sees the same number.
+    """
+    query = sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "user.login_failed",
+        AuditEvent.occurred_at >= clock.now() - LOGIN_WINDOW,
+    )
+    query = query.where(
+        AuditEvent.client_addr.is_(None)
+        if client_addr is None
+        else AuditEvent.client_addr == client_addr
+    )
+    if username is not None:
+        query = query.where(AuditEvent.after["username"].as_string() == username)
+    return db.session.execute(query).scalar_one()
+
+
+def login_throttled(username: str, client_addr: str | None) -> bool:
+    """Whether logins for this username from this address are refused for now."""
+    name = (username or "").strip().lower()[:80]
+    return (
+        _recent_failures(name, client_addr) >= LOGIN_MAX_FAILURES
+        or _recent_failures(None, client_addr) >= LOGIN_MAX_FAILURES_PER_ADDRESS
+    )
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The user if the credentials match an active account; records the attempt either way."""
+    """The user if the credentials match an active account; records the attempt either way.
+
+    Raises LoginThrottled after too many recent failures from the same address, before
+    the password is even checked, so guessing gains nothing.
+    """
     name = (username or "").strip().lower()
+    if login_throttled(name, audit.current_client_address()):
+        # Kept in the trail (an inspector wants to see the attack) but not counted as a
+        # failure, so the lock lifts when the window passes.
+        with unit_of_work():
+            audit.record(
+                "user.login_throttled",
+                actor=None,
+                object_type="user",
+                object_id=None,
+                after={"username": name[:80]},
+            )
+        raise LoginThrottled(
+            "Đăng nhập sai quá nhiều lần. Hãy thử lại sau "
+            f"{int(LOGIN_WINDOW.total_seconds() // 60)} phút."
+        )
     user = db.session.execute(sa.select(User).where(User.username == name)).scalar_one_or_none()
     ok = user is not None and user.active and check_password_hash(user.password_hash, password)
     with unit_of_work():
