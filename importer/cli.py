@@ -13,8 +13,8 @@ import json
 import sys
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
+from flask import current_app, has_app_context
+from flask.cli import AppGroup, NoAppException, ScriptInfo
 
 from . import parse_file
 from .directory import Directory, default_directory
@@ -52,9 +52,21 @@ def _summary(data: dict) -> str:
 
 
 def _directory() -> Directory:
-    """The database's directory when the app provides one, else data/units.json."""
-    provider = current_app.extensions.get("planwork.import_directory")
-    return provider() if provider is not None else default_directory()
+    """The database's directory when run inside the app (the `planwork` command), else
+    data/units.json (the group used on its own, as the importer's tests do)."""
+    if has_app_context():
+        provider = current_app.extensions.get("planwork.import_directory")
+        return provider() if provider is not None else default_directory()
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is None:
+        return default_directory()
+    try:
+        app = info.load_app()
+    except NoAppException:
+        return default_directory()
+    with app.app_context():
+        provider = app.extensions.get("planwork.import_directory")
+        return provider() if provider is not None else default_directory()
 
 
 def _fail(message: str) -> None:
@@ -62,7 +74,8 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@plans_cli.command("parse")
+# No app context required: the directory comes from the app when there is one.
+@plans_cli.command("parse", with_appcontext=False)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="In bản nháp dạng JSON.")
 def parse_command(file: str, as_json: bool) -> None:
