@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
+from flask import Flask, request, url_for
+from flask_babel import gettext
 
 from models import TaskState
 from workflow.clock import to_local, today
@@ -40,14 +41,35 @@ def vn_date(value: date | datetime | None) -> str:
 def period_label(period: str | None) -> str:
     """ "2024-Q2" → "Quý II/2024"; "2024-09" → "Tháng 9/2024"; "2024" → "Năm 2024"."""
     if not period:
-        return "Không thời hạn"
+        return gettext("Không thời hạn")
     if "-Q" in period:
         year, quarter = period.split("-Q")
-        return f"Quý {ROMAN.get(quarter, quarter)}/{year}"
+        return gettext("Quý %(q)s/%(year)s", q=ROMAN.get(quarter, quarter), year=year)
     if "-" in period:
         year, month = period.split("-")
-        return f"Tháng {int(month)}/{year}"
-    return f"Năm {period}"
+        return gettext("Tháng %(month)s/%(year)s", month=int(month), year=year)
+    return gettext("Năm %(year)s", year=period)
+
+
+def periods_label(periods: list[str] | None) -> str:
+    """A task's periods as people read them: "Quý III/2024 – Quý II/2025"."""
+    if not periods:
+        return ""
+    first, last = min(periods), max(periods)
+    if first == last:
+        return period_label(first)
+    return f"{period_label(first)} – {period_label(last)}"
+
+
+def url_with(**changes: object) -> str:
+    """The current page's URL with some query arguments changed (None drops one)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint or "units.mine", **(request.view_args or {}), **args)
 
 
 def days_left(due: date | None, state: TaskState) -> str:
@@ -56,19 +78,22 @@ def days_left(due: date | None, state: TaskState) -> str:
         return ""
     delta = (due - today()).days
     if delta < 0:
-        return f"quá hạn {-delta} ngày"
+        return gettext("quá hạn %(n)s ngày", n=-delta)
     if delta == 0:
-        return "hạn hôm nay"
-    return f"còn {delta} ngày"
+        return gettext("hạn hôm nay")
+    return gettext("còn %(n)s ngày", n=delta)
 
 
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
     app.add_template_filter(vn_date)
     app.add_template_filter(period_label)
+    app.add_template_filter(periods_label)
     app.jinja_env.globals.update(
         STATE_LABELS=STATE_LABELS,
         EVENT_LABELS=EVENT_LABELS,
         ACTION_LABELS=ACTION_LABELS,
         days_left=days_left,
+        url_with=url_with,
+        today=today,
     )

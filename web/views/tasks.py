@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from models import Attachment, db
+from models import Attachment, Plan, TaskState, Unit, db
+from web.exports import FORMATS, export_response, task_columns
 from web.forms import ContributionForm, ReportForm, TransitionForm
-from workflow import permissions
+from workflow import permissions, progress
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile, attachment_path
 from workflow.errors import WorkflowError
 from workflow.queries import task_page
 from workflow.state_machine import STATE_LABELS
+from workflow.visibility import visible_plans
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -33,6 +46,44 @@ def _uploads(field) -> list[UploadedFile]:  # type: ignore[no-untyped-def]
     return [
         UploadedFile(f.filename or "", f.read()) for f in (field.data or []) if f and f.filename
     ]
+
+
+PER_PAGE = 50
+
+
+def page_number() -> int:
+    """The ?page= argument, 1 when missing or wrong."""
+    value = request.args.get("page", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+@bp.route("/")
+@login_required
+def index() -> str | Response:
+    """List the tasks the user may see, filtered as the query string says (figures link here)."""
+    task_filter = progress.TaskFilter.from_args(request.args)
+    fmt = request.args.get("format")
+    if fmt in FORMATS:
+        rows = progress.all_tasks(task_filter, current_user)
+        return export_response(rows, task_columns(), fmt, "nhiem-vu")
+    page = progress.list_tasks(task_filter, current_user, page_number(), PER_PAGE)
+    plan = db.session.get(Plan, task_filter.plan_id) if task_filter.plan_id else None
+    unit = db.session.get(Unit, task_filter.unit_id) if task_filter.unit_id else None
+    plans = db.session.execute(
+        sa.select(Plan.id, Plan.number, Plan.title)
+        .where(visible_plans(current_user))
+        .order_by(Plan.number)
+    ).all()
+    return render_template(
+        "tasks/index.html",
+        page=page,
+        task_filter=task_filter,
+        plan=plan,
+        unit=unit,
+        plans=plans,
+        states=list(TaskState),
+        bucket_labels=progress.BUCKET_LABELS,
+    )
 
 
 @bp.route("/<int:task_id>")
@@ -59,14 +110,23 @@ def show(task_id: int) -> str:
     )
 
 
+def back_to(task_id: int) -> Response:
+    """Where a form returns: the local page it came from (in-place actions), else the task."""
+    target = request.form.get("next", "")
+    # Only a local path: an absolute or protocol-relative URL would be an open redirect.
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return redirect(target)
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
 @bp.route("/<int:task_id>/transition", methods=["POST"])
 @login_required
 def transition(task_id: int) -> Response:
-    """Fire a state change chosen on the task page."""
+    """Fire a state change chosen on the task page or in place on a list."""
     form = TransitionForm()
     if not form.validate_on_submit():
-        flash("Biểu mẫu không hợp lệ. Hãy thử lại.", "error")
-        return redirect(url_for("tasks.show", task_id=task_id))
+        flash(gettext("Biểu mẫu không hợp lệ. Hãy thử lại."), "error")
+        return back_to(task_id)
     get_task(task_id)
     try:
         result = task_service.transition(
@@ -79,8 +139,14 @@ def transition(task_id: int) -> Response:
     except WorkflowError as error:
         flash(error.message, "error")
     else:
-        flash(f"Đã cập nhật: nhiệm vụ chuyển sang «{STATE_LABELS[result.state]}».", "success")
-    return redirect(url_for("tasks.show", task_id=task_id))
+        flash(
+            gettext(
+                "Đã cập nhật: nhiệm vụ chuyển sang «%(state)s».",
+                state=gettext(STATE_LABELS[result.state]),
+            ),
+            "success",
+        )
+    return back_to(task_id)
 
 
 @bp.route("/<int:task_id>/report", methods=["POST"])

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from itertools import chain
+
+import sqlalchemy as sa
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from models import Role
-from workflow.queries import awaiting_verification, coordinating_tasks, group_by_quarter, lead_tasks
+from models import Plan, TaskState, db
+from web.exports import FORMATS, Column, export_response, task_columns
+from web.forms import TransitionForm
+from workflow import progress
+from workflow.queries import group_by_quarter
+from workflow.visibility import visible_plans
+from workflow.workspace import workspace
 
 bp = Blueprint("units", __name__)
+
+PER_PAGE = 50
+
+
+def _page_arg(name: str) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
 @bp.route("/")
@@ -20,14 +36,37 @@ def index() -> Response:
 
 @bp.route("/my-tasks")
 @login_required
-def mine() -> str:
-    """Show the current user's unit's tasks, lead and coordinating apart, by quarter."""
-    unit_id = current_user.unit_id
-    to_verify = awaiting_verification(unit_id) if current_user.role == Role.COORDINATOR else []
+def mine() -> str | Response:
+    """Show the unit's tasks, lead and coordinating apart, by quarter, with in-place actions."""
+    task_filter = progress.TaskFilter.from_args(request.args)
+    fmt = request.args.get("format")
+    if fmt in FORMATS:
+        # Exports carry every matching row, not one page.
+        space = workspace(current_user, task_filter, per_page=100_000)
+        lead_label, coordinating_label = gettext("Chủ trì"), gettext("Phối hợp")
+        rows = chain(
+            ((lead_label, t) for t in space.lead.items),
+            ((coordinating_label, t) for t in space.coordinating.items),
+        )
+        columns = [Column(gettext("Vai trò"), lambda r: r[0])] + [
+            Column(c.header, lambda r, c=c: c.value(r[1])) for c in task_columns()
+        ]
+        return export_response(rows, columns, fmt, "viec-cua-don-vi")
+    space = workspace(current_user, task_filter, _page_arg("page"), _page_arg("cpage"), PER_PAGE)
+    plans = db.session.execute(
+        sa.select(Plan.id, Plan.number, Plan.title)
+        .where(visible_plans(current_user))
+        .order_by(Plan.number)
+    ).all()
     return render_template(
         "units/mine.html",
         unit=current_user.unit,
-        lead=group_by_quarter(lead_tasks(unit_id)),
-        coordinating=group_by_quarter(coordinating_tasks(unit_id)),
-        to_verify=to_verify,
+        space=space,
+        lead=group_by_quarter(space.lead.items),
+        coordinating=group_by_quarter(space.coordinating.items),
+        to_verify=space.to_verify,
+        task_filter=task_filter,
+        plans=plans,
+        states=list(TaskState),
+        transition_form=TransitionForm(),
     )
