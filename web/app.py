@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, abort, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
 from config.settings import ROOT, Settings
-from models import User, db
+from models import Role, User, db
 from web import database  # noqa: F401  (registers the SQLite pragmas)
 from web.extensions import babel, csrf, login_manager, migrate
+
+# What an inspector may still POST: their own session and language, nothing in the data.
+INSPECTOR_MAY_POST = frozenset({"auth.login", "auth.logout", "preferences.language"})
 
 
 def select_locale() -> str:
@@ -81,6 +84,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         from workflow.audit import set_client_address
 
         set_client_address(request.remote_addr)
+
+    @app.before_request
+    def _inspectors_read_only() -> None:
+        # Inspectors read everything and change nothing: refuse every write here, once,
+        # so a route added later cannot forget it. Their own session stays theirs.
+        if (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            and current_user.is_authenticated
+            and current_user.role == Role.INSPECTOR
+            and request.endpoint not in INSPECTOR_MAY_POST
+        ):
+            abort(403)
 
     @app.after_request
     def _security_headers(response):  # type: ignore[no-untyped-def]

@@ -1,0 +1,216 @@
+"""Every route, every role: the answer each one gets, checked against a table.
+
+The table is the specification. A route missing from it fails the test, so whoever adds
+a route decides here who may use it. POSTs carry a valid CSRF token and a harmless form
+(empty or naming a refused event), so what is tested is authorization, not validation:
+a user who may see the object gets past the check (200/302), one who may not gets
+403 or 404, and anonymous visitors are sent to the login page (302).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from models import AuditEvent, Plan, Task, Unit, UnitAlias, UnitGroup, User, db
+from tests.foundation.web import csrf_token, login
+from workflow import tasks as task_service
+from workflow.attachments import UploadedFile
+
+# The task under test is 4403/KH-SGDĐT item 2: TCCB leads, Công đoàn ngành coordinates,
+# GDTX tracks the plan. PGD quận 3 and a quận 8 school have nothing to do with item 2.
+PLAN_NUMBER, ITEM = "4403/KH-SGDĐT", "2"
+ROLES = {
+    "admin": "sgddt.admin",
+    "tracking": "gdtx.coordinator",  # coordinator of the plan's tracking unit
+    "other_coord": "pgd-q3.coordinator",  # coordinator of an unrelated unit
+    "lead": "tccb.member",  # member of the lead unit
+    "coordinating": "cdn.member",  # member of a coordinating unit
+    "unrelated": "thcs-lqd8.member",  # member of a school with no part in the plan
+    "inspector": "sgddt.inspector",
+    "anon": None,
+}
+ORDER = tuple(ROLES)
+
+# (method, endpoint): expected status for
+#     admin, tracking, other_coord, lead, coordinating, unrelated, inspector, anon
+T = tuple[int, int, int, int, int, int, int, int]
+TABLE: dict[tuple[str, str], T] = {
+    ("GET", "static"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "auth.login"): (302, 302, 302, 302, 302, 302, 302, 200),
+    ("POST", "auth.login"): (302, 302, 302, 302, 302, 302, 302, 200),
+    ("POST", "auth.logout"): (302, 302, 302, 302, 302, 302, 302, 302),
+    ("POST", "preferences.language"): (302, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "units.index"): (302, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "units.mine"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("GET", "dashboard.index"): (200, 200, 200, 200, 200, 200, 200, 302),  # filtered to own
+    ("GET", "calendar.feed"): (200, 200, 200, 200, 200, 200, 200, 200),  # the token is the key
+    # Tasks: seen by admins, inspectors, the tracking unit, the lead and coordinating units.
+    ("GET", "tasks.index"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("GET", "tasks.show"): (200, 200, 403, 200, 200, 403, 200, 302),
+    ("GET", "tasks.attachment"): (200, 200, 403, 200, 200, 403, 200, 302),
+    ("POST", "tasks.transition"): (302, 302, 403, 302, 302, 403, 403, 302),
+    ("POST", "tasks.report"): (302, 302, 403, 302, 302, 403, 403, 302),
+    ("POST", "tasks.contribute"): (302, 302, 403, 302, 302, 403, 403, 302),
+    # Plans: every coordinator may read plans (to reuse them); members only their own.
+    ("GET", "plans.show"): (200, 200, 200, 200, 200, 403, 200, 302),
+    # Imports: coordinators and admins; a missing draft is 404 for them.
+    ("GET", "imports.new"): (200, 200, 200, 403, 403, 403, 403, 302),
+    ("POST", "imports.upload"): (400, 400, 400, 403, 403, 403, 403, 302),
+    ("GET", "imports.review"): (404, 404, 404, 403, 403, 403, 403, 302),
+    ("POST", "imports.confirm"): (404, 404, 404, 403, 403, 403, 403, 302),
+    ("POST", "imports.discard"): (404, 404, 404, 403, 403, 403, 403, 302),
+    # Administration: admins only.
+    ("GET", "admin.index"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "admin.units"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "admin.unit_new"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "admin.unit_new"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "admin.unit_edit"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "admin.unit_edit"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "admin.unit_alias_add"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "admin.group_alias_add"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "admin.alias_remove"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "admin.groups"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "admin.group_edit"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "admin.group_edit"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "admin.users"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "admin.user_new"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "admin.user_new"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "admin.user_edit"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "admin.user_edit"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "admin.user_password"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "outbox.index"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "outbox.resend"): (302, 403, 403, 403, 403, 403, 403, 302),
+}
+
+# Session-level POSTs an inspector may make; every other POST must be refused.
+INSPECTOR_MAY_POST = {"auth.login", "auth.logout", "preferences.language"}
+
+
+@dataclass
+class World:
+    """Ids for the URL parameters, and the harmless form each POST sends."""
+
+    values: dict[str, object]
+    forms: dict[str, dict[str, str]]
+
+
+def _one(model, **where):  # type: ignore[no-untyped-def]  # noqa: ANN001
+    query = sa.select(model).filter_by(**where)
+    return db.session.execute(query).scalars().first()
+
+
+def _world() -> World:
+    plan = _one(Plan, number=PLAN_NUMBER)
+    task = _one(Task, plan_id=plan.id, number=ITEM, parent_id=None)
+    lead = _one(User, username=ROLES["lead"])
+    start = task_service.start_task(task.id, lead, expected_version=task.version)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    task_service.submit_report(
+        task.id,
+        lead,
+        expected_version=start.version,
+        text="Đã thành lập Ban chỉ đạo.",
+        files=[UploadedFile("quyet-dinh.pdf", pdf)],
+    )
+    from models import Attachment, OutboxMessage
+    from notifications.ical import ensure_calendar_token
+
+    unit = _one(Unit, code="TCCB")
+    token = ensure_calendar_token(unit)
+    db.session.commit()
+    group = _one(UnitGroup, code="G-PHONG-SO")
+    alias = _one(UnitAlias, unit_id=unit.id) or _one(UnitAlias)
+    outbox = _one(OutboxMessage)
+    assert outbox is not None, "the report should have queued a mail"
+    return World(
+        values={
+            "task_id": task.id,
+            "plan_id": plan.id,
+            "attachment_id": _one(Attachment, task_id=task.id).id,
+            "token": token,
+            "unit_id": unit.id,
+            "group_id": group.id,
+            "alias_id": alias.id,
+            "user_id": lead.id,
+            "outbox_id": outbox.id,
+            "filename": "style.css",
+        },
+        forms={
+            "tasks.transition": {"event": "cancel", "version": "1"},
+            "preferences.language": {"lang": "vi"},
+        },
+    )
+
+
+def _url(app: Flask, rule, values: dict[str, object]) -> str:  # noqa: ANN001
+    args = {name: values[name] for name in rule.arguments}
+    if rule.endpoint.startswith("imports.") and "token" in args:
+        args["token"] = "0" * 32  # no such draft
+    if rule.endpoint == "calendar.feed":
+        return f"/calendar/{values['token']}.ics"
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **args, _external=False)
+
+
+def _routes(app: Flask) -> list[tuple[str, object]]:
+    out = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out.append((method, rule))
+    return out
+
+
+def test_every_route_is_in_the_table(demo_app: Flask) -> None:
+    routes = {(method, rule.endpoint) for method, rule in _routes(demo_app)}
+    missing = sorted(routes - set(TABLE))
+    assert not missing, f"routes without an authorization row: {missing}"
+    stale = sorted(set(TABLE) - routes)
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("role", ORDER)
+def test_route_answers_for_role(demo_app: Flask, role: str) -> None:
+    world = _world()
+    client = demo_app.test_client()
+    if ROLES[role]:
+        login(client, ROLES[role])
+    token = csrf_token(client.get("/my-tasks" if ROLES[role] else "/login").get_data(as_text=True))
+    wrong = []
+    # Log out last: it ends the session the other rows need.
+    routes = sorted(
+        _routes(demo_app), key=lambda r: (r[1].endpoint == "auth.logout", r[1].endpoint, r[0])
+    )
+    for method, rule in routes:
+        key = (method, rule.endpoint)
+        if key not in TABLE:
+            continue  # reported by test_every_route_is_in_the_table
+        expected = TABLE[key][ORDER.index(role)]
+        url = _url(demo_app, rule, world.values)
+        events_before = db.session.execute(sa.select(sa.func.count(AuditEvent.id))).scalar_one()
+        if method == "GET":
+            response = client.get(url)
+        else:
+            data = {"csrf_token": token, **world.forms.get(rule.endpoint, {})}
+            if rule.endpoint == "imports.upload":
+                data["file"] = (io.BytesIO(b""), "")
+            response = client.post(url, data=data, content_type="multipart/form-data")
+        response.close()  # send_file keeps the file open until the response is closed
+        if response.status_code != expected:
+            wrong.append(f"{method} {url} ({rule.endpoint}): {response.status_code} != {expected}")
+        if role == "inspector" and method == "POST" and rule.endpoint not in INSPECTOR_MAY_POST:
+            assert response.status_code == 403, f"inspector POST {url} not refused"
+            db.session.expire_all()
+            events_after = db.session.execute(sa.select(sa.func.count(AuditEvent.id))).scalar_one()
+            assert events_after == events_before, f"inspector POST {url} changed something"
+        public = ("static", "calendar.feed", "auth.login", "units.index", "preferences.language")
+        if role == "anon" and rule.endpoint not in public:
+            if response.status_code == 302:
+                assert "/login" in response.headers["Location"], url
+    assert not wrong, f"{role} ({ROLES[role]}):\n" + "\n".join(wrong)
