@@ -25,13 +25,24 @@ ACTION_LABELS = {
     "task.contribute": "Đơn vị phối hợp đóng góp",
     "task.update": "Sửa nhiệm vụ",
     "task.reassign": "Giao lại đơn vị chủ trì",
+    "task.extension_request": "Xin gia hạn",
+    "task.extension_grant": "Đồng ý gia hạn",
+    "task.extension_refuse": "Từ chối gia hạn",
+    "task.explanation_request": "Yêu cầu giải trình",
+    "task.explanation_answer": "Giải trình",
 }
 
 
-def vn_date(value: date | datetime | None) -> str:
-    """22/04/2024; datetimes are shown in Vietnam time with hours."""
-    if value is None:
+def vn_date(value: date | datetime | str | None) -> str:
+    """22/04/2024; datetimes are shown in Vietnam time with hours. Audit events keep dates
+    as ISO text ("2024-04-22"), so those are read back too."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         local = to_local(value)
         return local.strftime("%d/%m/%Y %H:%M") if local else ""

@@ -17,10 +17,27 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from models import Attachment, Plan, TaskState, Unit, db
+from models import (
+    Attachment,
+    ExplanationRequest,
+    ExtensionRequest,
+    Plan,
+    TaskState,
+    Unit,
+    db,
+)
 from web.exports import FORMATS, export_response, task_columns
 from web.forms import ContributionForm, ReportForm, TransitionForm
+from web.task_forms import (
+    DecisionForm,
+    DueDateForm,
+    ExplanationForm,
+    ExtensionForm,
+    QuestionForm,
+    ReassignForm,
+)
 from workflow import permissions, progress
+from workflow import requests as requests_service
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile, attachment_path
 from workflow.errors import WorkflowError
@@ -49,6 +66,26 @@ def _uploads(field) -> list[UploadedFile]:  # type: ignore[no-untyped-def]
 
 
 PER_PAGE = 50
+
+# The state diagram (DESIGN.md): where each state sits and the arrows between them,
+# drawn as inline SVG with the task's current state marked.
+DIAGRAM = {
+    "states": [
+        ("assigned", 10, 20),
+        ("in_progress", 190, 20),
+        ("reported", 370, 20),
+        ("verified", 550, 20),
+        ("cancelled", 280, 130),
+    ],
+    "arrows": [
+        ("start", "M140 40 L186 40", 163, 34),
+        ("report", "M320 40 L366 40", 343, 34),
+        ("verify", "M500 40 L546 40", 523, 34),
+        ("return", "M420 62 C400 95 290 95 262 64", 340, 100),
+        ("reopen", "M610 62 C600 125 300 125 258 66", 560, 118),
+        ("cancel", "M300 62 L320 126", 326, 96),
+    ],
+}
 
 
 def page_number() -> int:
@@ -98,6 +135,15 @@ def show(task_id: int) -> str:
         else set()
     )
     events = permissions.allowed_events(task, current_user, authors)
+    can_edit = permissions.can_edit(task, current_user)
+    reassign_form = ReassignForm()
+    if can_edit and not task.subtasks:
+        reassign_form.unit_id.choices = [
+            (uid, name)
+            for uid, name in db.session.execute(
+                sa.select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.name)
+            ).all()
+        ]
     return render_template(
         "tasks/show.html",
         page=page,
@@ -107,6 +153,18 @@ def show(task_id: int) -> str:
         report_form=ReportForm(),
         contribution_form=ContributionForm(),
         can_contribute=permissions.can_contribute(task, current_user),
+        can_edit=can_edit,
+        requests=requests_service.task_requests(task.id),
+        can_request_extension=requests_service.can_request_extension(task, current_user),
+        can_ask_explanation=requests_service.can_ask_explanation(task, current_user),
+        is_lead_member=permissions.is_lead_member(task, current_user),
+        reassign_form=reassign_form,
+        due_form=DueDateForm(),
+        extension_form=ExtensionForm(),
+        decision_form=DecisionForm(),
+        question_form=QuestionForm(),
+        explanation_form=ExplanationForm(),
+        diagram=DIAGRAM,
     )
 
 
@@ -193,6 +251,144 @@ def contribute(task_id: int) -> Response:
     else:
         flash("Đã thêm đóng góp.", "success")
     return redirect(url_for("tasks.show", task_id=task_id))
+
+
+def _flash_errors(form) -> None:  # type: ignore[no-untyped-def]
+    for errors in form.errors.values():
+        for message in errors:
+            flash(str(message), "error")
+
+
+@bp.route("/<int:task_id>/reassign", methods=["POST"])
+@login_required
+def reassign(task_id: int) -> Response:
+    """Hand the task to another lead unit (tracking coordinators, with a reason)."""
+    task = get_task(task_id)
+    form = ReassignForm()
+    form.unit_id.choices = [(int(request.form.get("unit_id", "0") or 0), "")]
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        try:
+            task_service.reassign_lead(
+                task.id,
+                current_user,
+                expected_version=form.version.data,
+                unit_id=form.unit_id.data,
+                reason=form.reason.data,
+            )
+        except WorkflowError as error:
+            flash(error.message, "error")
+        else:
+            flash(gettext("Đã giao lại đơn vị chủ trì."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/<int:task_id>/due", methods=["POST"])
+@login_required
+def change_due(task_id: int) -> Response:
+    """Move the deadline (tracking coordinators, with a reason)."""
+    task = get_task(task_id)
+    form = DueDateForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        try:
+            task_service.update_task(
+                task.id,
+                current_user,
+                expected_version=form.version.data,
+                reason=form.reason.data,
+                changes={"due_on": form.due_on.data},
+            )
+        except WorkflowError as error:
+            flash(error.message, "error")
+        else:
+            flash(gettext("Đã đổi hạn hoàn thành."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/<int:task_id>/extensions", methods=["POST"])
+@login_required
+def request_extension(task_id: int) -> Response:
+    """The lead unit asks for a later deadline."""
+    task = get_task(task_id)
+    form = ExtensionForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        try:
+            requests_service.request_extension(
+                task.id, current_user, new_due_on=form.due_on.data, reason=form.reason.data
+            )
+        except WorkflowError as error:
+            flash(error.message, "error")
+        else:
+            flash(gettext("Đã gửi đề nghị gia hạn."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/extensions/<int:request_id>/decide", methods=["POST"])
+@login_required
+def decide_extension(request_id: int) -> Response:
+    """A tracking coordinator grants or refuses an extension."""
+    item = db.get_or_404(ExtensionRequest, request_id)
+    get_task(item.task_id)
+    form = DecisionForm()
+    if not form.validate_on_submit() or form.decision.data not in ("grant", "refuse"):
+        _flash_errors(form)
+    else:
+        try:
+            requests_service.decide_extension(
+                item.id,
+                current_user,
+                grant=form.decision.data == "grant",
+                reason=form.reason.data,
+            )
+        except WorkflowError as error:
+            flash(error.message, "error")
+        else:
+            flash(gettext("Đã xử lý đề nghị gia hạn."), "success")
+    return redirect(url_for("tasks.show", task_id=item.task_id))
+
+
+@bp.route("/<int:task_id>/explanations", methods=["POST"])
+@login_required
+def ask_explanation(task_id: int) -> Response:
+    """A tracking coordinator asks the overdue lead unit to explain."""
+    task = get_task(task_id)
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        try:
+            requests_service.request_explanation(task.id, current_user, question=form.question.data)
+        except WorkflowError as error:
+            flash(error.message, "error")
+        else:
+            flash(gettext("Đã gửi yêu cầu giải trình."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/explanations/<int:request_id>/answer", methods=["POST"])
+@login_required
+def answer_explanation(request_id: int) -> Response:
+    """The lead unit explains."""
+    item = db.get_or_404(ExplanationRequest, request_id)
+    get_task(item.task_id)
+    form = ExplanationForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        try:
+            requests_service.answer_explanation(
+                item.id, current_user, explanation=form.explanation.data
+            )
+        except WorkflowError as error:
+            flash(error.message, "error")
+        else:
+            flash(gettext("Đã gửi giải trình."), "success")
+    return redirect(url_for("tasks.show", task_id=item.task_id))
 
 
 @bp.route("/attachments/<int:attachment_id>")
