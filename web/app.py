@@ -71,6 +71,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import dashboard
 
     app.register_blueprint(dashboard.bp)
+    from web.views import audit as audit_views, inspection  # noqa: I001
+
+    app.register_blueprint(audit_views.bp)
+    app.register_blueprint(inspection.bp)
 
     from web import commands
 

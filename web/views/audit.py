@@ -1,0 +1,130 @@
+"""The audit trail page (/audit): filters, keyset pages, chain status, CSV/XLSX/PDF exports.
+
+Inspectors and admins read everything; coordinators of a unit that tracks plans read the
+events of those plans; everyone else gets 403.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from models import Plan, Role, Unit, User, db
+from workflow.audit_exports import ACTION_LABELS, audit_csv, audit_pdf, audit_xlsx
+from workflow.audit_trail import AuditFilter, audit_page, chain_status, parse_vn_date, verify_full
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def tracked_plan_ids(user: User) -> list[int]:
+    """Plans whose tracking unit is the user's unit (what a coordinator may inspect)."""
+    return list(
+        db.session.execute(sa.select(Plan.id).where(Plan.tracking_unit_id == user.unit_id))
+        .scalars()
+        .all()
+    )
+
+
+def scope_for(user: User) -> list[int] | None:
+    """None: the whole trail; a list: only these plans' events. 403 for everyone else."""
+    if user.role in (Role.INSPECTOR, Role.ADMIN):
+        return None
+    if user.role == Role.COORDINATOR:
+        plans = tracked_plan_ids(user)
+        if plans:
+            return plans
+    abort(403)
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def filter_from_request(plan_ids: list[int] | None) -> AuditFilter:
+    """Read the filter form; a username is looked up, unknown ones match nobody."""
+    actor_id = _int("user")
+    username = request.args.get("username", "").strip()
+    if username and actor_id is None:
+        actor_id = (
+            db.session.execute(
+                sa.select(User.id).where(User.username == username)
+            ).scalar_one_or_none()
+            or -1
+        )
+    action = request.args.get("action", "").strip() or None
+    return AuditFilter(
+        plan_id=_int("plan"),
+        unit_id=_int("unit"),
+        actor_id=actor_id,
+        action=action,
+        date_from=parse_vn_date(request.args.get("from")),
+        date_to=parse_vn_date(request.args.get("to")),
+        object_type="task" if _int("task") is not None else None,
+        object_id=_int("task"),
+        plan_ids=plan_ids,
+    )
+
+
+@bp.route("")
+@login_required
+def index() -> str:
+    """The trail, newest first, 50 a page; ?before=<seq> for older pages."""
+    plan_ids = scope_for(current_user)
+    flt = filter_from_request(plan_ids)
+    page = audit_page(flt, before=_int("before"))
+    plans_query = sa.select(Plan).order_by(Plan.number)
+    if plan_ids is not None:
+        plans_query = plans_query.where(Plan.id.in_(plan_ids))
+    plans = list(db.session.execute(plans_query).scalars())
+    units = list(db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.name)).all())
+    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    return render_template(
+        "audit/index.html",
+        page=page,
+        flt=flt,
+        status=chain_status(),
+        plans=plans,
+        units=units,
+        actions=ACTION_LABELS,
+        args=args,
+        can_verify=current_user.role in (Role.INSPECTOR, Role.ADMIN),
+    )
+
+
+@bp.route("/export.<fmt>")
+@login_required
+def export(fmt: str) -> Response:
+    """The filtered trail as CSV, XLSX or PDF (every row, each hash-checked)."""
+    flt = filter_from_request(scope_for(current_user))
+    if fmt == "csv":
+        body, mimetype = audit_csv(flt), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body, mimetype = audit_xlsx(flt, chain_status()), XLSX_MIME
+    elif fmt == "pdf":
+        body, mimetype = audit_pdf(flt, chain_status()), "application/pdf"
+    else:
+        abort(404)
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="nhat-ky.{fmt}"'
+    return response
+
+
+@bp.route("/verify", methods=["POST"])
+@login_required
+def verify() -> Response:
+    """Walk the whole chain now (inspectors and admins) and store the verdict."""
+    if current_user.role not in (Role.INSPECTOR, Role.ADMIN):
+        abort(403)
+    # CSRFProtect has checked the token before the view runs.
+    row = verify_full()
+    if row.intact:
+        flash(_("Đã kiểm tra toàn bộ %(n)s sự kiện: chuỗi toàn vẹn.", n=row.checked), "success")
+    else:
+        flash(_("Chuỗi bị phá vỡ tại sự kiện số %(s)s: %(p)s", s=row.bad_seq, p=row.problem),
+              "error")  # fmt: skip
+    return redirect(url_for("audit.index"))

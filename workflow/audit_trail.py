@@ -1,0 +1,318 @@
+"""Reading the audit trail for inspection: filters, keyset pages, row checks, chain status.
+
+Verification strategy (O(n) is too slow for every page at 1,000,000 events): a full walk
+(`verify_full`) stores its verdict and a checkpoint (last seq and hash) in
+`audit_verifications`. A page calls `chain_status`, which re-checks the checkpoint event
+and walks only the events appended since (incremental, bounded by INCREMENTAL_LIMIT),
+storing the extended checkpoint. An edit to an event older than the checkpoint is found
+by the next full walk (the "Kiểm tra toàn bộ" button, the inspection pack, `flask audit
+verify`) and, immediately, by the per-row hash check on every row a page or export shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from models import AuditChainHead, AuditEvent, AuditVerification, Plan, Unit, User, db
+from models.audit import GENESIS_HASH
+from workflow import clock
+from workflow.audit import ChainReport, event_hash, verify_chain
+
+PAGE_SIZE = 50
+INCREMENTAL_LIMIT = 20_000
+EXPORT_BATCH = 2_000
+
+
+def local_day_start(day: date) -> datetime:
+    """The naive-UTC instant a Vietnam calendar day begins."""
+    local = datetime.combine(day, time.min, tzinfo=clock.LOCAL_TZ)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def end_of_local_day(day: date) -> datetime:
+    """The last naive-UTC instant of a Vietnam calendar day (as-of cut-off)."""
+    return local_day_start(day + timedelta(days=1)) - timedelta(microseconds=1)
+
+
+def parse_vn_date(text: str | None) -> date | None:
+    """ "30/09/2024" (or ISO "2024-09-30") → date; None when blank or malformed."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class AuditFilter:
+    """What the inspector asked for; `plan_ids` restricts a coordinator to their plans."""
+
+    plan_id: int | None = None
+    unit_id: int | None = None
+    actor_id: int | None = None
+    action: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    object_type: str | None = None
+    object_id: int | None = None
+    plan_ids: list[int] | None = None
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        """SQL conditions for these filters (each served by an index with seq)."""
+        cond: list[sa.ColumnElement[bool]] = []
+        if self.plan_id is not None:
+            cond.append(AuditEvent.plan_id == self.plan_id)
+        if self.plan_ids is not None:
+            cond.append(AuditEvent.plan_id.in_(self.plan_ids or [-1]))
+        if self.unit_id is not None:
+            cond.append(AuditEvent.unit_id == self.unit_id)
+        if self.actor_id is not None:
+            cond.append(AuditEvent.actor_id == self.actor_id)
+        if self.action:
+            cond.append(AuditEvent.action == self.action)
+        if self.object_type:
+            cond.append(AuditEvent.object_type == self.object_type)
+        if self.object_id is not None:
+            cond.append(AuditEvent.object_id == self.object_id)
+        if self.date_from is not None:
+            cond.append(AuditEvent.occurred_at >= local_day_start(self.date_from))
+        if self.date_to is not None:
+            cond.append(AuditEvent.occurred_at <= end_of_local_day(self.date_to))
+        return cond
+
+    def describe(self) -> list[tuple[str, str]]:
+        """Human labels of the active filters, for the export's first page (≤ 3 queries)."""
+        out: list[tuple[str, str]] = []
+        if self.plan_id is not None:
+            plan = db.session.get(Plan, self.plan_id)
+            out.append(("Kế hoạch", plan.label if plan else f"#{self.plan_id}"))
+        if self.unit_id is not None:
+            unit = db.session.get(Unit, self.unit_id)
+            out.append(("Đơn vị", unit.name if unit else f"#{self.unit_id}"))
+        if self.actor_id is not None:
+            user = db.session.get(User, self.actor_id)
+            out.append(("Người thực hiện", user.full_name if user else f"#{self.actor_id}"))
+        if self.action:
+            out.append(("Thao tác", self.action))
+        if self.object_type:
+            out.append(("Đối tượng", f"{self.object_type} #{self.object_id or ''}".strip()))
+        if self.date_from:
+            out.append(("Từ ngày", self.date_from.strftime("%d/%m/%Y")))
+        if self.date_to:
+            out.append(("Đến ngày", self.date_to.strftime("%d/%m/%Y")))
+        if self.plan_ids is not None and self.plan_id is None:
+            out.append(("Phạm vi", "các kế hoạch đơn vị theo dõi"))
+        return out or [("Bộ lọc", "toàn bộ nhật ký")]
+
+
+@dataclass
+class CheckedEvent:
+    """An event with the result of recomputing its hash (False: edited since written)."""
+
+    event: AuditEvent
+    hash_ok: bool
+
+
+@dataclass
+class AuditPage:
+    rows: list[CheckedEvent]
+    next_before: int | None  # seq to pass as ?before= for the next (older) page
+    has_newer: bool = False
+    tampered: list[int] = field(default_factory=list)
+
+
+def audit_page(flt: AuditFilter, before: int | None = None, size: int = PAGE_SIZE) -> AuditPage:
+    """One page, newest first, keyset by seq (one statement whatever the page number)."""
+    query = sa.select(AuditEvent).where(*flt.conditions())
+    if before is not None:
+        query = query.where(AuditEvent.seq < before)
+    events = list(
+        db.session.execute(query.order_by(AuditEvent.seq.desc()).limit(size + 1)).scalars()
+    )
+    more = len(events) > size
+    events = events[:size]
+    rows = [CheckedEvent(e, event_hash(e) == e.hash) for e in events]
+    return AuditPage(
+        rows=rows,
+        next_before=events[-1].seq if more and events else None,
+        has_newer=before is not None,
+        tampered=[r.event.seq for r in rows if not r.hash_ok],
+    )
+
+
+def iter_events(flt: AuditFilter) -> Iterator[CheckedEvent]:
+    """Every matching event, oldest first, in batches so memory stays flat for exports."""
+    last = 0
+    while True:
+        batch = list(
+            db.session.execute(
+                sa.select(AuditEvent)
+                .where(*flt.conditions(), AuditEvent.seq > last)
+                .order_by(AuditEvent.seq)
+                .limit(EXPORT_BATCH)
+            ).scalars()
+        )
+        if not batch:
+            return
+        for event in batch:
+            yield CheckedEvent(event, event_hash(event) == event.hash)
+        last = batch[-1].seq
+
+
+@dataclass
+class ChainStatus:
+    """What the page and the exports say about the whole chain."""
+
+    intact: bool
+    checked: int
+    verified_at: datetime | None
+    last_full_at: datetime | None
+    bad_seq: int | None = None
+    problem: str | None = None
+    pending: int = 0  # events appended since the checkpoint and not yet walked
+
+    @property
+    def label(self) -> str:
+        if not self.intact:
+            where = f" tại sự kiện số {self.bad_seq}" if self.bad_seq else ""
+            return f"CHUỖI BỊ PHÁ VỠ{where}: {self.problem}"
+        text = f"Chuỗi toàn vẹn ({self.checked} sự kiện đã kiểm tra)"
+        if self.pending:
+            text += f"; còn {self.pending} sự kiện mới chưa kiểm tra"
+        return text
+
+
+def _store(report: ChainReport, *, full: bool, started: datetime, last_seq: int, last_hash: str):
+    row = AuditVerification(
+        full=full,
+        started_at=started,
+        finished_at=clock.now(),
+        intact=report.intact,
+        checked=report.checked,
+        last_seq=last_seq,
+        last_hash=last_hash,
+        bad_seq=report.bad_seq,
+        bad_event_id=report.bad_event_id,
+        problem=report.problem,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def verify_full() -> AuditVerification:
+    """Walk the whole chain (O(n)), store the verdict and the checkpoint it reached."""
+    started = clock.now()
+    report = verify_chain()
+    tail = db.session.execute(
+        sa.select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.seq <= report.checked)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).one_or_none()
+    last_seq, last_hash = (tail.seq, tail.hash) if tail else (0, GENESIS_HASH)
+    return _store(report, full=True, started=started, last_seq=last_seq, last_hash=last_hash)
+
+
+def _latest() -> AuditVerification | None:
+    return db.session.execute(
+        sa.select(AuditVerification).order_by(AuditVerification.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def _last_full_at() -> datetime | None:
+    return db.session.execute(
+        sa.select(sa.func.max(AuditVerification.finished_at)).where(AuditVerification.full)
+    ).scalar()
+
+
+def _status(row: AuditVerification, pending: int = 0) -> ChainStatus:
+    return ChainStatus(
+        intact=row.intact,
+        checked=row.checked,
+        verified_at=row.finished_at,
+        last_full_at=_last_full_at(),
+        bad_seq=row.bad_seq,
+        problem=row.problem,
+        pending=pending,
+    )
+
+
+def chain_status() -> ChainStatus:
+    """The chain's status: the stored verdict extended over new events (fixed statements).
+
+    No verdict yet → one full walk. A broken verdict stays broken until a full walk says
+    otherwise. Otherwise walk from the checkpoint: re-check the checkpoint event, then the
+    events after it, up to INCREMENTAL_LIMIT (beyond that, report them as pending).
+    """
+    row = _latest()
+    if row is None:
+        return _status(verify_full())
+    if not row.intact:
+        return _status(row)
+    head = db.session.get(AuditChainHead, 1)
+    head_seq = head.seq if head else 0
+    if head_seq == row.last_seq and (head is None or head.last_hash == row.last_hash):
+        return _status(row)
+    pending = head_seq - row.last_seq
+    if pending > INCREMENTAL_LIMIT or pending < 0:
+        return _status(row, pending=max(pending, 0))
+    started = clock.now()
+    report = _walk_from(row.last_seq, row.last_hash, row.checked, head)
+    last = db.session.execute(
+        sa.select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.seq <= report.checked)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).one_or_none()
+    stored = _store(
+        report,
+        full=False,
+        started=started,
+        last_seq=last.seq if last else 0,
+        last_hash=last.hash if last else GENESIS_HASH,
+    )
+    return _status(stored)
+
+
+def _walk_from(
+    last_seq: int, last_hash: str, checked: int, head: AuditChainHead | None
+) -> ChainReport:
+    """Check the events after a checkpoint (and that the checkpoint event is unchanged)."""
+    if last_seq:
+        anchor = db.session.execute(
+            sa.select(AuditEvent).where(AuditEvent.seq == last_seq)
+        ).scalar_one_or_none()
+        if anchor is None or anchor.hash != last_hash or event_hash(anchor) != anchor.hash:
+            return ChainReport(
+                False, checked, anchor.id if anchor else None, last_seq, "sự kiện mốc đã bị sửa"
+            )
+    expected_prev, expected_seq = last_hash, last_seq + 1
+    events = db.session.execute(
+        sa.select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq)
+    ).scalars()
+    for event in events:
+        if event.seq != expected_seq:
+            return ChainReport(
+                False, checked, event.id, event.seq, f"thiếu sự kiện số {expected_seq} (bị xóa?)"
+            )
+        if event.prev_hash != expected_prev:
+            return ChainReport(
+                False, checked, event.id, event.seq, "liên kết với sự kiện trước bị đứt"
+            )
+        if event_hash(event) != event.hash:
+            return ChainReport(
+                False, checked, event.id, event.seq, "nội dung đã bị sửa sau khi ghi"
+            )
+        expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    if head is not None and (head.seq != expected_seq - 1 or head.last_hash != expected_prev):
+        return ChainReport(False, checked, None, expected_seq, "đầu chuỗi không khớp")
+    return ChainReport(True, checked)

@@ -1,0 +1,332 @@
+"""Indicators: load the framework from its data file, assign to units, enter yearly values.
+
+Every write goes through a unit of work with its audit event, like task changes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from config.settings import DATA_DIR
+from models import (
+    ChangeDirection,
+    Criterion,
+    Indicator,
+    IndicatorAssignment,
+    IndicatorKind,
+    IndicatorValue,
+    Role,
+    Standard,
+    Unit,
+    User,
+    db,
+)
+from workflow import audit, clock
+from workflow.errors import InvalidInput, NotFound, PermissionDenied
+from workflow.transaction import unit_of_work
+
+FRAMEWORK_FILE = DATA_DIR / "indicators" / "unesco_learning_city.json"
+RATING_LABELS = {5: "Xuất sắc", 4: "Rất tốt", 3: "Tốt", 2: "Khá", 1: "Yếu"}
+CHANGE_LABELS = {
+    ChangeDirection.INCREASE: "Tăng",
+    ChangeDirection.SAME: "Không đổi",
+    ChangeDirection.DECREASE: "Giảm",
+}
+
+
+def load_framework(path: Path = FRAMEWORK_FILE) -> int:
+    """Create or refresh standards, criteria and indicators from the data file (idempotent).
+
+    Rows are matched by code, so re-loading after a data fix updates wording in place and
+    keeps the ids that assignments and values point to. Returns the number of indicators.
+    """
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    standards = {s.code: s for s in db.session.execute(sa.select(Standard)).scalars()}
+    criteria = {c.code: c for c in db.session.execute(sa.select(Criterion)).scalars()}
+    indicators = {i.code: i for i in db.session.execute(sa.select(Indicator)).scalars()}
+    count = 0
+    position = 0
+    with unit_of_work():
+        for area in data["areas"]:
+            for s in area["standards"]:
+                position += 1
+                standard = standards.get(s["code"]) or Standard(code=s["code"])
+                standard.area_code, standard.area_title = area["code"], area["title"]
+                standard.title, standard.position = s["title"], position
+                db.session.add(standard)
+                for c in s["criteria"]:
+                    position += 1
+                    criterion = criteria.get(c["code"]) or Criterion(code=c["code"])
+                    criterion.standard = standard
+                    criterion.title, criterion.position = c["title"], position
+                    db.session.add(criterion)
+                    for i in c["indicators"]:
+                        position += 1
+                        count += 1
+                        indicator = indicators.get(i["code"]) or Indicator(code=i["code"])
+                        indicator.criterion = criterion
+                        indicator.text = i["text"]
+                        indicator.kind = IndicatorKind(i["kind"])
+                        indicator.measure = i.get("measure")
+                        indicator.target_text = i.get("target_text")
+                        indicator.target_op = i.get("target_op")
+                        indicator.target_value = i.get("target_value")
+                        indicator.responsible = i.get("responsible")
+                        indicator.position = position
+                        db.session.add(indicator)
+    return count
+
+
+def ensure_framework() -> None:
+    """Load the framework the first time it is needed (a fresh database has none)."""
+    if db.session.execute(sa.select(Indicator.id).limit(1)).first() is None:
+        load_framework()
+
+
+def framework() -> list[Standard]:
+    """All standards with criteria and indicators, in the document's order (3 statements)."""
+    return list(
+        db.session.execute(
+            sa.select(Standard)
+            .order_by(Standard.position)
+            .options(selectinload(Standard.criteria).selectinload(Criterion.indicators))
+        ).scalars()
+    )
+
+
+def can_assign(user: User) -> bool:
+    """Admins and coordinators set which indicators a unit answers for."""
+    return user.role in (Role.ADMIN, Role.COORDINATOR)
+
+
+def can_enter(user: User, unit_id: int) -> bool:
+    """A unit's own members and coordinators enter its values (admins may correct them)."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role in (Role.MEMBER, Role.COORDINATOR) and user.unit_id == unit_id
+
+
+def assign(
+    indicator_id: int,
+    unit_id: int,
+    year: int,
+    actor: User,
+    *,
+    target_text: str | None = None,
+    target_value: float | None = None,
+) -> int:
+    """Give an indicator to a unit for a year (or change its target); audited."""
+    if not can_assign(actor):
+        raise PermissionDenied("Chỉ quản trị viên và điều phối viên mới được giao chỉ số.")
+    with unit_of_work():
+        indicator = db.session.get(Indicator, indicator_id)
+        unit = db.session.get(Unit, unit_id)
+        if indicator is None or unit is None:
+            raise NotFound("Không tìm thấy chỉ số hoặc đơn vị.")
+        row = db.session.execute(
+            sa.select(IndicatorAssignment).where(
+                IndicatorAssignment.indicator_id == indicator_id,
+                IndicatorAssignment.unit_id == unit_id,
+                IndicatorAssignment.year == year,
+            )
+        ).scalar_one_or_none()
+        before = None
+        if row is None:
+            row = IndicatorAssignment(
+                indicator_id=indicator_id, unit_id=unit_id, year=year, assigned_by_id=actor.id
+            )
+            db.session.add(row)
+        else:
+            before = {"target_text": row.target_text, "target_value": row.target_value}
+        row.target_text = target_text if target_text is not None else indicator.target_text
+        row.target_value = target_value if target_value is not None else indicator.target_value
+        db.session.flush()
+        audit.record(
+            "indicator.assign",
+            actor=actor,
+            object_type="indicator_assignment",
+            object_id=row.id,
+            unit_id=unit_id,
+            before=before,
+            after={
+                "indicator": indicator.code,
+                "unit_id": unit_id,
+                "year": year,
+                "target_text": row.target_text,
+                "target_value": row.target_value,
+            },
+        )
+        row_id = row.id
+    return row_id
+
+
+@dataclass
+class ValueInput:
+    """What a person typed for one indicator; which fields count depends on its kind."""
+
+    number: float | None = None
+    change: str | None = None
+    rating: int | None = None
+    note: str | None = None
+
+
+def _clean(indicator: Indicator, value: ValueInput) -> dict[str, Any]:
+    note = (value.note or "").strip() or None
+    fields: dict[str, Any] = {"number": None, "change": None, "rating": None, "note": note}
+    kind = indicator.kind
+    if kind in (IndicatorKind.PERCENTAGE, IndicatorKind.COUNT):
+        if value.number is None:
+            raise InvalidInput(f"Chỉ số {indicator.code}: hãy nhập số liệu.")
+        if value.number < 0 or (kind == IndicatorKind.PERCENTAGE and value.number > 100):
+            raise InvalidInput(f"Chỉ số {indicator.code}: tỷ lệ phải từ 0 đến 100.")
+        fields["number"] = float(value.number)
+    elif kind == IndicatorKind.CHANGE:
+        try:
+            fields["change"] = ChangeDirection(value.change or "")
+        except ValueError as exc:
+            raise InvalidInput(f"Chỉ số {indicator.code}: chọn Tăng, Không đổi hoặc Giảm.") from exc
+        fields["number"] = value.number
+    elif kind == IndicatorKind.RATING:
+        if value.rating not in RATING_LABELS:
+            raise InvalidInput(f"Chỉ số {indicator.code}: mức đánh giá từ 1 đến 5.")
+        fields["rating"] = int(value.rating)
+    elif not note:
+        raise InvalidInput(f"Chỉ số {indicator.code}: hãy ghi kết quả.")
+    return fields
+
+
+def enter_value(
+    indicator_id: int,
+    unit_id: int,
+    year: int,
+    actor: User,
+    value: ValueInput,
+    *,
+    task_id: int | None = None,
+    report_id: int | None = None,
+) -> int:
+    """Record (or correct) a unit's value of an indicator for a year; audited with before."""
+    if not can_enter(actor, unit_id):
+        raise PermissionDenied("Chỉ đơn vị được giao mới nhập số liệu chỉ số của mình.")
+    with unit_of_work():
+        indicator = db.session.get(Indicator, indicator_id)
+        if indicator is None:
+            raise NotFound("Không tìm thấy chỉ số.")
+        fields = _clean(indicator, value)
+        row = db.session.execute(
+            sa.select(IndicatorValue).where(
+                IndicatorValue.indicator_id == indicator_id,
+                IndicatorValue.unit_id == unit_id,
+                IndicatorValue.year == year,
+            )
+        ).scalar_one_or_none()
+        before = None
+        if row is None:
+            row = IndicatorValue(indicator_id=indicator_id, unit_id=unit_id, year=year)
+            db.session.add(row)
+        else:
+            before = {k: getattr(row, k) for k in ("number", "change", "rating", "note")}
+        for key, val in fields.items():
+            setattr(row, key, val)
+        row.entered_by_id = actor.id
+        row.entered_at = clock.now()
+        row.task_id = task_id if task_id is not None else row.task_id
+        row.report_id = report_id if report_id is not None else row.report_id
+        db.session.flush()
+        audit.record(
+            "indicator.value",
+            actor=actor,
+            object_type="indicator_value",
+            object_id=row.id,
+            unit_id=unit_id,
+            before=before,
+            after={
+                "indicator": indicator.code,
+                "year": year,
+                **fields,
+                "task_id": row.task_id,
+                "report_id": row.report_id,
+            },
+        )
+        row_id = row.id
+    return row_id
+
+
+def display_value(row: IndicatorValue | None) -> str:
+    """The value as the annex writes it: "99,07%", "Tăng", "4 – Rất tốt", or the note."""
+    if row is None:
+        return ""
+    kind = row.indicator.kind
+    text = ""
+    if kind == IndicatorKind.PERCENTAGE and row.number is not None:
+        text = f"{row.number:g}%".replace(".", ",")
+    elif kind == IndicatorKind.COUNT and row.number is not None:
+        text = f"{row.number:,.0f}".replace(",", ".") + (
+            f" {row.indicator.measure}" if row.indicator.measure else ""
+        )
+    elif kind == IndicatorKind.CHANGE and row.change is not None:
+        text = CHANGE_LABELS[row.change]
+        if row.number is not None:
+            text += f" {row.number:g}%".replace(".", ",")
+    elif kind == IndicatorKind.RATING and row.rating is not None:
+        text = f"{row.rating} – {RATING_LABELS[row.rating]}"
+    if row.note:
+        text = f"{text}. {row.note}" if text else row.note
+    return text
+
+
+@dataclass
+class AnnexRow:
+    """One line of the year-end annex: where the indicator sits, its target and its value."""
+
+    standard: Standard
+    criterion: Criterion
+    indicator: Indicator
+    target: str
+    value: str
+
+
+def annex_rows(unit_ids: list[int], year: int) -> list[AnnexRow]:
+    """Indicators assigned to (or answered by) these units in the year, with their values.
+
+    With several units (a plan's report), values are listed per unit, named.
+    """
+    assignments = list(
+        db.session.execute(
+            sa.select(IndicatorAssignment).where(
+                IndicatorAssignment.unit_id.in_(unit_ids), IndicatorAssignment.year == year
+            )
+        ).scalars()
+    )
+    values = list(
+        db.session.execute(
+            sa.select(IndicatorValue)
+            .where(IndicatorValue.unit_id.in_(unit_ids), IndicatorValue.year == year)
+            .options(selectinload(IndicatorValue.indicator), selectinload(IndicatorValue.unit))
+        ).scalars()
+    )
+    wanted = {a.indicator_id for a in assignments} | {v.indicator_id for v in values}
+    targets = {a.indicator_id: a.target_text for a in assignments}
+    by_indicator: dict[int, list[IndicatorValue]] = {}
+    for v in values:
+        by_indicator.setdefault(v.indicator_id, []).append(v)
+    rows = []
+    for standard in framework():
+        for criterion in standard.criteria:
+            for indicator in criterion.indicators:
+                if indicator.id not in wanted:
+                    continue
+                found = by_indicator.get(indicator.id, [])
+                if len(unit_ids) > 1:
+                    value = "\n".join(f"{v.unit.name}: {display_value(v)}" for v in found)
+                else:
+                    value = display_value(found[0]) if found else ""
+                target = targets.get(indicator.id) or indicator.target_text or ""
+                rows.append(AnnexRow(standard, criterion, indicator, target, value))
+    return rows

@@ -1,0 +1,158 @@
+"""The inspection pack: one ZIP for a plan or a unit and a period.
+
+Contents: the audit export (CSV and PDF), the year-end report (DOCX, XLSX), every report
+of the period as text with its attachments, an index of every file with its SHA-256, and
+the result of a full chain verification run for the pack (not a cached one: the pack is
+what an inspection keeps).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from models import Plan, Report, Task, Unit, db
+from workflow import clock
+from workflow.attachments import attachment_path
+from workflow.audit_exports import audit_csv, audit_pdf, local_text
+from workflow.audit_trail import (
+    AuditFilter,
+    ChainStatus,
+    end_of_local_day,
+    local_day_start,
+    verify_full,
+)
+from workflow.yearend import gather, yearend_docx, yearend_xlsx
+
+
+@dataclass
+class PackScope:
+    """A plan or a unit, and the period (Vietnam calendar days, inclusive)."""
+
+    date_from: date
+    date_to: date
+    plan_id: int | None = None
+    unit_id: int | None = None
+
+    def name(self) -> str:
+        if self.plan_id is not None:
+            plan = db.session.get(Plan, self.plan_id)
+            return f"Kế hoạch {plan.label}" if plan else f"Kế hoạch #{self.plan_id}"
+        unit = db.session.get(Unit, self.unit_id)
+        return unit.name if unit else f"Đơn vị #{self.unit_id}"
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip("-")[:80] or "tep"
+
+
+def build_pack(scope: PackScope) -> bytes:
+    """Write the ZIP in memory and return it."""
+    verification = verify_full()
+    status = ChainStatus(
+        intact=verification.intact,
+        checked=verification.checked,
+        verified_at=verification.finished_at,
+        last_full_at=verification.finished_at,
+        bad_seq=verification.bad_seq,
+        problem=verification.problem,
+    )
+    flt = AuditFilter(
+        plan_id=scope.plan_id,
+        unit_id=scope.unit_id if scope.plan_id is None else None,
+        date_from=scope.date_from,
+        date_to=scope.date_to,
+    )
+    index: list[tuple[str, str, str]] = []
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
+
+        def put(path: str, data: bytes, what: str) -> None:
+            pack.writestr(path, data)
+            index.append((path, what, hashlib.sha256(data).hexdigest()))
+
+        put("nhat-ky/nhat-ky.csv", audit_csv(flt), "Nhật ký kiểm tra (CSV)")
+        put("nhat-ky/nhat-ky.pdf", audit_pdf(flt, status), "Nhật ký kiểm tra (PDF)")
+        year = scope.date_to.year
+        data = gather(year, plan_id=scope.plan_id, unit_id=scope.unit_id)
+        put(f"bao-cao-nam/bao-cao-{year}.docx", yearend_docx(data), f"Báo cáo năm {year}")
+        put(f"bao-cao-nam/nhiem-vu-{year}.xlsx", yearend_xlsx(data), f"Nhiệm vụ năm {year}")
+        for report in _reports(scope):
+            task = report.task
+            folder = f"bao-cao/{_safe(task.plan.label)}/{_safe(task.number)}-bc{report.id}"
+            body = (
+                f"Kế hoạch: {task.plan.label}\nNhiệm vụ {task.number}: {task.title}\n"
+                f"Đơn vị: {report.unit.name}\nNgười gửi: {report.author.full_name}\n"
+                f"Thời điểm: {local_text(report.submitted_at)}"
+                f"{' (trễ hạn)' if report.late else ''}\n\n{report.text}\n"
+            )
+            put(f"{folder}/bao-cao.txt", body.encode("utf-8"), f"Báo cáo nhiệm vụ {task.number}")
+            for item in report.attachments:
+                path = attachment_path(item)
+                content = path.read_bytes() if path.exists() else b""
+                what = f"Tệp đính kèm của báo cáo nhiệm vụ {task.number}"
+                if not content:
+                    what += " (KHÔNG TÌM THẤY TỆP)"
+                put(f"{folder}/{item.id}-{_safe(item.filename)}", content, what)
+        lines = [
+            f"Kiểm tra chuỗi nhật ký lúc {local_text(verification.finished_at)}",
+            status.label,
+            f"Số sự kiện đã kiểm tra: {verification.checked}",
+        ]
+        if not verification.intact:
+            lines.append(
+                f"Sự kiện hỏng đầu tiên: số {verification.bad_seq} — {verification.problem}"
+            )
+        put("kiem-tra-chuoi.txt", ("\n".join(lines) + "\n").encode("utf-8"), "Kết quả kiểm tra")
+        listing = io.StringIO()
+        writer = csv.writer(listing)
+        writer.writerow(["Tệp", "Nội dung", "SHA-256"])
+        writer.writerows(index)
+        header = (
+            f"Hồ sơ kiểm tra: {scope.name()}\nThời kỳ: {scope.date_from:%d/%m/%Y} – "
+            f"{scope.date_to:%d/%m/%Y}\nLập lúc: {local_text(clock.now())}\n{status.label}\n\n"
+        )
+        pack.writestr("muc-luc.csv", ("\ufeff" + listing.getvalue()).encode("utf-8"))
+        pack.writestr("DOC-TRUOC.txt", (header + "Mục lục: muc-luc.csv\n").encode("utf-8"))
+    return buffer.getvalue()
+
+
+def _reports(scope: PackScope) -> list[Report]:
+    query = (
+        sa.select(Report)
+        .join(Task, Report.task_id == Task.id)
+        .where(
+            Report.submitted_at >= local_day_start(scope.date_from),
+            Report.submitted_at <= end_of_local_day(scope.date_to),
+        )
+        .options(
+            selectinload(Report.attachments),
+            selectinload(Report.unit),
+            selectinload(Report.author),
+        )
+        .order_by(Report.id)
+    )
+    if scope.plan_id is not None:
+        query = query.where(Task.plan_id == scope.plan_id)
+    else:
+        query = query.where(Report.unit_id == scope.unit_id)
+    reports = list(db.session.execute(query).scalars())
+    tasks = {
+        t.id: t
+        for t in db.session.execute(
+            sa.select(Task)
+            .where(Task.id.in_({r.task_id for r in reports}))
+            .options(selectinload(Task.plan))
+        ).scalars()
+    }
+    for r in reports:
+        r.task = tasks[r.task_id]  # type: ignore[attr-defined]
+    return reports
