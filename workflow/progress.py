@@ -246,18 +246,25 @@ def task_query(task_filter: TaskFilter, user: User, today: date | None = None) -
     )
 
 
-def paginate(query: sa.Select, page: int, per_page: int) -> Page:
-    """Count, then load one page with the list's eager loads (two statements + loads)."""
+def paginate_rows(
+    query: sa.Select, page: int, per_page: int, options: list[Any] | None = None
+) -> Page:
+    """Count, then load one page (two statements, plus the eager loads in `options`)."""
     total = db.session.execute(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
     page = max(1, min(page, max(1, -(-total // per_page))))
     items = list(
         db.session.execute(
-            query.options(*list_options()).limit(per_page).offset((page - 1) * per_page)
+            query.options(*(options or [])).limit(per_page).offset((page - 1) * per_page)
         ).scalars()
     )
     return Page(items, total, page, per_page)
+
+
+def paginate(query: sa.Select, page: int, per_page: int) -> Page:
+    """One page of a task query with the list's eager loads."""
+    return paginate_rows(query, page, per_page, list_options())
 
 
 def list_tasks(task_filter: TaskFilter, user: User, page: int = 1, per_page: int = 50) -> Page:

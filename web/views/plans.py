@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from models import Plan, Role, Task, TaskUnit, UnitGroup, UnitRole, db
+from web.exports import FORMATS, Column, export_response
+from workflow.plan_views import matrix as build_matrix
+from workflow.plan_views import plan_progress
+from workflow.progress import paginate_rows, search_clauses
 from workflow.rollup import progress
+from workflow.state_machine import STATE_LABELS
+from workflow.visibility import visible_plans
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
@@ -70,16 +77,95 @@ def _row(task: Task) -> dict[str, Any]:
     }
 
 
+def _plan_columns() -> list[Column]:
+    return [
+        Column(gettext("STT"), lambda r: r["task"].number),
+        Column(gettext("Mục"), lambda r: r["task"].section),
+        Column(gettext("Nội dung"), lambda r: r["task"].title),
+        Column(gettext("Đơn vị chủ trì"), lambda r: "; ".join(r["lead"])),
+        Column(gettext("Đơn vị phối hợp"), lambda r: "; ".join(r["coordinating"])),
+        Column(gettext("Thời gian"), lambda r: r["task"].timeframe_text),
+        Column(gettext("Hạn"), lambda r: r["task"].due_on),
+        Column(gettext("Trạng thái"), lambda r: gettext(STATE_LABELS[r["task"].state])),
+        Column(gettext("Tiến độ nhiệm vụ con"), lambda r: r["rollup"] or ""),
+    ]
+
+
 @bp.route("/<int:plan_id>")
 @login_required
-def show(plan_id: int) -> str:
+def show(plan_id: int) -> Any:
     """The plan's items: STT, content, lead, coordinating, timeframe, state."""
     plan = db.get_or_404(Plan, plan_id)
     items = _items(plan_id)
     if not _may_view(plan, items):
         abort(403)
+    rows = [_row(t) for t in items]
+    fmt = request.args.get("format")
+    if fmt in FORMATS:
+        return export_response(rows, _plan_columns(), fmt, "ke-hoach")
     return render_template(
         "plans/show.html",
         plan=plan,
-        rows=[_row(t) for t in items],
+        rows=rows,
+        overall=plan_progress(items),
     )
+
+
+def _may_list_all() -> bool:
+    # Coordinators read every plan (to reuse and cascade them), as plans.show allows.
+    return current_user.role in (Role.ADMIN, Role.INSPECTOR, Role.COORDINATOR)
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    """List the plans the user may read, searchable without diacritics."""
+    q = (request.args.get("q") or "").strip()
+    query = sa.select(Plan).order_by(Plan.issued_on.desc().nulls_last(), Plan.id.desc())
+    if not _may_list_all():
+        query = query.where(visible_plans(current_user))
+    if q:
+        query = query.where(*search_clauses(Plan.search_text, q))
+    columns = [
+        Column(gettext("Số"), lambda p: p.number),
+        Column(gettext("Ngày ban hành"), lambda p: p.issued_on),
+        Column(gettext("Cơ quan ban hành"), lambda p: p.issuer_name),
+        Column(gettext("Tiêu đề"), lambda p: p.title),
+    ]
+    fmt = request.args.get("format")
+    if fmt in FORMATS:
+        return export_response(db.session.execute(query).scalars(), columns, fmt, "ke-hoach")
+    page_arg = request.args.get("page", "")
+    page = paginate_rows(query, int(page_arg) if page_arg.isdigit() else 1, 50)
+    return render_template("plans/index.html", page=page, q=q)
+
+
+@bp.route("/<int:plan_id>/matrix")
+@login_required
+def matrix(plan_id: int) -> Any:
+    """Units × items with lead and coordinating marks, groups expanded, per-unit counts."""
+    plan = db.get_or_404(Plan, plan_id)
+    items = _items(plan_id)
+    if not _may_view(plan, items):
+        abort(403)
+    grid = build_matrix(items)
+    fmt = request.args.get("format")
+    if fmt in FORMATS:
+        marks = {"lead": "C", "coordinating": "P"}
+        columns = [
+            Column(gettext("Đơn vị"), lambda r: r.name),
+            Column(gettext("Chủ trì"), lambda r: r.lead),
+            Column(gettext("Phối hợp"), lambda r: r.coordinating),
+        ] + [
+            Column(
+                task.number,
+                lambda r, tid=task.id: (
+                    marks[r.cells[tid].role] + ("*" if r.cells[tid].via_group else "")
+                    if tid in r.cells
+                    else ""
+                ),
+            )
+            for task in grid.items
+        ]
+        return export_response(grid.rows, columns, fmt, "ma-tran-trach-nhiem")
+    return render_template("plans/matrix.html", plan=plan, grid=grid)
