@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, abort, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_gettext, refresh
 from flask_login import current_user
 
 from config.settings import ROOT, Settings
@@ -14,7 +14,10 @@ from web import database  # noqa: F401  (registers the SQLite pragmas)
 from web.extensions import babel, csrf, login_manager, migrate
 
 # What an inspector may still POST: their own session and language, nothing in the data.
-INSPECTOR_MAY_POST = frozenset({"auth.login", "auth.logout", "preferences.language"})
+# "audit.verify" only re-checks the hash chain and records the verdict (issue 6).
+INSPECTOR_MAY_POST = frozenset(
+    {"auth.login", "auth.logout", "preferences.language", "audit.verify"}
+)
 
 
 def select_locale() -> str:
@@ -43,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Hãy đăng nhập để tiếp tục."
+    login_manager.login_message = lazy_gettext("Hãy đăng nhập để tiếp tục.")
     login_manager.login_message_category = "warning"
 
     from web import errors, filters
@@ -88,6 +91,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         from workflow.audit import set_client_address
 
         set_client_address(request.remote_addr)
+
+    @app.before_request
+    def _fresh_locale() -> None:
+        # Flask-Babel caches the locale on `g`, which outlives a request when an app
+        # context was already pushed (tests, scripts): choose it again for each request.
+        refresh()
 
     @app.before_request
     def _inspectors_read_only() -> None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from workflow.errors import WorkflowError
 
 MESSAGES = {
-    400: "Yêu cầu không hợp lệ.",
-    403: "Bạn không có quyền truy cập trang này.",
-    404: "Không tìm thấy trang hoặc dữ liệu bạn yêu cầu.",
-    405: "Thao tác không được hỗ trợ.",
-    413: "Tệp tải lên quá lớn.",
-    500: "Đã có lỗi trong hệ thống. Dữ liệu của bạn không bị thay đổi.",
+    400: _l("Yêu cầu không hợp lệ."),
+    403: _l("Bạn không có quyền truy cập trang này."),
+    404: _l("Không tìm thấy trang hoặc dữ liệu bạn yêu cầu."),
+    405: _l("Thao tác không được hỗ trợ."),
+    413: _l("Tệp tải lên quá lớn."),
+    500: _l("Đã có lỗi trong hệ thống. Dữ liệu của bạn không bị thay đổi."),
 }
 
 
@@ -30,7 +31,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
         return _page(
-            400, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Hãy tải lại trang."
+            400, _l("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Hãy tải lại trang.")
         )
 
     @app.errorhandler(WorkflowError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, IntegerField, PasswordField, StringField, TextAreaField
@@ -9,28 +10,30 @@ from wtforms.validators import DataRequired, Length, Optional
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Tên đăng nhập", validators=[DataRequired("Hãy nhập tên đăng nhập.")])
-    password = PasswordField("Mật khẩu", validators=[DataRequired("Hãy nhập mật khẩu.")])
+    username = StringField(
+        _l("Tên đăng nhập"), validators=[DataRequired(_l("Hãy nhập tên đăng nhập."))]
+    )
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Hãy nhập mật khẩu."))])
 
 
 class TransitionForm(FlaskForm):
     event = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[DataRequired()])
-    reason = TextAreaField("Lý do", validators=[Optional(), Length(max=5000)])
+    reason = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=5000)])
 
 
 class ReportForm(FlaskForm):
     version = IntegerField(validators=[DataRequired()])
     text = TextAreaField(
-        "Nội dung báo cáo",
-        validators=[DataRequired("Báo cáo cần có nội dung."), Length(max=50_000)],
+        _l("Nội dung báo cáo"),
+        validators=[DataRequired(_l("Báo cáo cần có nội dung.")), Length(max=50_000)],
     )
-    files = MultipleFileField("Tệp đính kèm")
+    files = MultipleFileField(_l("Tệp đính kèm"))
 
 
 class ContributionForm(FlaskForm):
     text = TextAreaField(
-        "Nội dung đóng góp",
-        validators=[DataRequired("Đóng góp cần có nội dung."), Length(max=20_000)],
+        _l("Nội dung đóng góp"),
+        validators=[DataRequired(_l("Đóng góp cần có nội dung.")), Length(max=20_000)],
     )
-    files = MultipleFileField("Tệp đính kèm")
+    files = MultipleFileField(_l("Tệp đính kèm"))
