@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import g
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import g
 
 from models import AuditEvent, User, db
 from tests.foundation.web import csrf_token, login
