@@ -211,7 +211,14 @@ def _store(report: ChainReport, *, full: bool, started: datetime, last_seq: int,
 def verify_full() -> AuditVerification:
     """Walk the whole chain (O(n)), store the verdict and the checkpoint it reached."""
     started = clock.now()
+    # verify_chain empties the session to keep memory flat; put back what the request had
+    # loaded (the signed-in user above all) so templates can still read it.
+    kept = list(db.session.identity_map.values())
     report = verify_chain()
+    for obj in kept:
+        key = sa.inspect(obj).identity_key
+        if key is not None and key not in db.session.identity_map:
+            db.session.add(obj)
     tail = db.session.execute(
         sa.select(AuditEvent.seq, AuditEvent.hash)
         .where(AuditEvent.seq <= report.checked)
