@@ -11,13 +11,26 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from models import AuditEvent, Plan, Task, Unit, UnitAlias, UnitGroup, User, db
+from models import (
+    AuditEvent,
+    ExplanationRequest,
+    Indicator,
+    Plan,
+    Task,
+    Unit,
+    UnitAlias,
+    UnitGroup,
+    User,
+    db,
+)
 from tests.foundation.web import csrf_token, login
+from workflow import requests
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile
 
@@ -56,6 +69,14 @@ TABLE: dict[tuple[str, str], T] = {
     ("POST", "tasks.transition"): (302, 302, 403, 302, 302, 403, 403, 302),
     ("POST", "tasks.report"): (302, 302, 403, 302, 302, 403, 403, 302),
     ("POST", "tasks.contribute"): (302, 302, 403, 302, 302, 403, 403, 302),
+    # Deadline and lead changes, extensions, explanations: the task check comes first; the
+    # services then refuse whoever may see but not act (a flash and a redirect, 302).
+    ("POST", "tasks.reassign"): (302, 302, 403, 302, 302, 403, 403, 302),
+    ("POST", "tasks.change_due"): (302, 302, 403, 302, 302, 403, 403, 302),
+    ("POST", "tasks.request_extension"): (302, 302, 403, 302, 302, 403, 403, 302),
+    ("POST", "tasks.decide_extension"): (302, 302, 403, 302, 302, 403, 403, 302),
+    ("POST", "tasks.ask_explanation"): (302, 302, 403, 302, 302, 403, 403, 302),
+    ("POST", "tasks.answer_explanation"): (302, 302, 403, 302, 302, 403, 403, 302),
     # Plans: every coordinator may read plans (to reuse them); members only their own.
     ("GET", "plans.show"): (200, 200, 200, 200, 200, 403, 200, 302),
     # Imports: coordinators and admins; a missing draft is 404 for them.
@@ -83,12 +104,33 @@ TABLE: dict[tuple[str, str], T] = {
     ("GET", "admin.user_edit"): (200, 403, 403, 403, 403, 403, 403, 302),
     ("POST", "admin.user_edit"): (200, 403, 403, 403, 403, 403, 403, 302),
     ("POST", "admin.user_password"): (302, 403, 403, 403, 403, 403, 403, 302),
+    # Plan list (filtered to what the user may see) and the responsibility matrix.
+    ("GET", "plans.index"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("GET", "plans.matrix"): (200, 200, 200, 200, 200, 403, 200, 302),
+    # Audit trail and inspection (issue 6): inspectors and admins everything, the tracking
+    # unit's coordinators their plans, a unit's coordinators their unit; indicators are
+    # entered by units (the service refuses what a unit may not do: 302 with a message).
+    ("GET", "audit.index"): (200, 200, 403, 403, 403, 403, 200, 302),
+    ("GET", "audit.export"): (200, 200, 403, 403, 403, 403, 200, 302),
+    ("POST", "audit.verify"): (302, 403, 403, 403, 403, 403, 302, 302),
+    ("GET", "inspection.home"): (200, 200, 200, 403, 403, 403, 200, 302),
+    ("GET", "inspection.indicators"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("POST", "inspection.assign_indicator"): (302, 302, 302, 302, 302, 302, 403, 302),
+    ("POST", "inspection.enter_value"): (302, 302, 302, 302, 302, 302, 403, 302),
+    ("GET", "inspection.plan_asof"): (200, 200, 403, 403, 403, 403, 200, 302),
+    ("GET", "inspection.plan_pack"): (200, 200, 403, 403, 403, 403, 200, 302),
+    ("GET", "inspection.plan_yearend"): (200, 200, 403, 403, 403, 403, 200, 302),
+    ("GET", "inspection.timeline"): (200, 200, 403, 200, 200, 403, 200, 302),
+    ("GET", "inspection.unit_asof"): (200, 403, 403, 403, 403, 403, 200, 302),
+    ("GET", "inspection.unit_pack"): (200, 403, 403, 403, 403, 403, 200, 302),
+    ("GET", "inspection.unit_yearend"): (200, 403, 403, 403, 403, 403, 200, 302),
     ("GET", "outbox.index"): (200, 403, 403, 403, 403, 403, 403, 302),
     ("POST", "outbox.resend"): (302, 403, 403, 403, 403, 403, 403, 302),
 }
 
-# Session-level POSTs an inspector may make; every other POST must be refused.
-INSPECTOR_MAY_POST = {"auth.login", "auth.logout", "preferences.language"}
+# Session-level POSTs an inspector may make (and re-checking the audit chain, which
+# records its verdict but changes no data); every other POST must be refused.
+INSPECTOR_MAY_POST = {"auth.login", "auth.logout", "preferences.language", "audit.verify"}
 
 
 @dataclass
@@ -109,6 +151,13 @@ def _world() -> World:
     task = _one(Task, plan_id=plan.id, number=ITEM, parent_id=None)
     lead = _one(User, username=ROLES["lead"])
     start = task_service.start_task(task.id, lead, expected_version=task.version)
+    extension_id = requests.request_extension(
+        task.id, lead, new_due_on=date(2030, 1, 31), reason="Chờ quyết định của UBND."
+    )
+    tracker = _one(User, username=ROLES["tracking"])
+    explanation = ExplanationRequest(task_id=task.id, requested_by_id=tracker.id, question="?")
+    db.session.add(explanation)
+    db.session.commit()
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
     task_service.submit_report(
         task.id,
@@ -139,6 +188,12 @@ def _world() -> World:
             "user_id": lead.id,
             "outbox_id": outbox.id,
             "filename": "style.css",
+            "fmt": "csv",
+            "inspection.plan_yearend": "docx",
+            "inspection.unit_yearend": "docx",
+            "indicator_id": getattr(_one(Indicator), "id", 1),
+            "tasks.decide_extension": extension_id,
+            "tasks.answer_explanation": explanation.id,
         },
         forms={
             "tasks.transition": {"event": "cancel", "version": "1"},
@@ -148,7 +203,12 @@ def _world() -> World:
 
 
 def _url(app: Flask, rule, values: dict[str, object]) -> str:  # noqa: ANN001
-    args = {name: values[name] for name in rule.arguments}
+    args = {
+        name: values.get(rule.endpoint, values.get(name))
+        if name in ("request_id", "fmt")
+        else values[name]
+        for name in rule.arguments
+    }
     if rule.endpoint.startswith("imports.") and "token" in args:
         args["token"] = "0" * 32  # no such draft
     if rule.endpoint == "calendar.feed":
