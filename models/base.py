@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -26,8 +27,20 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+_clock: Callable[[], datetime] | None = None
+
+
+def use_clock(now: Callable[[], datetime]) -> None:
+    """Let the application's clock (workflow.clock) supply column defaults too, so a frozen
+    clock in tests and demo replays stamps rows and events with the same instant."""
+    global _clock
+    _clock = now
+
+
 def utcnow() -> datetime:
     """Naive UTC: both SQLite and PostgreSQL store it identically, so hashes stay stable."""
+    if _clock is not None:
+        return _clock()
     return datetime.now(UTC).replace(tzinfo=None)
 
 

@@ -38,7 +38,12 @@ def _print_logins() -> None:
 
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Chỉ nạp khi cơ sở dữ liệu còn trống.")
-def demo_load(if_empty: bool) -> None:
+@click.option(
+    "--history/--no-history",
+    default=True,
+    help="Dựng lại một năm làm việc (2024) trên các kế hoạch mẫu.",
+)
+def demo_load(if_empty: bool, history: bool) -> None:
     """Load the demo directory, users and plans."""
     if is_loaded():
         if if_empty:
@@ -47,7 +52,7 @@ def demo_load(if_empty: bool) -> None:
             return
         click.echo("Cơ sở dữ liệu đã có dữ liệu; không nạp dữ liệu mẫu lần nữa.", err=True)
         sys.exit(1)
-    logins = load_demo()
+    logins = load_demo(history=history)
     click.echo(f"Đã nạp dữ liệu mẫu: {len(logins)} tài khoản, 2 kế hoạch.")
     _print_logins()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from models.base import use_clock
+
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 _frozen: datetime | None = None
@@ -33,3 +35,6 @@ def to_local(instant: datetime | None) -> datetime | None:
     if instant is None:
         return None
     return instant.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
+
+
+use_clock(now)

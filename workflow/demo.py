@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +12,15 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from config.settings import DATA_DIR
-from models import Role, Unit, UnitGroup, UnitKind, User, db
-from workflow import audit
+from models import Plan, Role, Task, Unit, UnitGroup, UnitKind, User, db
+from workflow import audit, clock
+from workflow import tasks as task_service
 from workflow.directory import load_directory
 from workflow.plans import ItemInput, PlanInput, UnitRef, create_plan
 from workflow.snapshots import user_snapshot
 from workflow.transaction import unit_of_work
 
 DEMO_PASSWORD = "planwork-demo"
-PLAN_FILES = ("2417-KH-SGDDT.json", "4403-KH-SGDDT.json")
 
 
 @dataclass(frozen=True)
@@ -162,16 +162,72 @@ def plan_input_from_file(path: Path) -> PlanInput:
     )
 
 
-def load_demo(data_dir: Path = DATA_DIR) -> list[DemoLogin]:
-    """Load the directory, the demo users and the demo plans; returns the logins."""
+def _utc(local: str) -> datetime:
+    """'2024-05-06 09:00' in Vietnam time as the naive UTC instant the database stores."""
+    moment = datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=clock.LOCAL_TZ)
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _step_task_id(step: dict[str, Any]) -> int:
+    query = (
+        sa.select(Task.id)
+        .join(Plan, Task.plan_id == Plan.id)
+        .where(Plan.number == step["plan"], Task.number == step["item"])
+    )
+    if step.get("unit"):
+        unit_id = sa.select(Unit.id).where(Unit.code == step["unit"]).scalar_subquery()
+        query = query.where(Task.lead_unit_id == unit_id, Task.parent_id.is_not(None))
+    else:
+        query = query.where(Task.parent_id.is_(None))
+    return db.session.execute(query).scalar_one()
+
+
+def _replay(step: dict[str, Any]) -> None:
+    actor = db.session.execute(sa.select(User).where(User.username == step["user"])).scalar_one()
+    task_id = _step_task_id(step)
+    action = step["do"]
+    if action == "report":
+        task_service.submit_report(task_id, actor, expected_version=None, text=step["text"])
+    elif action == "contribute":
+        task_service.add_contribution(task_id, actor, text=step["text"])
+    else:
+        task_service.transition(
+            task_id, actor, action, expected_version=None, reason=step.get("reason")
+        )
+
+
+def load_demo(data_dir: Path = DATA_DIR, *, history: bool = False) -> list[DemoLogin]:
+    """Load the directory, the demo users and the demo plans; returns the logins.
+
+    With `history`, the plans are created on their 2024 dates and a year of work is replayed
+    through the workflow services (data/demo_activity.json), so dashboards, the audit trail,
+    "as of" views and year-end reports have something true to show.
+    """
+    activity = json.loads((data_dir / "demo_activity.json").read_text(encoding="utf-8"))
     directory = json.loads((data_dir / "units.json").read_text(encoding="utf-8"))
-    with unit_of_work():
-        load_directory(directory, actor=None)
-        units = {u.code: u for u in db.session.execute(sa.select(Unit)).scalars()}
-        logins = _create_users(units)
-    admin = db.session.execute(
-        sa.select(User).where(User.username == _username("SGDDT", "admin"))
-    ).scalar_one()
-    for name in PLAN_FILES:
-        create_plan(plan_input_from_file(data_dir / "plans" / name), actor=admin)
+    try:
+        if history:
+            clock.freeze(_utc(activity["setup_at"]))
+        with unit_of_work():
+            load_directory(directory, actor=None)
+            units = {u.code: u for u in db.session.execute(sa.select(Unit)).scalars()}
+            logins = _create_users(units)
+        admin = db.session.execute(
+            sa.select(User).where(User.username == _username("SGDDT", "admin"))
+        ).scalar_one()
+        for entry in activity["plans"]:
+            creator = admin
+            if history:
+                clock.freeze(_utc(entry["at"]))
+                creator = db.session.execute(
+                    sa.select(User).where(User.username == entry["by"])
+                ).scalar_one()
+            create_plan(plan_input_from_file(data_dir / "plans" / entry["file"]), actor=creator)
+        if history:
+            for step in activity["steps"]:
+                clock.freeze(_utc(step["at"]))
+                _replay(step)
+    finally:
+        if history:
+            clock.freeze(None)
     return logins
