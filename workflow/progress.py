@@ -366,6 +366,28 @@ def _listed(where: list[sa.ColumnElement[bool]], user: User) -> tuple[list[Liste
     return items, (rows[0][7] if rows else 0)
 
 
+def work_span(user: User, plan_id: int | None = None) -> tuple[str, str] | None:
+    """The first and last quarter in which the user's visible tasks fall due (one statement),
+    so the dashboard can offer those quarters and point to them when the current one is empty."""
+    where = [visible_tasks(user), Task.due_on.is_not(None)]
+    if plan_id is not None:
+        where.append(Task.plan_id == plan_id)
+    first, last = db.session.execute(
+        sa.select(sa.func.min(Task.due_on), sa.func.max(Task.due_on)).where(*where)
+    ).one()
+    if first is None:
+        return None
+    return quarter_of(first), quarter_of(last)
+
+
+def quarter_range(first: str, last: str) -> list[str]:
+    """Every quarter from `first` to `last` inclusive ("2024-Q3" … "2025-Q2")."""
+    quarters = [first]
+    while quarters[-1] < last and len(quarters) < 200:
+        quarters.append(shift_quarter(quarters[-1], 1))
+    return quarters
+
+
 def dashboard(user: User, quarter: str | None = None, plan_id: int | None = None) -> Dashboard:
     """Figures for the quarter (the current one by default): five statements in all."""
     today = clock.today()

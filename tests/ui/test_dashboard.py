@@ -113,3 +113,15 @@ def test_members_count_only_what_they_may_see(scenario, users):  # noqa: ANN001
     board = progress.dashboard(users("tccb.member"), "2024-Q2", scenario["plan"])
     assert board.total.counted == 3  # A, B, C: TCCB's own
     assert board.overdue == []
+
+
+def test_empty_quarter_points_to_the_nearest_quarter_with_work(client):
+    # The demo's plans fall due from 2024-Q2 to 2025-Q2; late 2026 has nothing due.
+    clock.freeze(datetime(2026, 11, 23, 3))
+    login(client, "gdtx.coordinator")
+    html = client.get("/dashboard/").get_data(as_text=True)
+    hint = re.search(r'id="nearest-quarter">(.*?)</p>', html, re.S).group(1)
+    assert "quarter=2025-Q2" in hint and "Quý II/2025" in hint
+    assert '<option value="2024-Q2"' in html  # every quarter with work can be chosen
+    busy = client.get("/dashboard/?quarter=2024-Q4").get_data(as_text=True)
+    assert 'id="nearest-quarter"' not in busy

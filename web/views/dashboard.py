@@ -26,12 +26,22 @@ def index() -> str:
         .order_by(Plan.number)
     ).all()
     this_quarter = progress.quarter_of(clock.today())
+    span = progress.work_span(current_user, plan_id)
+    # Offer every quarter that has work, and the quarters around today.
+    first = min(span[0], progress.shift_quarter(this_quarter, -2)) if span else this_quarter
+    last = max(span[1], progress.shift_quarter(this_quarter, 2)) if span else this_quarter
+    quarters = progress.quarter_range(first, last)
+    # An empty quarter is a dead end: point to the nearest quarter that has work.
+    nearest = None
+    if span and board.total.counted == 0:
+        nearest = span[1] if board.quarter > span[1] else span[0]
     return render_template(
         "dashboard/index.html",
         board=board,
         plan_id=plan_id,
         plans=plans,
-        quarters=[progress.shift_quarter(this_quarter, step) for step in range(-6, 5)],
+        quarters=quarters,
+        nearest=nearest,
         prev_quarter=progress.shift_quarter(board.quarter, -1),
         next_quarter=progress.shift_quarter(board.quarter, 1),
         buckets=progress.BUCKETS,
