@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -155,7 +156,7 @@ def confirm(token: str) -> Response | tuple[str, int]:
         elif action == "create":
             plan_id = imports.commit_import(draft, current_user)
             count = len(imports.included(draft))
-            flash(f"Đã nhập kế hoạch với {count} nhiệm vụ.", "success")
+            flash(gettext("Đã nhập kế hoạch với %(count)s nhiệm vụ.", count=count), "success")
         else:
             abort(400)
     except DuplicatePlan as error:
@@ -176,5 +177,5 @@ def discard(token: str) -> Response:
     """Drop the draft; nothing was written to the database."""
     imports.load_draft(_folder(), token, current_user)
     imports.discard_draft(_folder(), token)
-    flash("Đã hủy bản nháp; không có gì được ghi.", "success")
+    flash(gettext("Đã hủy bản nháp; không có gì được ghi."), "success")
     return redirect(url_for("imports.new"))

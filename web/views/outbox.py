@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -76,5 +77,5 @@ def resend(outbox_id: int) -> Response:
     except WorkflowError as exc:
         flash(str(exc), "error")
     else:
-        flash("Thư đã được đưa lại vào hàng đợi gửi.", "success")
+        flash(gettext("Thư đã được đưa lại vào hàng đợi gửi."), "success")
     return redirect(url_for("outbox.index", state=request.form.get("state") or None))

@@ -229,7 +229,7 @@ def report(task_id: int) -> Response:
     except WorkflowError as error:
         flash(error.message, "error")
     else:
-        flash("Đã gửi báo cáo.", "success")
+        flash(gettext("Đã gửi báo cáo."), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -240,7 +240,7 @@ def contribute(task_id: int) -> Response:
     form = ContributionForm()
     get_task(task_id)
     if not form.validate_on_submit():
-        flash("Đóng góp cần có nội dung.", "error")
+        flash(gettext("Đóng góp cần có nội dung."), "error")
         return redirect(url_for("tasks.show", task_id=task_id))
     try:
         task_service.add_contribution(
@@ -249,7 +249,7 @@ def contribute(task_id: int) -> Response:
     except WorkflowError as error:
         flash(error.message, "error")
     else:
-        flash("Đã thêm đóng góp.", "success")
+        flash(gettext("Đã thêm đóng góp."), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
