@@ -71,19 +71,20 @@ PER_PAGE = 50
 # drawn as inline SVG with the task's current state marked.
 DIAGRAM = {
     "states": [
-        ("assigned", 10, 20),
-        ("in_progress", 190, 20),
-        ("reported", 370, 20),
-        ("verified", 550, 20),
-        ("cancelled", 280, 130),
+        ("assigned", 10, 45),
+        ("in_progress", 190, 45),
+        ("reported", 370, 45),
+        ("verified", 550, 45),
+        ("cancelled", 10, 150),
     ],
+    # "return" arcs above the row and "reopen" below it, so no two edges or labels cross.
     "arrows": [
-        ("start", "M140 40 L186 40", 163, 34),
-        ("report", "M320 40 L366 40", 343, 34),
-        ("verify", "M500 40 L546 40", 523, 34),
-        ("return", "M420 62 C400 95 290 95 262 64", 340, 100),
-        ("reopen", "M610 62 C600 125 300 125 258 66", 560, 118),
-        ("cancel", "M300 62 L320 126", 326, 96),
+        ("start", "M140 66 L186 66", 163, 58),
+        ("report", "M320 66 L366 66", 343, 58),
+        ("verify", "M500 66 L546 66", 523, 58),
+        ("return", "M430 45 C410 5 290 5 270 42", 350, 14),
+        ("reopen", "M615 87 C605 150 300 150 265 90", 449, 154),
+        ("cancel", "M220 87 L128 147", 140, 112),
     ],
 }
 
