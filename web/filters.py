@@ -8,29 +8,11 @@ from flask import Flask, request, url_for
 from flask_babel import gettext
 
 from models import TaskState
+from workflow.action_labels import ACTION_LABELS
 from workflow.clock import to_local, today
 from workflow.state_machine import EVENT_LABELS, STATE_LABELS
 
 ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
-
-ACTION_LABELS = {
-    "task.create": "Tạo nhiệm vụ",
-    "task.start": "Bắt đầu thực hiện",
-    "task.report": "Gửi báo cáo",
-    "task.verify": "Xác nhận hoàn thành",
-    "task.return": "Trả lại",
-    "task.reopen": "Mở lại",
-    "task.cancel": "Hủy nhiệm vụ",
-    "task.rollup": "Cập nhật theo nhiệm vụ con",
-    "task.contribute": "Đơn vị phối hợp đóng góp",
-    "task.update": "Sửa nhiệm vụ",
-    "task.reassign": "Giao lại đơn vị chủ trì",
-    "task.extension_request": "Xin gia hạn",
-    "task.extension_grant": "Đồng ý gia hạn",
-    "task.extension_refuse": "Từ chối gia hạn",
-    "task.explanation_request": "Yêu cầu giải trình",
-    "task.explanation_answer": "Giải trình",
-}
 
 
 def vn_date(value: date | datetime | str | None) -> str:

@@ -24,34 +24,12 @@ from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, 
 
 from config.settings import ROOT
 from web.exports import Column, to_csv
+from workflow.action_labels import action_label
 from workflow.audit_trail import AuditFilter, ChainStatus, CheckedEvent, iter_events
 from workflow.clock import to_local
 
 FONT_DIR = ROOT / "static" / "fonts"
 PDF_MAX_ROWS = 5_000  # a PDF is for reading; the CSV and XLSX carry every row
-
-ACTION_LABELS = {
-    "task.create": "Tạo nhiệm vụ",
-    "task.start": "Bắt đầu thực hiện",
-    "task.report": "Gửi báo cáo",
-    "task.verify": "Xác nhận hoàn thành",
-    "task.return": "Trả lại",
-    "task.reopen": "Mở lại",
-    "task.cancel": "Hủy nhiệm vụ",
-    "task.rollup": "Cập nhật theo nhiệm vụ con",
-    "task.contribute": "Đơn vị phối hợp đóng góp",
-    "task.update": "Sửa nhiệm vụ",
-    "task.reassign": "Giao lại đơn vị chủ trì",
-    "plan.create": "Tạo kế hoạch",
-    "user.login": "Đăng nhập",
-    "user.create": "Tạo người dùng",
-    "indicator.assign": "Giao chỉ số",
-    "indicator.value": "Nhập số liệu chỉ số",
-}
-
-
-def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
 
 
 def local_text(instant: datetime | None) -> str:

@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import Plan, Role, Unit, User, db
-from workflow.audit_exports import ACTION_LABELS, audit_csv, audit_pdf, audit_xlsx
+from workflow.action_labels import ACTION_LABELS
+from workflow.audit_exports import audit_csv, audit_pdf, audit_xlsx
 from workflow.audit_trail import AuditFilter, audit_page, chain_status, parse_vn_date, verify_full
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
