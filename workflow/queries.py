@@ -17,6 +17,7 @@ from models import (
     Task,
     TaskState,
     TaskUnit,
+    Unit,
     UnitRole,
     db,
     unit_group_members,
@@ -132,3 +133,21 @@ def task_page(task: Task) -> TaskPage:
         ).scalars()
     )
     return TaskPage(task, reports, contributions, history)
+
+
+def task_labels(task_ids: set[int]) -> dict[int, str]:
+    """How a page names tasks it only knows by id ("4403/KH-SGDĐT · 3 · Duy trì… — Phòng
+    Giáo dục Trung học"), for any number of ids in one statement — also when there are none,
+    so the page's statement count does not depend on what it shows."""
+    rows = db.session.execute(
+        sa.select(Task.id, Plan.number, Task.number, Task.title, Unit.name)
+        .join(Plan, Task.plan_id == Plan.id)
+        .outerjoin(Unit, Task.lead_unit_id == Unit.id)
+        .where(Task.id.in_(task_ids))
+    ).all()
+    labels = {}
+    for task_id, plan_number, number, title, unit_name in rows:
+        short = title if len(title) <= 70 else title[:69] + "…"
+        label = f"{plan_number or ''} · {number}. {short}"
+        labels[task_id] = f"{label} — {unit_name}" if unit_name else label
+    return labels

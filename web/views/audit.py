@@ -15,6 +15,7 @@ from models import Plan, Role, Unit, User, db
 from workflow.action_labels import ACTION_LABELS
 from workflow.audit_exports import audit_csv, audit_pdf, audit_xlsx
 from workflow.audit_trail import AuditFilter, audit_page, chain_status, parse_vn_date, verify_full
+from workflow.queries import task_labels
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -84,9 +85,11 @@ def index() -> str:
     plans = list(db.session.execute(plans_query).scalars())
     units = list(db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.name)).all())
     args = {k: v for k, v in request.args.items() if k != "before" and v}
+    task_ids = {r.event.object_id for r in page.rows if r.event.object_type == "task"}
     return render_template(
         "audit/index.html",
         page=page,
+        task_labels=task_labels({i for i in task_ids if i}),
         flt=flt,
         status=chain_status(),
         plans=plans,
