@@ -27,6 +27,7 @@ class ReportThen:
     at: datetime
     actor: str | None
     late: bool
+    figures: dict | None = None
 
 
 @dataclass
@@ -46,6 +47,10 @@ class TaskThen:
     contributions: list[str] = field(default_factory=list)
     last_event_at: datetime | None = None
     lead_unit_name: str | None = None
+    reported_late: bool = False
+    reported_at: datetime | None = None
+    verified_at: datetime | None = None
+    has_subtasks: bool = False
 
     def overdue_on(self, day: date) -> bool:
         """Past its due date on `day` without a report (overdue is derived, not a state)."""
@@ -59,15 +64,19 @@ def _apply(task: TaskThen, event: AuditEvent) -> None:
         for key in FOLLOWED + ("parent_id",):
             if key in after:
                 setattr(task, key, after[key])
+        task.has_subtasks = bool(after.get("subtasks"))
     elif event.action == "task.report":
         task.state = after.get("state", task.state)
+        task.reported_late = bool(after.get("reported_late"))
+        task.reported_at = event.occurred_at
         task.reports.append(
             ReportThen(
                 after.get("report_id"),
                 after.get("report_text", ""),
                 event.occurred_at,
                 event.actor_name,
-                bool(after.get("reported_late")),
+                task.reported_late,
+                after.get("figures"),
             )
         )
     elif event.action == "task.contribute":
@@ -77,6 +86,10 @@ def _apply(task: TaskThen, event: AuditEvent) -> None:
         for key in FOLLOWED:
             if key in after:
                 setattr(task, key, after[key])
+        if event.action in ("task.verify", "task.rollup") and task.state == "verified":
+            task.verified_at = event.occurred_at
+        elif task.state != "verified":
+            task.verified_at = None
     if isinstance(task.due_on, str):
         task.due_on = date.fromisoformat(task.due_on)
     task.last_event_at = event.occurred_at
@@ -110,50 +123,51 @@ def _order(tasks: dict[int, TaskThen]) -> list[TaskThen]:
     return sorted(tasks.values(), key=lambda t: (t.plan_id or 0, positions.get(t.task_id, 0)))
 
 
-def plan_as_of(plan_id: int, day: date) -> list[TaskThen]:
-    """The plan's tasks at the end of `day` (Vietnam time): two or three statements."""
+def tasks_as_of(
+    day: date, *, plan_id: int | None = None, unit_id: int | None = None
+) -> dict[int, TaskThen]:
+    """Every task of the plan and/or led by the unit at the end of `day`, by id: one statement.
+
+    For a unit, the tasks it leads now or that were ever reassigned are read (reassignments
+    are rare, so their events are the only ones read beyond the unit's own), then those it
+    led at the cut-off are kept.
+    """
     cutoff = end_of_local_day(day)
+    where = [AuditEvent.object_type == "task", AuditEvent.occurred_at <= cutoff]
+    if plan_id is not None:
+        where.append(AuditEvent.plan_id == plan_id)
+    if unit_id is not None:
+        current = sa.select(Task.id).where(Task.lead_unit_id == unit_id)
+        reassigned = sa.select(AuditEvent.object_id).where(
+            AuditEvent.action == "task.reassign", AuditEvent.object_type == "task"
+        )
+        where.append(
+            sa.or_(AuditEvent.object_id.in_(current), AuditEvent.object_id.in_(reassigned))
+        )
     events = list(
-        db.session.execute(
-            sa.select(AuditEvent)
-            .where(
-                AuditEvent.plan_id == plan_id,
-                AuditEvent.object_type == "task",
-                AuditEvent.occurred_at <= cutoff,
-            )
-            .order_by(AuditEvent.seq)
-        ).scalars()
+        db.session.execute(sa.select(AuditEvent).where(*where).order_by(AuditEvent.seq)).scalars()
     )
-    tasks = _order(replay(events))
-    _name_units(tasks)
+    tasks = replay(events)
+    if unit_id is not None:
+        tasks = {k: v for k, v in tasks.items() if v.lead_unit_id == unit_id}
     return tasks
 
 
-def unit_as_of(unit_id: int, day: date) -> list[TaskThen]:
-    """Tasks the unit led at the end of `day`: those it leads now or that were ever reassigned.
+def ordered(tasks: dict[int, TaskThen]) -> list[TaskThen]:
+    """The tasks in plan order, their lead units named (two statements)."""
+    result = _order(tasks)
+    _name_units(result)
+    return result
 
-    Reassignments are rare, so their events are the only ones read beyond the unit's own.
-    """
-    cutoff = end_of_local_day(day)
-    current = sa.select(Task.id).where(Task.lead_unit_id == unit_id)
-    reassigned = sa.select(AuditEvent.object_id).where(
-        AuditEvent.action == "task.reassign", AuditEvent.object_type == "task"
-    )
-    events = list(
-        db.session.execute(
-            sa.select(AuditEvent)
-            .where(
-                AuditEvent.object_type == "task",
-                sa.or_(AuditEvent.object_id.in_(current), AuditEvent.object_id.in_(reassigned)),
-                AuditEvent.occurred_at <= cutoff,
-            )
-            .order_by(AuditEvent.seq)
-        ).scalars()
-    )
-    tasks = {k: v for k, v in replay(events).items() if v.lead_unit_id == unit_id}
-    ordered = _order(tasks)
-    _name_units(ordered)
-    return ordered
+
+def plan_as_of(plan_id: int, day: date) -> list[TaskThen]:
+    """The plan's tasks at the end of `day` (Vietnam time): three statements."""
+    return ordered(tasks_as_of(day, plan_id=plan_id))
+
+
+def unit_as_of(unit_id: int, day: date) -> list[TaskThen]:
+    """Tasks the unit led at the end of `day`: those it leads now or that were ever reassigned."""
+    return ordered(tasks_as_of(day, unit_id=unit_id))
 
 
 def task_timeline(task_id: int) -> list[AuditEvent]:

@@ -104,6 +104,21 @@ def bucket_expr(today: date) -> sa.Case:
     )
 
 
+def bucket_of(state: str, reported_late: bool, due_on: date | None, today: date) -> str:
+    """The QĐ 42 group of a task held in memory (a past state rebuilt from the trail);
+    the same rules as `bucket_expr`, case for case."""
+    state = S(state)
+    if state == S.VERIFIED:
+        return "done_late" if reported_late else "done_on_time"
+    if state == S.CANCELLED:
+        return "cancelled"
+    if state == S.REPORTED and reported_late:
+        return "open_overdue"
+    if state in OPEN_NOT_REPORTED and due_on is not None and due_on < today:
+        return "open_overdue"
+    return "open_in_time"
+
+
 def is_leaf() -> sa.ColumnElement[bool]:
     """Tasks that carry the work: not a parent of fanned-out sub-tasks."""
     sub = aliased(Task)

@@ -6,7 +6,10 @@ and the coordinating units' contributions, figures), "II. ĐÁNH GIÁ …, KHÓ 
 "III. NHIỆM VỤ TRỌNG TÂM NĂM …" (what is left open), then the indicator annex. It is a
 draft: plain paragraphs and tables the unit edits in Word before signing.
 
-The four groups come from workflow/progress.py (`bucket_expr`), shared with the dashboard.
+Everything is as it stood at the end of the year reported on (31/12, Vietnam time), rebuilt
+from the audit trail (workflow/asof.py), not from today's rows: a report for 2024 drawn in
+2026 shows the 2024 picture. The four groups follow workflow/progress.py (`bucket_of`, the
+same rules as the dashboard's `bucket_expr`).
 """
 
 from __future__ import annotations
@@ -23,19 +26,34 @@ from docx.shared import Pt
 from openpyxl import Workbook
 from sqlalchemy.orm import selectinload
 
-from models import Contribution, Plan, Report, Task, TaskState, Unit, db
+from models import Contribution, Plan, TaskState, Unit, db
 from workflow import clock
+from workflow.asof import ReportThen, TaskThen, ordered, tasks_as_of
+from workflow.audit_trail import end_of_local_day
 from workflow.indicators import AnnexRow, annex_rows
-from workflow.progress import BUCKET_LABELS, BUCKETS, bucket_expr, is_leaf
+from workflow.progress import BUCKET_LABELS, BUCKETS, bucket_of
 from workflow.state_machine import STATE_LABELS
 
 
 @dataclass
+class ContributionThen:
+    unit_name: str
+    text: str
+
+
+@dataclass
 class ItemResult:
-    task: Task
+    """One item as it stood at the end of the year: rebuilt from the audit events."""
+
+    task: TaskThen
+    plan: Plan
     bucket: str
-    reports: list[Report] = field(default_factory=list)
-    contributions: list[Contribution] = field(default_factory=list)
+    reports: list[ReportThen] = field(default_factory=list)
+    contributions: list[ContributionThen] = field(default_factory=list)
+
+    @property
+    def state(self) -> TaskState:
+        return TaskState(self.task.state)
 
 
 @dataclass
@@ -60,55 +78,62 @@ class YearEnd:
         return [i for i in self.items if i.bucket in ("open_in_time", "open_overdue")]
 
 
-def _in_year(year: int) -> sa.ColumnElement[bool]:
-    return sa.or_(
-        Task.due_on.between(date(year, 1, 1), date(year, 12, 31)),
-        sa.and_(Task.due_on.is_(None), Plan.year == year),
-    )
+def _in_year(task: TaskThen, plan: Plan, year: int) -> bool:
+    if task.due_on is None:
+        return plan.year == year
+    return task.due_on.year == year
 
 
 def gather(year: int, *, plan_id: int | None = None, unit_id: int | None = None) -> YearEnd:
-    """Collect the year's tasks (the ones that carry the work), reports and contributions."""
+    """The year's tasks (those that carry the work) as they stood at the end of 31/12 of the
+    year, Vietnam time (or today, for the current year): states, leads, due dates and reports
+    are rebuilt from the audit events in bulk (`workflow.asof.tasks_as_of`), so a report for
+    2024 drawn in 2026 shows the 2024 picture. A fixed number of statements, whatever the
+    number of tasks."""
     as_of = min(clock.today(), date(year, 12, 31))
-    bucket = bucket_expr(as_of).label("bucket")
-    query = (
-        sa.select(Task, bucket)
-        .join(Plan, Task.plan_id == Plan.id)
-        .where(is_leaf(), _in_year(year))
-        .options(selectinload(Task.plan), selectinload(Task.lead_unit), selectinload(Task.units))
-        .order_by(Task.plan_id, Task.position)
-    )
-    if plan_id is not None:
-        query = query.where(Task.plan_id == plan_id)
-    if unit_id is not None:
-        query = query.where(Task.lead_unit_id == unit_id)
-    rows = db.session.execute(query).all()
-    items = [ItemResult(task, b) for task, b in rows]
-    ids = [i.task.id for i in items]
-    reports: dict[int, list[Report]] = defaultdict(list)
-    for r in db.session.execute(
-        sa.select(Report).where(Report.task_id.in_(ids)).order_by(Report.id)
-    ).scalars():
-        reports[r.task_id].append(r)
-    parents = {i.task.parent_id for i in items if i.task.parent_id}
-    contributions: dict[int, list[Contribution]] = defaultdict(list)
+    then = tasks_as_of(as_of, plan_id=plan_id, unit_id=unit_id)
+    parents = {t.parent_id for t in then.values() if t.parent_id}
+    plans = {
+        p.id: p
+        for p in db.session.execute(
+            sa.select(Plan).where(Plan.id.in_({t.plan_id for t in then.values()}))
+        ).scalars()
+    }
+    items = [
+        ItemResult(
+            t,
+            plans[t.plan_id],
+            bucket_of(t.state, t.reported_late, t.due_on, as_of),
+            reports=t.reports,
+        )
+        for t in ordered(then)
+        if t.plan_id in plans
+        and not t.has_subtasks
+        and t.task_id not in parents
+        and _in_year(t, plans[t.plan_id], year)
+    ]
+    ids = {i.task.task_id for i in items}
+    wanted = ids | {i.task.parent_id for i in items if i.task.parent_id}
+    contributions: dict[int, list[ContributionThen]] = defaultdict(list)
     for c in db.session.execute(
         sa.select(Contribution)
-        .where(Contribution.task_id.in_(set(ids) | parents))
+        .where(
+            Contribution.task_id.in_(wanted),
+            Contribution.created_at <= end_of_local_day(as_of),
+        )
         .options(selectinload(Contribution.unit))
         .order_by(Contribution.id)
     ).scalars():
-        contributions[c.task_id].append(c)
+        contributions[c.task_id].append(ContributionThen(c.unit.name, c.text))
     for item in items:
-        item.reports = reports[item.task.id]
-        item.contributions = contributions[item.task.id] + contributions.get(
+        item.contributions = contributions[item.task.task_id] + contributions.get(
             item.task.parent_id or -1, []
         )
     counts = Counter(i.bucket for i in items)
-    plans = list({i.task.plan_id: i.task.plan for i in items}.values())
+    year_plans = list({i.plan.id: i.plan for i in items}.values())
     if plan_id is not None:
         plan = db.session.get(Plan, plan_id)
-        plans = [plan] if plan else plans
+        year_plans = [plan] if plan else year_plans
         title = f"Kết quả thực hiện Kế hoạch số {plan.label} năm {year}" if plan else ""
         author = plan.issuer_name if plan else ""
         unit_ids = sorted({i.task.lead_unit_id for i in items if i.task.lead_unit_id})
@@ -117,7 +142,9 @@ def gather(year: int, *, plan_id: int | None = None, unit_id: int | None = None)
         author = unit.name if unit else ""
         title = f"Kết quả thực hiện các kế hoạch năm {year} của {author}"
         unit_ids = [unit_id] if unit_id is not None else []
-    return YearEnd(year, title, author, plans, items, counts, annex_rows(unit_ids, year), as_of)
+    return YearEnd(
+        year, title, author, year_plans, items, counts, annex_rows(unit_ids, year), as_of
+    )
 
 
 def _para(doc, text: str, *, bold: bool = False, center: bool = False, size: int | None = None):  # noqa: ANN001, ANN202
@@ -178,13 +205,13 @@ def yearend_docx(data: YearEnd) -> bytes:
     _para(doc, "2. Kết quả thực hiện từng nhiệm vụ", bold=True)
     for item in data.items:
         t = item.task
-        lead = t.lead_unit.name if t.lead_unit else ""
+        lead = t.lead_unit_name or ""
         _para(doc, f"{t.number}. {t.title}", bold=True)
         due = t.due_on.strftime("%d/%m/%Y") if t.due_on else "thường xuyên"
         _para(
             doc,
             f"- Đơn vị chủ trì: {lead}; thời hạn: {due}; tình trạng: "
-            f"{STATE_LABELS[t.state]} ({BUCKET_LABELS[item.bucket].lower()}).",
+            f"{STATE_LABELS[item.state]} ({BUCKET_LABELS[item.bucket].lower()}).",
         )
         if item.reports:
             _para(doc, f"- Kết quả: {_latest_text(item)}")
@@ -194,7 +221,7 @@ def yearend_docx(data: YearEnd) -> bytes:
         else:
             _para(doc, "- Chưa có báo cáo.")
         for c in item.contributions:
-            _para(doc, f"- {c.unit.name} (phối hợp): {c.text}")
+            _para(doc, f"- {c.unit_name} (phối hợp): {c.text}")
 
     _para(doc, "II. ĐÁNH GIÁ KẾT QUẢ ĐẠT ĐƯỢC, KHÓ KHĂN, TỒN TẠI VÀ NGUYÊN NHÂN", bold=True)
     _para(doc, "1. Kết quả đạt được", bold=True)
@@ -211,7 +238,7 @@ def yearend_docx(data: YearEnd) -> bytes:
     for item in late:
         _para(
             doc,
-            f"- Nhiệm vụ {item.task.number} ({item.task.plan.label}): "
+            f"- Nhiệm vụ {item.task.number} ({item.plan.label}): "
             f"{BUCKET_LABELS[item.bucket].lower()}.",
         )
     _para(doc, "- (Đơn vị bổ sung nguyên nhân và kiến nghị.)")
@@ -270,13 +297,13 @@ def yearend_xlsx(data: YearEnd) -> bytes:
     for item in data.items:
         t = item.task
         sheet.append([
-            t.plan.label, t.number, t.title, t.lead_unit.name if t.lead_unit else "",
-            t.due_on, STATE_LABELS[t.state], BUCKET_LABELS[item.bucket],
+            item.plan.label, t.number, t.title, t.lead_unit_name or "",
+            t.due_on, STATE_LABELS[item.state], BUCKET_LABELS[item.bucket],
             clock.to_local(t.reported_at).replace(tzinfo=None) if t.reported_at else None,
             "có" if t.reported_late else "",
             clock.to_local(t.verified_at).replace(tzinfo=None) if t.verified_at else None,
             "\n\n".join(r.text for r in item.reports),
-            "\n".join(f"{c.unit.name}: {c.text}" for c in item.contributions),
+            "\n".join(f"{c.unit_name}: {c.text}" for c in item.contributions),
         ])  # fmt: skip
     annex = book.create_sheet("Phụ lục chỉ số")
     annex.append(["Tiêu chuẩn", "Tiêu chí", "Mã chỉ số", "Chỉ số", "Chỉ tiêu", "Kết quả"])
