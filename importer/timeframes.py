@@ -44,8 +44,18 @@ class Timeframe:
     adjusted: bool = False  # an OCR-damaged quarter numeral was corrected from context
 
 
+_DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-"})
+# A named date: "ngày 15 tháng 01 năm 2025", "ngày 15/01/2025", "ngày 10 tháng 12" (year
+# left out), or a full day/month/year without "ngày" as tables write it ("Trước 15/01/2025").
+_NAMED_DATE = re.compile(
+    r"ngay\s+(\d{1,2})\s*(?:thang\s+|/\s*|-\s*)(\d{1,2})"
+    r"(?:\s*(?:nam\s+|/\s*|-\s*)(\d{4}))?"
+    r"|(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})(?![\d/])"
+)
+
+
 def _prepare(text: str) -> str:
-    t = strip_marks(text).lower()
+    t = strip_marks(text.translate(_DASHES)).lower()
     t = re.sub(r"[^a-z0-9/|,\-]+", " ", t)
     t = t.replace(",", " , ").replace("-", " - ")
     for pattern, repl in _WORD_FIXES:
@@ -74,6 +84,23 @@ def _close_gaps(quarters: list[int], ambiguous: list[bool]) -> bool:
             quarters[k] += 1
             changed = True
     return changed
+
+
+def _span(start: tuple[str, int, int], kind: str, year: int, end: list[int]) -> list[str]:
+    """Periods strictly between a range's start and its end (the end is added by the caller).
+
+    "từ tháng 9/2024 đến tháng 5/2025" -> 2024-09 (the start, already added) … 2025-04.
+    """
+    if start[0] != kind or not end:
+        return []
+    size = 12 if kind == "m" else 4
+    first = start[1] * size + start[2] - 1
+    last = year * size + end[0] - 1
+    out = []
+    for index in range(first + 1, last):
+        y, k = divmod(index, size)
+        out.append(f"{y}-{k + 1:02d}" if kind == "m" else f"{y}-Q{k + 1}")
+    return out if last - first <= 3 * size else []
 
 
 def _month_end(year: int, month: int) -> date:
@@ -121,21 +148,18 @@ def parse_timeframe(text: str | None, plan_year: int | None = None) -> Timeframe
         )
 
     yearly = "hang nam" in t
-    # A named date ("trước ngày 15/01/2025", "trước ngày 10 tháng 12 hằng năm").
-    named: date | None = None
-    m = re.search(
-        r"ngay\s+(\d{1,2})\s*(?:thang\s+|/\s*|-\s*)(\d{1,2})"
-        r"(?:\s*(?:nam\s+|/\s*|-\s*)(\d{4}))?",
-        t,
-    )
-    if m:
-        day, month = int(m.group(1)), int(m.group(2))
-        year = int(m.group(3)) if m.group(3) and _valid_year(m.group(3)) else default_year
+    # Named dates ("trước ngày 15/01/2025", "trước ngày 10 tháng 12 hằng năm"); two of
+    # them are a span ("từ ngày 01/10/2024 đến ngày 30/11/2024"): due on the last.
+    dates: list[date] = []
+    for m in reversed(list(_NAMED_DATE.finditer(t))):
+        day, month, year_text = m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)
+        year = int(year_text) if year_text and _valid_year(year_text) else default_year
         try:
-            named = date(year, month, day)
+            dates.insert(0, date(year, int(month), int(day)))
         except ValueError:
-            named = None
+            continue
         t = (t[: m.start()] + " " + t[m.end() :]).strip()
+    named: date | None = dates[-1] if dates else None
 
     school = re.search(r"nam hoc\s+(\d{4})\s*(?:-|/)\s*(\d{4})", t)
     quarters: list[str] = []
@@ -162,6 +186,9 @@ def parse_timeframe(text: str | None, plan_year: int | None = None) -> Timeframe
     ambiguous: list[bool] = []  # numerals OCR could have damaged ("11" may be III)
     pending_m: list[int] = []
     range_from: int | None = None
+    # "từ tháng 9/2024 đến tháng 5/2025": a range whose start already has its year.
+    span_start: tuple[str, int, int] | None = None
+    last_flushed: tuple[str, int, int] | None = None
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -174,13 +201,24 @@ def parse_timeframe(text: str | None, plan_year: int | None = None) -> Timeframe
             pass
         elif tok == "den" and mode == "month" and pending_m:
             range_from = pending_m[-1]
+        elif tok == "den" and last_flushed is not None and not pending_q and not pending_m:
+            span_start = last_flushed
         elif (tok == "nam" and _valid_year(nxt)) or (tok == "/" and _valid_year(nxt)):
             year = nxt
             result.adjusted |= _close_gaps(pending_q, ambiguous)
+            if span_start is not None:
+                quarters += _span(span_start, "q", int(year), pending_q[:1])
+                months += _span(span_start, "m", int(year), pending_m[:1])
+                span_start = None
             for q in pending_q:
                 quarters.append(f"{year}-Q{q}")
             for mo in pending_m:
                 months.append(f"{year}-{mo:02d}")
+            last_flushed = None
+            if pending_m and not pending_q:
+                last_flushed = ("m", int(year), pending_m[-1])
+            elif pending_q and not pending_m:
+                last_flushed = ("q", int(year), pending_q[-1])
             if not pending_q and not pending_m and tok == "nam":
                 years.append(year)
             pending_q, pending_m, ambiguous, mode = [], [], [], None
@@ -213,6 +251,9 @@ def parse_timeframe(text: str | None, plan_year: int | None = None) -> Timeframe
                 years.extend(str(y) for y in range(int(years[-1]) + 1, int(tok) + 1))
         i += 1
     result.adjusted |= _close_gaps(pending_q, ambiguous)
+    if span_start is not None:
+        quarters += _span(span_start, "q", default_year, pending_q[:1])
+        months += _span(span_start, "m", default_year, pending_m[:1])
     for q in pending_q:
         quarters.append(f"{default_year}-Q{q}")
     for mo in pending_m:
@@ -231,7 +272,14 @@ def parse_timeframe(text: str | None, plan_year: int | None = None) -> Timeframe
         if not periods:
             periods = [str(named.year if named else default_year)]
     if named and not periods:
+        first = dates[0]
         periods = [f"{named.year}-{named.month:02d}"]
+        if len(dates) > 1 and (first.year, first.month) < (named.year, named.month):
+            periods = [
+                f"{first.year}-{first.month:02d}",
+                *_span(("m", first.year, first.month), "m", named.year, [named.month]),
+                f"{named.year}-{named.month:02d}",
+            ]
     result.periods = periods
     if named:
         result.due = named
