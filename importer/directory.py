@@ -110,6 +110,18 @@ class Directory:
                 return entry
         return None
 
+    def members(self, code: str) -> list[Entry]:
+        """The units of a group, as entries (empty for a unit or an unknown code)."""
+        group = next((g for g in self.groups if g.code == code), None)
+        if group is None:
+            return []
+        units = {u.code: u for u in self.units}
+        return [
+            Entry(u.code, u.name, "unit", u.parent)
+            for u in (units.get(c) for c in group.members)
+            if u is not None
+        ]
+
     def lookup(self, text: str, min_score: float = 82.0) -> Match | None:
         """Best directory entry for one mention, or None.
 

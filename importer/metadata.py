@@ -148,7 +148,8 @@ def _nice_case(text: str) -> str:
         ):
             proper = True
         out.append(word)
-    return " ".join(out)
+    # The sector's name keeps its capitals inside an office's name (official usage).
+    return re.sub(r"\bgiáo dục và đào tạo\b", "Giáo dục và Đào tạo", " ".join(out))
 
 
 def extract_metadata(
@@ -202,6 +203,19 @@ def extract_metadata(
     return meta
 
 
+def place_of(text: str) -> str | None:
+    """The place a name ends with: "ỦY BAN NHÂN DÂN QUẬN GÒ VẤP" -> "QUẬN GÒ VẤP"."""
+    words = text.split()
+    folded = [fold(w) for w in words]
+    for i, word in enumerate(folded):
+        pair = " ".join(folded[i : i + 2])
+        if (word in ("quan", "huyen", "tinh") or pair in ("thanh pho", "thi xa")) and i + 1 < len(
+            words
+        ):
+            return " ".join(words[i:])
+    return None
+
+
 def _issuer(body: list[str], directory: Directory | None) -> str | None:
     if not body:
         return None
@@ -209,9 +223,18 @@ def _issuer(body: list[str], directory: Directory | None) -> str | None:
     candidates = [last]
     if any(fold(last).startswith(p + " ") for p in _PLACE_WORDS) and len(body) >= 2:
         candidates.insert(0, f"{body[-2]} {last}")
+    # "ỦY BAN NHÂN DÂN QUẬN GÒ VẤP / PHÒNG GIÁO DỤC VÀ ĐÀO TẠO": the office of the
+    # body above it, named in full with that body's place.
+    place = place_of(body[-2]) if len(body) >= 2 and place_of(last) is None else None
+    qualified = f"{last} {place}" if place else None
     if directory is not None:
         for cand in candidates:
             match = directory.lookup(cand)
+            if match and match.entry.kind == "group" and qualified:
+                # A plan is issued by one body, never by a group of them.
+                match = directory.lookup(qualified)
+                if match is None or match.entry.kind == "group":
+                    return _nice_case(qualified)
             if match:
                 return match.entry.name
     return _nice_case(candidates[0])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .directory import Directory
+from .directory import Directory, Entry
 from .draft import DraftItem, PlanDraft
 from .fields import COORDINATING, IN_CHARGE, LEAD, PRODUCT, TIMEFRAME
-from .metadata import PlanMeta, extract_metadata
+from .metadata import PlanMeta, extract_metadata, place_of
 from .normalize import Line, build_paragraphs, clean_lines, repair_quarters
 from .segment import Node, Outline, segment
 from .textutil import fold, match_key, squash_spaces
@@ -79,16 +79,57 @@ def _apply_timeframe(item: DraftItem, tf: Timeframe) -> None:
     item.notes = tf.notes
 
 
+_PLURAL = re.compile(r"\b(?:cac|nhung|moi|tung)\b")
+
+
 class _Context:
     def __init__(
-        self, directory: Directory | None, abbreviations: dict[str, str], year: int | None
+        self,
+        directory: Directory | None,
+        abbreviations: dict[str, str],
+        year: int | None,
+        issuer: str | None = None,
     ):
         self.directory = directory
         self.abbreviations = abbreviations
         self.year = year
+        self.home = self._home(issuer)
+
+    def _home(self, issuer: str | None) -> tuple[str, str] | None:
+        """(code, folded place) of the issuing unit, when the directory knows it."""
+        if self.directory is None or not issuer:
+            return None
+        match = self.directory.lookup(issuer)
+        if match is None or match.entry.kind == "group":
+            return None
+        return match.entry.code, fold(place_of(match.entry.name) or "")
+
+    def _own_member(self, group_code: str) -> Entry | None:
+        """The member of a group that is the issuer, or the issuer's office of that kind
+        ("Phòng GD&ĐT" in a plan of UBND quận Gò Vấp is the office of quận Gò Vấp)."""
+        if self.home is None:
+            return None
+        code, place = self.home
+        members = self.directory.members(group_code) if self.directory else []
+        for entry in members:
+            if entry.code == code:
+                return entry
+        local = [e for e in members if place and fold(e.name).endswith(" " + place)]
+        return local[0] if len(local) == 1 else None
 
     def mentions(self, text: str) -> list[Mention]:
-        return resolve_mentions(text, self.directory, self.abbreviations)
+        found = resolve_mentions(text, self.directory, self.abbreviations)
+        for mention in found:
+            # A group named in the singular ("Phòng GD&ĐT", not "các Phòng GD&ĐT") in
+            # a plan issued by one of its members means that member: the plan's own office.
+            if mention.kind != "group" or mention.code is None:
+                continue
+            if _PLURAL.search(fold(mention.text)) or "," in mention.text:
+                continue
+            own = self._own_member(mention.code)
+            if own is not None:
+                mention.unit, mention.kind, mention.code = own.name, "unit", own.code
+        return found
 
 
 def _item_from_node(node: Node, ctx: _Context) -> DraftItem:
@@ -246,7 +287,7 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
         [x.text for x in cleaned if x.cells is None], outline.preamble, directory
     )
     full_text = " ".join(p.text for p in paragraphs)
-    ctx = _Context(directory, find_abbreviations(full_text), _plan_year(meta, cleaned))
+    ctx = _Context(directory, find_abbreviations(full_text), _plan_year(meta, cleaned), meta.issuer)
     draft = PlanDraft(plan=meta)
     seen_numbers: set[str] = set()
     for node in outline.nodes:

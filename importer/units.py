@@ -25,6 +25,25 @@ _DEFINE = re.compile(
 )
 _ABBR_TOKEN = re.compile(r"^[A-ZĐ][A-ZĐ&\-]{1,9}$")
 _SKIPPABLE = {"va", "cua", "and", "&", "-"}
+# School levels ("cấp học"). "các trường Mầm non, Tiểu học, THCS trên địa bàn quận" lists
+# levels, not units: the commas there do not separate names.
+_LEVELS = (
+    "mam non",
+    "mau giao",
+    "nha tre",
+    "tieu hoc",
+    "trung hoc co so",
+    "trung hoc pho thong",
+    "trung hoc",
+    "pho thong",
+    "thcs",
+    "thpt",
+    "mn",
+    "th",
+)
+_LEVEL_RE = re.compile(r"^(?:{})\b".format("|".join(_LEVELS)))
+_LEVEL_END = re.compile(r"\b(?:{})$".format("|".join(_LEVELS)))
+_SCHOOLS = re.compile(r"\b(?:truong|co so giao duc|cap|bac|khoi)\b")
 
 
 @dataclass
@@ -124,10 +143,20 @@ def _split_pieces(text: str) -> tuple[list[str], list[str]]:
             if out_s and k - 1 < len(seps):
                 pass
             continue
+        sep = seps[k - 1] if 0 < k <= len(seps) else ", "
+        if out_p and _continues_levels(out_p[-1], piece):
+            out_p[-1] = out_p[-1] + sep.rstrip() + " " + piece
+            continue
         if out_p:
-            out_s.append(seps[k - 1] if k - 1 < len(seps) else ", ")
+            out_s.append(sep)
         out_p.append(piece)
     return out_p, out_s
+
+
+def _continues_levels(previous: str, piece: str) -> bool:
+    """ "Tiểu học" after "các trường Mầm non": one more level of the same schools."""
+    head, tail = fold(previous), fold(piece)
+    return bool(_LEVEL_RE.match(tail) and _LEVEL_END.search(head) and _SCHOOLS.search(head))
 
 
 def find_abbreviations(text: str) -> dict[str, str]:

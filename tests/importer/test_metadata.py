@@ -52,3 +52,26 @@ def test_header_of_a_clean_plan():
     assert plan.issuer == "Ủy ban nhân dân quận Gò Vấp"
     assert plan.title == "Phát triển giáo dục thường xuyên năm 2025"
     assert plan.based_on == ["2417/KH-SGDĐT"]
+
+
+def test_office_under_a_district_is_named_with_its_district():
+    import importer
+
+    head = (
+        "ỦY BAN NHÂN DÂN QUẬN GÒ VẤP   CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO   Độc lập - Tự do - Hạnh phúc\n"
+        "Số: 12/KH-GDĐT   Gò Vấp, ngày 5 tháng 9 năm 2024\nKẾ HOẠCH\nVề việc thử\n"
+        "I. NỘI DUNG\n1. Tổ chức hội thi\n- Đơn vị chủ trì: Phòng GD&ĐT.\n"
+        "- Đơn vị phối hợp: các Phòng GDĐT.\n- Thời gian: Quý IV/2024.\n"
+    )
+    directory = importer.default_directory()
+    draft = importer.parse_text(head, directory)
+    assert draft.plan.issuer == "Phòng Giáo dục và Đào tạo quận Gò Vấp"
+    item = draft.items[0]
+    # The singular names the plan's own office; the plural still names every office.
+    assert [m.name for m in item.lead] == ["Phòng Giáo dục và Đào tạo quận Gò Vấp"]
+    assert [m.kind for m in item.coordinating] == ["group"]
+    hanoi = head.replace("GÒ VẤP", "CẦU GIẤY").replace("Gò Vấp", "Cầu Giấy")
+    assert importer.parse_text(hanoi, directory).plan.issuer == (
+        "Phòng Giáo dục và Đào tạo quận Cầu Giấy"
+    )

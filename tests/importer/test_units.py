@@ -109,3 +109,27 @@ def test_directory_from_plain_records_and_user_aliases():
     assert directory.lookup("các tổ chuyên môn").entry.kind == "group"
     assert directory.lookup("Tổ Toán") is None
     assert len(directory) == 2
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        (
+            "các trường Mầm non, Tiểu học, THCS trên địa bàn quận",
+            ["Các trường Mầm non, Tiểu học, THCS trên địa bàn quận"],
+        ),
+        (
+            "Liên đoàn Lao động quận, cac truong MN, TH, THCS",
+            ["Liên đoàn Lao động quận", "Cac truong MN, TH, THCS"],
+        ),
+        ("Phòng GDMN, Phòng GDTH", ["Phòng Giáo dục Mầm non", "Phòng Giáo dục Tiểu học"]),
+    ],
+)
+def test_a_list_of_school_levels_is_one_mention(text, want, directory):
+    assert names(text, directory) == want
+
+
+def test_directory_lists_group_members(directory):
+    codes = [e.code for e in directory.members("G-PGD")]
+    assert "PGD-GVAP" in codes and all(e.kind == "unit" for e in directory.members("G-PGD"))
+    assert directory.members("PGD-GVAP") == [] and directory.members("nope") == []
