@@ -90,6 +90,29 @@ def detect_label(text: str) -> tuple[str, str] | None:
     return _KEYS[best[0]], text[m.end() :].strip()
 
 
+_NEXT_LABEL = re.compile(r"[;.]\s+(?=[^\W\d_][^:;.]{2,45}:)")
+
+
+def split_labels(kind: str, value: str) -> list[tuple[str, str]]:
+    """Fields written in one paragraph: "Cơ quan chủ trì: A; Cơ quan phối hợp: B; Thời
+    gian hoàn thành: Quý II/2025" -> [(lead, A), (coordinating, B), (timeframe, …)].
+
+    A cut is made only where what follows the ";" or "." is itself a label.
+    """
+    fields: list[tuple[str, str]] = []
+    start = 0
+    for m in _NEXT_LABEL.finditer(value):
+        label = detect_label(value[m.end() :])
+        if label is None or m.start() < start:
+            continue
+        fields.append((kind, value[start : m.start()].strip()))
+        kind = label[0]
+        colon = value.index(":", m.end())
+        start = colon + 1
+    fields.append((kind, value[start:].strip()))
+    return fields
+
+
 def column_kind(header: str) -> str | None:
     """What an appendix table column holds, from its header cell."""
     key = match_key(header)

@@ -278,6 +278,14 @@ def _ancestors(node: Node) -> list[Node]:
     return out
 
 
+def _numbers_restart_by_section(tasks: list[Node]) -> bool:
+    """Tasks of different Roman sections share numbers ("II. … 1. …", "III. … 1. …")."""
+    sections: dict[str, set[str | None]] = {}
+    for node in tasks:
+        sections.setdefault(node.number.lower(), set()).add(node.roman)
+    return any(len(romans) > 1 for romans in sections.values())
+
+
 def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDraft:
     """Run normalisation, segmentation and field extraction on extracted lines."""
     cleaned = clean_lines(lines)
@@ -289,10 +297,17 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
     full_text = " ".join(p.text for p in paragraphs)
     ctx = _Context(directory, find_abbreviations(full_text), _plan_year(meta, cleaned), meta.issuer)
     draft = PlanDraft(plan=meta)
+    tasks = [node for node in outline.nodes if node.is_task]
+    if _numbers_restart_by_section(tasks):
+        draft.warnings.append(
+            "Số thứ tự các mục đánh lại từ đầu trong mỗi phần; mục được ghi kèm số phần "
+            "(“II.1”, “III.1”)."
+        )
+        for node in tasks:
+            if node.roman and not node.number.upper().startswith(node.roman + "."):
+                node.number = f"{node.roman}.{node.number}"
     seen_numbers: set[str] = set()
-    for node in outline.nodes:
-        if not node.is_task:
-            continue
+    for node in tasks:
         key = node.number.lower()
         if key in seen_numbers:
             draft.warnings.append(f"Số mục “{node.number}” xuất hiện nhiều lần; chỉ giữ mục đầu.")

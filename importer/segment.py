@@ -19,6 +19,7 @@ from .fields import (
     TIMEFRAME,
     column_kind,
     detect_label,
+    split_labels,
 )
 from .normalize import Paragraph, is_caps_heading, roman_value, to_roman
 
@@ -158,11 +159,11 @@ class _Builder:
         self._loose(para)
 
     def _field(self, node: Node, label: tuple[str, str], para: Paragraph) -> None:
-        kind, value = label
-        if kind == CONTENT:
-            node.content.append(value)
-        else:
-            node.add_field(kind, value)
+        for kind, value in split_labels(*label):
+            if kind == CONTENT:
+                node.content.append(value)
+            else:
+                node.add_field(kind, value)
         node.paragraphs.append(para)
 
     # -- appendix tables ------------------------------------------------------

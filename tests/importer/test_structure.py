@@ -77,12 +77,13 @@ II | KIỂM TRA | | | |
 """
     draft = importer.parse_text(text, directory)
     rows = [(i.number, i.section, [m.name for m in i.lead], i.periods) for i in draft.items]
-    assert rows[:2] == [
-        ("1", "I", ["Phòng Giáo dục thường xuyên - Chuyên nghiệp và Đại học"], ["2024-Q3"]),
-        ("2", "I", ["Văn phòng Sở"], ["2024-09", "2024-10"]),
+    assert rows == [
+        ("I.1", "I", ["Phòng Giáo dục thường xuyên - Chuyên nghiệp và Đại học"], ["2024-Q3"]),
+        ("I.2", "I", ["Văn phòng Sở"], ["2024-09", "2024-10"]),
+        ("II.1", "II", ["Thanh tra Sở"], ["2024"]),
     ]
-    # "1" repeats in section II: kept once, with a warning for the reviewer.
-    assert any("nhiều lần" in w for w in draft.warnings)
+    # "1" restarts in section II: every task is numbered with its section, and told so.
+    assert any("số phần" in w for w in draft.warnings)
     assert "Sản phẩm: Báo cáo" in draft.items[0].content
 
 
@@ -106,3 +107,17 @@ def test_annual_report_parses_without_tasks(directory):
     assert draft.plan.based_on[0] == "7962/KH-UBND"
     assert draft.plan.issuer is None  # the OCR lost the issuer block: say so, do not guess
     assert all(i.lead for i in draft.items)
+
+
+def test_fields_written_in_one_paragraph(directory):
+    text = """KẾ HOẠCH
+Thử năm 2025
+II. NHIỆM VỤ
+1. Đánh giá, công nhận các mô hình học tập cấp cơ sở.
+Cơ quan chủ trì: Văn phòng Sở; Cơ quan phối hợp: Phòng TCCB, Hội Khuyến học quận;
+Thời gian hoàn thành: trước ngày 30 tháng 11 năm 2025.
+"""
+    item = importer.parse_text(text, directory).items[0]
+    assert [m.name for m in item.lead] == ["Văn phòng Sở"]
+    assert [m.name for m in item.coordinating] == ["Phòng Tổ chức cán bộ", "Hội Khuyến học quận"]
+    assert item.due.isoformat() == "2025-11-30"
