@@ -145,17 +145,43 @@ def _opens(text: str) -> tuple[str, str, str] | None:
     return None
 
 
+def _running_headers(texts: list[str | None]) -> set[str]:
+    """Lines repeated next to page numbers: the running header or footer of a text that
+    lost its pages (OCR output, a PDF saved as text). A line must sit within two lines of
+    a page number at least twice; lines that open an item or a field never count.
+    """
+    pages = [i for i, t in enumerate(texts) if t is not None and _PAGE_NUMBER.match(t)]
+    if len(pages) < 2:
+        return set()
+    near: dict[str, set[int]] = {}
+    for page in pages:
+        for step in (-1, 1):
+            i, taken = page + step, 0
+            while 0 <= i < len(texts) and taken < 2:
+                text = texts[i]
+                if text and not _PAGE_NUMBER.match(text):
+                    near.setdefault(text, set()).add(page)
+                    taken += 1
+                i += step
+    return {
+        text
+        for text, where in near.items()
+        if len(where) >= 2 and len(text) >= 12 and not _opens(text) and not detect_label(text)
+    }
+
+
 def clean_lines(lines: list[Line]) -> list[Line]:
-    """Repair each line and drop page numbers and empty lines."""
+    """Repair each line; drop page numbers, running headers and empty lines."""
+    texts = [None if line.cells is not None else repair_line(line.text) for line in lines]
+    running = _running_headers(texts)
     out: list[Line] = []
-    for line in lines:
+    for line, text in zip(lines, texts, strict=True):
         if line.cells is not None:
             out.append(
                 Line(repair_line(" ".join(line.cells)), [repair_line(c) for c in line.cells])
             )
             continue
-        text = repair_line(line.text)
-        if not text or _PAGE_NUMBER.match(text):
+        if not text or _PAGE_NUMBER.match(text) or text in running:
             continue
         out.append(Line(text))
     return out
