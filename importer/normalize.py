@@ -34,6 +34,12 @@ BULLET_RE = re.compile(r"^[-–—•+*~]\s*(\S.*)$")
 _PAGE_NUMBER = re.compile(r"^(?:-\s*)?(?:trang\s+)?\d{1,3}(?:\s*/\s*\d{1,3})?(?:\s*-)?$", re.I)
 _JUNK_INSIDE_WORD = re.compile(r"(?<=[^\W\d_])[\[\]{}?:|^`](?=[^\W\d_])")
 _QUARTER = re.compile(r"\b([Qq])u[yýi]\s+([1Il|]{1,3}[Vv]?|[1Il|]?[Vv])(?=[\s,./;]|$)")
+# OCR reads "ụ"/"ự" as "y": "thyc hién" (thực hiện), "dyng" (dụng), "phu lyc" (phụ lục).
+# Vietnamese spelling never puts "y" between a consonant and a final "c" or "ng", so the
+# repair cannot touch a correct word. The marks are lost ("ụ" or "ự"?): "u" is written.
+_Y_FOR_U = re.compile(
+    r"\b(?i:(ngh|ng|nh|ch|gh|kh|ph|th|tr|gi|qu|[bcdđghklmnprstvx]))(y|Y)(?=(?i:c|ng)\b)"
+)
 _LETTER_FIX = {"@": "a", "¢": "c"}
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 
@@ -77,6 +83,7 @@ def repair_line(text: str) -> str:
     """OCR repair that is safe on clean text: stray symbols inside words, quarters."""
     text = nfc(text)
     text = _JUNK_INSIDE_WORD.sub("", text)
+    text = _Y_FOR_U.sub(lambda m: m.group(1) + ("u" if m.group(2) == "y" else "U"), text)
     return " ".join(text.split())
 
 

@@ -133,3 +133,18 @@ def test_directory_lists_group_members(directory):
     codes = [e.code for e in directory.members("G-PGD")]
     assert "PGD-GVAP" in codes and all(e.kind == "unit" for e in directory.members("G-PGD"))
     assert directory.members("PGD-GVAP") == [] and directory.members("nope") == []
+
+
+@pytest.mark.parametrize(
+    "ocr, want",
+    [
+        ("theo phu lyc dinh kém", "theo phu luc dinh kém"),
+        ("Thyc hién xay dyng, THYC HIEN", "Thuc hién xay dung, THUC HIEN"),
+        ("tryc tuyén, linh vyc", "truc tuyén, linh vuc"),
+        ("Kỳ thi, quy 11l, Lý Thường Kiệt", "Kỳ thi, quy 11l, Lý Thường Kiệt"),  # left alone
+    ],
+)
+def test_ocr_y_for_u_is_repaired_only_where_spelling_allows(ocr, want):
+    from importer.normalize import repair_line
+
+    assert repair_line(ocr) == want
