@@ -6,6 +6,7 @@ Every write goes through a unit of work with its audit event, like task changes.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,10 @@ from models import (
     IndicatorAssignment,
     IndicatorKind,
     IndicatorValue,
+    Report,
     Role,
     Standard,
+    Task,
     Unit,
     User,
     db,
@@ -201,6 +204,67 @@ def _clean(indicator: Indicator, value: ValueInput) -> dict[str, Any]:
     return fields
 
 
+def save_value(
+    indicator_id: int,
+    unit_id: int,
+    year: int,
+    actor: User,
+    value: ValueInput,
+    *,
+    task_id: int | None = None,
+    report_id: int | None = None,
+    on_behalf_of: User | None = None,
+) -> IndicatorValue:
+    """Record (or correct) a value inside the caller's transaction, with its audit event.
+
+    Never commits: `enter_value` wraps it in its own unit of work, and a task's report
+    (`workflow.tasks.submit_report`) calls it inside the report's, so the report and its
+    values are written together or not at all. A value that does not fit the indicator's
+    kind raises InvalidInput.
+    """
+    indicator = db.session.get(Indicator, indicator_id)
+    if indicator is None:
+        raise NotFound("Không tìm thấy chỉ số.")
+    fields = _clean(indicator, value)
+    row = db.session.execute(
+        sa.select(IndicatorValue).where(
+            IndicatorValue.indicator_id == indicator_id,
+            IndicatorValue.unit_id == unit_id,
+            IndicatorValue.year == year,
+        )
+    ).scalar_one_or_none()
+    before = None
+    if row is None:
+        row = IndicatorValue(indicator_id=indicator_id, unit_id=unit_id, year=year)
+        db.session.add(row)
+    else:
+        before = {k: getattr(row, k) for k in ("number", "change", "rating", "note")}
+    for key, val in fields.items():
+        setattr(row, key, val)
+    row.entered_by_id = actor.id
+    row.entered_at = clock.now()
+    row.task_id = task_id if task_id is not None else row.task_id
+    row.report_id = report_id if report_id is not None else row.report_id
+    db.session.flush()
+    audit.record(
+        "indicator.value",
+        actor=actor,
+        object_type="indicator_value",
+        object_id=row.id,
+        unit_id=unit_id,
+        before=before,
+        after={
+            "indicator": indicator.code,
+            "year": year,
+            **fields,
+            "task_id": row.task_id,
+            "report_id": row.report_id,
+        },
+        on_behalf_of=on_behalf_of,
+    )
+    return row
+
+
 def enter_value(
     indicator_id: int,
     unit_id: int,
@@ -211,51 +275,88 @@ def enter_value(
     task_id: int | None = None,
     report_id: int | None = None,
 ) -> int:
-    """Record (or correct) a unit's value of an indicator for a year; audited with before."""
+    """Record (or correct) a unit's value of an indicator for a year on its own; audited."""
     if not can_enter(actor, unit_id):
         raise PermissionDenied("Chỉ đơn vị được giao mới nhập số liệu chỉ số của mình.")
     with unit_of_work():
-        indicator = db.session.get(Indicator, indicator_id)
-        if indicator is None:
-            raise NotFound("Không tìm thấy chỉ số.")
-        fields = _clean(indicator, value)
-        row = db.session.execute(
-            sa.select(IndicatorValue).where(
-                IndicatorValue.indicator_id == indicator_id,
-                IndicatorValue.unit_id == unit_id,
-                IndicatorValue.year == year,
-            )
-        ).scalar_one_or_none()
-        before = None
-        if row is None:
-            row = IndicatorValue(indicator_id=indicator_id, unit_id=unit_id, year=year)
-            db.session.add(row)
-        else:
-            before = {k: getattr(row, k) for k in ("number", "change", "rating", "note")}
-        for key, val in fields.items():
-            setattr(row, key, val)
-        row.entered_by_id = actor.id
-        row.entered_at = clock.now()
-        row.task_id = task_id if task_id is not None else row.task_id
-        row.report_id = report_id if report_id is not None else row.report_id
-        db.session.flush()
-        audit.record(
-            "indicator.value",
-            actor=actor,
-            object_type="indicator_value",
-            object_id=row.id,
-            unit_id=unit_id,
-            before=before,
-            after={
-                "indicator": indicator.code,
-                "year": year,
-                **fields,
-                "task_id": row.task_id,
-                "report_id": row.report_id,
-            },
+        row = save_value(
+            indicator_id, unit_id, year, actor, value, task_id=task_id, report_id=report_id
         )
         row_id = row.id
     return row_id
+
+
+def task_year(task: Task) -> int:
+    """The year a task's indicator values belong to: its due date's, else its plan's."""
+    if task.due_on is not None:
+        return task.due_on.year
+    return task.plan.year or clock.today().year
+
+
+def assigned_indicators(unit_id: int | None, year: int) -> list[IndicatorAssignment]:
+    """The unit's indicators for the year, in the framework's order (two statements)."""
+    if unit_id is None:
+        return []
+    return list(
+        db.session.execute(
+            sa.select(IndicatorAssignment)
+            .join(Indicator, IndicatorAssignment.indicator_id == Indicator.id)
+            .where(IndicatorAssignment.unit_id == unit_id, IndicatorAssignment.year == year)
+            .options(selectinload(IndicatorAssignment.indicator))
+            .order_by(Indicator.position)
+        ).scalars()
+    )
+
+
+def current_values(unit_id: int | None, year: int) -> dict[int, IndicatorValue]:
+    """The unit's values for the year, by indicator id (one statement, two with kinds)."""
+    if unit_id is None:
+        return {}
+    return {
+        v.indicator_id: v
+        for v in db.session.execute(
+            sa.select(IndicatorValue)
+            .where(IndicatorValue.unit_id == unit_id, IndicatorValue.year == year)
+            .options(selectinload(IndicatorValue.indicator))
+        ).scalars()
+    }
+
+
+def save_report_values(
+    task: Task,
+    report: Report,
+    actor: User,
+    values: Mapping[int, ValueInput],
+    *,
+    on_behalf_of: User | None = None,
+) -> list[IndicatorValue]:
+    """The values sent with a task's report, inside the report's transaction (no commit).
+
+    Only the indicators assigned to the reporting unit for the task's year are accepted;
+    each value is linked to the task and the report and audited like any other entry.
+    """
+    if not values:
+        return []
+    year = task_year(task)
+    assigned = {a.indicator_id for a in assigned_indicators(report.unit_id, year)}
+    stray = set(values) - assigned
+    if stray:
+        raise InvalidInput(
+            f"Chỉ số gửi kèm không được giao cho đơn vị trong năm {year}; báo cáo chưa được gửi."
+        )
+    return [
+        save_value(
+            indicator_id,
+            report.unit_id,
+            year,
+            actor,
+            value,
+            task_id=task.id,
+            report_id=report.id,
+            on_behalf_of=on_behalf_of,
+        )  # fmt: skip
+        for indicator_id, value in sorted(values.items())
+    ]
 
 
 def display_value(row: IndicatorValue | None) -> str:

@@ -6,6 +6,7 @@ writes the audit event and commits once. Views never set `task.state` themselves
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,9 +28,10 @@ from models import (
     db,
 )
 from notifications.events import enqueue_event_mail
-from workflow import audit, clock, permissions
+from workflow import audit, clock, indicators, permissions
 from workflow.attachments import UploadedFile, store_attachments
 from workflow.errors import InvalidInput, NotFound, StaleObject
+from workflow.indicators import ValueInput
 from workflow.rollup import parent_needs_update
 from workflow.snapshots import task_snapshot
 from workflow.state_machine import REASON_REQUIRED, fire
@@ -223,8 +225,11 @@ def submit_report(
     text: str,
     figures: dict[str, Any] | None = None,
     files: list[UploadedFile] | None = None,
+    indicator_values: Mapping[int, ValueInput] | None = None,
 ) -> TransitionResult:
-    """The lead unit reports: text required, figures and attachments optional."""
+    """The lead unit reports: text required, figures, attachments and the values of the
+    unit's indicators for the task's year optional. The values are saved in the report's
+    transaction: a value that does not fit refuses the whole report."""
     text = (text or "").strip()
     if not text:
         raise InvalidInput("Báo cáo cần có nội dung.")
@@ -253,6 +258,10 @@ def submit_report(
         )
         db.session.add(report)
         db.session.flush()
+        # Values before attachments: a refused value leaves no file behind either.
+        indicators.save_report_values(
+            task, report, actor, indicator_values or {}, on_behalf_of=principal
+        )
         stored = store_attachments(files or [], task=task, uploader=actor, report=report)
         audit.record(
             "task.report",

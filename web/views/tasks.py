@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -36,11 +38,13 @@ from web.task_forms import (
     QuestionForm,
     ReassignForm,
 )
+from workflow import indicators as indicator_service
 from workflow import permissions, progress
 from workflow import requests as requests_service
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile, attachment_path
-from workflow.errors import WorkflowError
+from workflow.errors import InvalidInput, WorkflowError
+from workflow.indicators import ValueInput
 from workflow.queries import task_page
 from workflow.state_machine import STATE_LABELS
 from workflow.visibility import visible_plans
@@ -145,11 +149,26 @@ def show(task_id: int) -> str:
                 sa.select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.name)
             ).all()
         ]
+    indicator_year = indicator_service.task_year(task)
+    report_indicators = (
+        indicator_service.assigned_indicators(task.lead_unit_id, indicator_year)
+        if "report" in events
+        else []
+    )
     return render_template(
         "tasks/show.html",
         page=page,
         task=task,
         events=events,
+        indicator_year=indicator_year,
+        report_indicators=report_indicators,
+        indicator_values=(
+            indicator_service.current_values(task.lead_unit_id, indicator_year)
+            if report_indicators
+            else {}
+        ),
+        display_value=indicator_service.display_value,
+        rating_labels=indicator_service.RATING_LABELS,
         transition_form=TransitionForm(),
         report_form=ReportForm(),
         contribution_form=ContributionForm(),
@@ -208,6 +227,38 @@ def transition(task_id: int) -> Response:
     return back_to(task_id)
 
 
+INDICATOR_FIELD = re.compile(r"indicator-(\d+)-(number|change|rating|note)")
+
+
+def _indicator_values(data) -> dict[int, ValueInput]:  # type: ignore[no-untyped-def]
+    """The indicator values typed on the report form ("indicator-<id>-<field>"), by indicator.
+
+    An indicator left blank is not sent; a number or rating that does not parse refuses the
+    report (InvalidInput), like a value out of range does in the service.
+    """
+    raw: dict[int, dict[str, str]] = {}
+    for key, value in data.items():
+        match = INDICATOR_FIELD.fullmatch(key)
+        if match and value.strip():
+            raw.setdefault(int(match.group(1)), {})[match.group(2)] = value.strip()
+    values = {}
+    for indicator_id, fields in raw.items():
+        number = fields.get("number", "").replace(",", ".")
+        rating = fields.get("rating", "")
+        try:
+            values[indicator_id] = ValueInput(
+                number=float(number) if number else None,
+                change=fields.get("change"),
+                rating=int(rating) if rating else None,
+                note=fields.get("note"),
+            )
+        except ValueError as exc:
+            raise InvalidInput(
+                "Số liệu chỉ số không hợp lệ (hãy nhập một số); báo cáo chưa được gửi."
+            ) from exc
+    return values
+
+
 @bp.route("/<int:task_id>/report", methods=["POST"])
 @login_required
 def report(task_id: int) -> Response:
@@ -226,6 +277,7 @@ def report(task_id: int) -> Response:
             expected_version=form.version.data,
             text=form.text.data,
             files=_uploads(form.files),
+            indicator_values=_indicator_values(request.form),
         )
     except WorkflowError as error:
         flash(error.message, "error")
