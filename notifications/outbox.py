@@ -26,7 +26,10 @@ def dedupe_key(
     due_on: date | None = None,
     offset: int | str | None = None,
 ) -> str:
-    """The identity of one reminder: (kind, task or unit, due date, offset, recipient)."""
+    """The identity of one reminder: (kind, task or unit, due date, offset, recipient).
+
+    Mails about a unit rather than a task carry their period in `offset`: a digest its
+    quarter's first day, an escalation roll-up its day (one per coordinator a day)."""
     subject = f"t{task_id}" if task_id is not None else f"u{unit_id}"
     return f"{kind}|{subject}|{due_on.isoformat() if due_on else '-'}|{offset}|{recipient}"
 
@@ -58,6 +61,8 @@ class PlannedMail:
     task_number: str | None = None
     plan_number: str | None = None
     unit_name: str | None = None
+    # The tasks an escalation roll-up lists (display and tests; the body carries the links).
+    task_ids: tuple[int, ...] = ()
 
     def row(self) -> dict[str, Any]:
         """Column values for the insert."""
@@ -88,6 +93,7 @@ class PlannedMail:
         for field in ("body_text", "body_html"):
             data.pop(field)
         data["kind"] = self.kind.value
+        data["task_ids"] = list(self.task_ids)
         for field in ("planned_for", "due_on"):
             data[field] = data[field].isoformat() if data[field] else None
         return data

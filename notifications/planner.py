@@ -4,6 +4,10 @@ A fixed number of statements whatever the number of tasks: the day's candidate t
 (by due date), their coordinating units, the group memberships, the directory of
 recipients, the quarter's tasks on a digest day, and one bulk insert that skips rows
 already planned. Rendering happens in Python, once per (task, unit, kind), not per person.
+
+Escalations are rolled up: a tracking unit's coordinator gets one mail a day listing every
+task whose overdue notice went to its lead unit that day (the day after due, then weekly),
+not one mail per task.
 """
 
 from __future__ import annotations
@@ -114,7 +118,7 @@ def _group_members() -> dict[int, list[int]]:
     return members
 
 
-def _info(row: sa.Row, directory: Directory) -> render.TaskInfo:
+def _info(row: sa.Row, directory: Directory, days_overdue: int | None = None) -> render.TaskInfo:
     return render.TaskInfo(
         id=row.id,
         number=row.number,
@@ -124,6 +128,7 @@ def _info(row: sa.Row, directory: Directory) -> render.TaskInfo:
         plan_number=row.plan_number or row.plan_title[:60],
         plan_title=row.plan_title,
         lead_name=directory.names.get(row.lead_unit_id) if row.lead_unit_id else None,
+        days_overdue=days_overdue,
     )
 
 
@@ -146,6 +151,7 @@ class _Collector:
         unit_name: str | None = None,
         offset: int | None = None,
         key_offset: int | str | None = None,
+        task_ids: tuple[int, ...] = (),
     ) -> list[str]:
         added = []
         for recipient in recipients:
@@ -177,18 +183,24 @@ class _Collector:
                     task_number=task.number if task else None,
                     plan_number=task.plan_number if task else None,
                     unit_name=unit_name,
+                    task_ids=task_ids,
                 )
             )
         return added
 
 
-def _plan_deadlines(day: date, policy: Policy, directory: Directory, out: _Collector) -> None:
+# Overdue rows to escalate, by tracking unit: (task row, days overdue).
+Escalated = dict[int, list[tuple[sa.Row, int]]]
+
+
+def _plan_deadlines(day: date, policy: Policy, directory: Directory, out: _Collector) -> Escalated:
     lead_dates = {day + timedelta(days=k): k for k in policy.lead_days}
     coord_dates = {day + timedelta(days=k): k for k in policy.coordinating_days}
     overdue_dates = {day - timedelta(days=k): k for k in policy.overdue_offsets()}
     all_dates = set(lead_dates) | set(coord_dates) | set(overdue_dates)
+    escalated: Escalated = defaultdict(list)
     if not all_dates:
-        return
+        return escalated
     rows = db.session.execute(_open_tasks_due(Task.due_on.in_(sorted(all_dates)))).all()
     coordinating = (
         _coordinating_units(Task.due_on.in_(sorted(coord_dates)), _group_members())
@@ -228,7 +240,7 @@ def _plan_deadlines(day: date, policy: Policy, directory: Directory, out: _Colle
                 )
         if row.due_on in overdue_dates and lead_name:
             days = overdue_dates[row.due_on]
-            told = out.add(
+            out.add(
                 MailKind.OVERDUE,
                 directory.unit_recipients(lead_id),
                 render.overdue(task, lead_name, days),
@@ -237,28 +249,56 @@ def _plan_deadlines(day: date, policy: Policy, directory: Directory, out: _Colle
                 unit_name=lead_name,
                 offset=-days,
             )
-            if policy.overdue_escalate:
-                # A coordinator who already got the notice as a lead member needs no copy.
-                told_lead = set(told) | set(directory.unit_recipients(lead_id))
-                tracking = row.tracking_unit_id
-                out.add(
-                    MailKind.ESCALATION,
-                    [a for a in directory.coordinators(tracking) if a not in told_lead],
-                    render.escalation(task, directory.names.get(tracking, ""), days),
-                    task=task,
-                    unit_id=tracking,
-                    unit_name=directory.names.get(tracking),
-                    offset=-days,
-                )
+            if policy.overdue_escalate and row.tracking_unit_id is not None:
+                escalated[row.tracking_unit_id].append((row, days))
+    return escalated
 
 
-def _groups_by_plan(rows: list[sa.Row], directory: Directory) -> list[render.PlanGroup]:
+def _plan_escalations(
+    day: date, directory: Directory, escalated: Escalated, out: _Collector
+) -> None:
+    """One roll-up per tracking unit coordinator listing the day's escalated tasks.
+
+    Keyed by (kind, tracking unit, day, recipient): planned again, by a catch-up run or a
+    second scheduler, it is written once. A coordinator who is also on a task's lead unit got
+    that task's overdue notice already, so it is left out of their roll-up.
+    """
+    lead_lists: dict[int, set[str]] = {}
+    for tracking_id in sorted(escalated):
+        items = escalated[tracking_id]
+        name = directory.names.get(tracking_id, "")
+        # Coordinators who would receive the same list share one rendering.
+        by_list: dict[tuple[int, ...], list[str]] = defaultdict(list)
+        for coordinator in directory.coordinators(tracking_id):
+            listed = []
+            for row, _ in items:
+                if row.lead_unit_id not in lead_lists:
+                    lead_lists[row.lead_unit_id] = set(directory.unit_recipients(row.lead_unit_id))
+                if coordinator not in lead_lists[row.lead_unit_id]:
+                    listed.append(row.id)
+            if listed:
+                by_list[tuple(listed)].append(coordinator)
+        for task_ids, coordinators in by_list.items():
+            wanted = set(task_ids)
+            infos = [_info(row, directory, days) for row, days in items if row.id in wanted]
+            out.add(
+                MailKind.ESCALATION,
+                coordinators,
+                render.escalation(name, day, _groups_by_plan(infos)),
+                unit_id=tracking_id,
+                unit_name=name or None,
+                key_offset=day.isoformat(),
+                task_ids=task_ids,
+            )
+
+
+def _groups_by_plan(tasks: list[render.TaskInfo]) -> list[render.PlanGroup]:
+    """Tasks grouped by plan (plans in first-seen order), each plan's by due date."""
     groups: dict[int, render.PlanGroup] = {}
-    for row in rows:
-        task = _info(row, directory)
-        if row.plan_id not in groups:
-            groups[row.plan_id] = render.PlanGroup(task.plan_number, task.plan_title, [])
-        groups[row.plan_id].tasks.append(task)
+    for task in tasks:
+        if task.plan_id not in groups:
+            groups[task.plan_id] = render.PlanGroup(task.plan_number, task.plan_title, [])
+        groups[task.plan_id].tasks.append(task)
     for group in groups.values():
         group.tasks.sort(key=lambda t: (t.due_on, t.number))
     return list(groups.values())
@@ -288,8 +328,8 @@ def _plan_digest(day: date, policy: Policy, directory: Directory, out: _Collecto
         rendered = render.digest(
             name,
             label,
-            _groups_by_plan(lead.get(unit_id, []), directory),
-            _groups_by_plan(coordinating.get(unit_id, []), directory),
+            _groups_by_plan([_info(r, directory) for r in lead.get(unit_id, [])]),
+            _groups_by_plan([_info(r, directory) for r in coordinating.get(unit_id, [])]),
         )
         out.add(
             MailKind.DIGEST,
@@ -306,15 +346,25 @@ def plan_for_day(day: date, policy: Policy, *, dry_run: bool = False) -> PlanRes
     directory = load_directory()
     out = _Collector(day)
     _plan_digest(day, policy, directory, out)
-    _plan_deadlines(day, policy, directory, out)
-    result = PlanResult(day=day, mails=out.mails, dry_run=dry_run)
+    escalated = _plan_deadlines(day, policy, directory, out)
+    _plan_escalations(day, directory, escalated, out)
     # A key always maps to the same planned day, so "already there" is one indexed lookup.
     existing = set(
         db.session.execute(
             sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.planned_for == day)
         ).scalars()
     )
-    result.already_planned = {m.dedupe_key for m in out.mails} & existing
+    # Before roll-ups, escalations went one per task ("escalation|t<task>|…"). A day planned
+    # that way (a catch-up run straddling the upgrade) must not escalate a second time.
+    per_task = f"{MailKind.ESCALATION}|t"
+    escalated_before = {k.rsplit("|", 1)[1] for k in existing if k.startswith(per_task)}
+    mails = [
+        m
+        for m in out.mails
+        if not (m.kind == MailKind.ESCALATION and m.recipient in escalated_before)
+    ]
+    result = PlanResult(day=day, mails=mails, dry_run=dry_run)
+    result.already_planned = {m.dedupe_key for m in mails} & existing
     # End the read transaction first: on SQLite a read that turns into a write fails at once
     # if another scheduler wrote meanwhile, while a fresh write transaction waits its turn.
     db.session.rollback()

@@ -21,6 +21,8 @@ class TaskInfo:
     plan_number: str
     plan_title: str
     lead_name: str | None = None
+    # Set in the escalation roll-up: how many days past due the task is on the mail's day.
+    days_overdue: int | None = None
 
     @property
     def url(self) -> str:
@@ -81,18 +83,7 @@ def overdue(task: TaskInfo, unit_name: str, days: int) -> Rendered:
         f"[PlanWork] Quá hạn {days} ngày: nhiệm vụ {task.number} – {task.plan_number} "
         f"– hạn {vn_date(task.due_on)}"
     )
-    return render("overdue", subject, task=task, unit_name=unit_name, days=days, escalation=False)
-
-
-def escalation(task: TaskInfo, tracking_name: str, days: int) -> Rendered:
-    """Copy of an overdue notice to the tracking unit's coordinators."""
-    subject = (
-        f"[PlanWork] Nhiệm vụ quá hạn {days} ngày: {task.number} – {task.plan_number} "
-        f"({task.lead_name or 'chưa rõ đơn vị chủ trì'})"
-    )
-    return render(
-        "overdue", subject, task=task, unit_name=tracking_name, days=days, escalation=True
-    )
+    return render("overdue", subject, task=task, unit_name=unit_name, days=days)
 
 
 @dataclass(frozen=True)
@@ -115,6 +106,25 @@ def digest(
         quarter=quarter,
         lead=lead,
         coordinating=coordinating,
+    )
+
+
+def escalation(tracking_name: str, day: date, groups: list[PlanGroup]) -> Rendered:
+    """The day's escalation roll-up to a tracking unit's coordinator: every overdue task
+    whose notice went to its lead unit that day, grouped by plan, with lead unit, due date,
+    days overdue and a link each."""
+    count = sum(len(g.tasks) for g in groups)
+    subject = (
+        f"[PlanWork] Tổng hợp ngày {vn_date(day)}: {count} nhiệm vụ quá hạn cần đôn đốc "
+        f"– {tracking_name}"
+    )
+    return render(
+        "escalation",
+        subject,
+        unit_name=tracking_name,
+        day=day,
+        count=count,
+        groups=groups,
     )
 
 

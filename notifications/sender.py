@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 mail = Mail()
 
 # Kinds that chase a deadline: pointless once the task is reported, closed or re-dated.
+# Escalation roll-ups list many tasks (no task_id) and go out as planned.
 DEADLINE_KINDS = (MailKind.BEFORE_DUE, MailKind.OVERDUE, MailKind.ESCALATION)
 STILL_CHASED = (TaskState.ASSIGNED, TaskState.IN_PROGRESS)
 

@@ -92,21 +92,120 @@ def test_ongoing_and_undated_tasks_get_no_reminders(demo_app, policy):
     assert ids == {task_of(PLAN, "3.1").id}
 
 
-def test_overdue_day_after_then_weekly_with_escalation(demo_app, policy):
+GDTX_COORDINATORS = {"gdtx.coordinator@planwork.demo", "gdtx.coordinator2@planwork.demo"}
+
+
+def _rollups(mails: list) -> list:  # type: ignore[type-arg]
+    return [m for m in mails if m.kind == MailKind.ESCALATION]
+
+
+def test_overdue_day_after_then_weekly_with_escalation_roll_up(demo_app, policy):
     # 4403 item 2 is led by TCCB and tracked by GDTX: due 31/07/2024.
     task = task_of(OTHER, "2")
-    coordinators = {"gdtx.coordinator@planwork.demo", "gdtx.coordinator2@planwork.demo"}
     for day, expected in ((date(2024, 8, 1), 1), (date(2024, 8, 8), 8), (date(2024, 8, 15), 15)):
-        mails = [m for m in plan_for_day(day, policy, dry_run=True).mails if m.task_id == task.id]
+        planned = plan_for_day(day, policy, dry_run=True).mails
+        mails = [m for m in planned if m.task_id == task.id]
         overdue = {m.recipient for m in mails if m.kind == MailKind.OVERDUE}
-        escalated = {m.recipient for m in mails if m.kind == MailKind.ESCALATION}
         assert overdue == unit_addresses("TCCB")
-        assert escalated == coordinators
-        assert all(f"Quá hạn {expected} ngày" in m.subject for m in mails if m.kind == "overdue")
+        assert all(f"Quá hạn {expected} ngày" in m.subject for m in mails)
+        # Escalated in the day's roll-up: one mail per coordinator, listing the task.
+        rollups = _rollups(planned)
+        assert sorted(m.recipient for m in rollups) == sorted(GDTX_COORDINATORS)
+        assert all(task.id in m.task_ids and m.task_id is None for m in rollups)
+        assert all(f"quá hạn {expected} ngày" in m.body_text for m in rollups)
     for day in (date(2024, 8, 2), date(2024, 8, 7), date(2024, 8, 9)):
-        assert not [
-            m for m in plan_for_day(day, policy, dry_run=True).mails if m.task_id == task.id
+        planned = plan_for_day(day, policy, dry_run=True).mails
+        assert not [m for m in planned if m.task_id == task.id or task.id in m.task_ids]
+
+
+def test_escalation_is_one_daily_roll_up_per_coordinator_grouped_by_plan(demo_app, policy):
+    from models import Unit
+    from tests.notifications.bulk import add_tasks
+
+    day = date(2024, 8, 1)
+    tccb = db.session.execute(sa.select(Unit).where(Unit.code == "TCCB")).scalar_one()
+    gdtx_id = db.session.execute(sa.select(Unit.id).where(Unit.code == "GDTX")).scalar_one()
+    # 2417 item 2.2 handed to TCCB and due a week earlier: 8 days overdue on 01/08.
+    t22, t2 = task_of(PLAN, "2.2"), task_of(OTHER, "2")
+    db.session.execute(
+        sa.update(Task)
+        .where(Task.id == t22.id)
+        .values(lead_unit_id=tccb.id, due_on=date(2024, 7, 24))
+    )
+    db.session.commit()
+    add_tasks(28, day)  # 8 more overdue by 1 or 8 days, leads spread over the directory
+    bulk = db.session.execute(
+        sa.select(Task.id, Task.lead_unit_id).where(
+            Task.number.like("B%"), Task.due_on.in_([date(2024, 7, 24), date(2024, 7, 31)])
+        )
+    ).all()
+    assert len(bulk) == 8
+    expected = {t22.id, t2.id} | {tid for tid, lead in bulk if lead != gdtx_id}
+
+    result = plan_for_day(day, policy)
+    rollups = _rollups(result.mails)
+    assert sorted(m.recipient for m in rollups) == sorted(GDTX_COORDINATORS)
+    for m in rollups:
+        assert set(m.task_ids) == expected and len(m.task_ids) == len(expected)
+        # GDTX's own overdue item (4403 item 1) reached its coordinators as lead members.
+        assert task_of(OTHER, "1").id not in m.task_ids
+        assert m.dedupe_key == f"escalation|u{gdtx_id}|-|2024-08-01|{m.recipient}"
+        assert m.unit_id == gdtx_id
+        assert m.subject == (
+            f"[PlanWork] Tổng hợp ngày 01/08/2024: {len(expected)} nhiệm vụ quá hạn cần đôn đốc "
+            "– Phòng Giáo dục thường xuyên - Chuyên nghiệp và Đại học"
+        )
+    text, html = rollups[0].body_text, rollups[0].body_html
+    assert text.startswith("Kính gửi: Điều phối viên – Phòng Giáo dục thường xuyên")
+    # Grouped by plan: 2417's items, then 4403's, each with lead, due date, days and link.
+    part_2417, part_4403 = text.split("Kế hoạch 4403/KH-SGDĐT")
+    assert "Kế hoạch 2417/KH-SGDĐT" in part_2417
+    assert f"- 2.2. {t22.title}" in part_2417
+    assert "Chủ trì: Phòng Tổ chức cán bộ; hạn 24/07/2024; quá hạn 8 ngày" in part_2417
+    assert f"http://127.0.0.1:5000/tasks/{t22.id}" in part_2417
+    assert f"- 2. {t2.title}" in part_4403
+    assert "Chủ trì: Phòng Tổ chức cán bộ; hạn 31/07/2024; quá hạn 1 ngày" in part_4403
+    assert f"http://127.0.0.1:5000/tasks/{t2.id}" in part_4403
+    assert all(f"/tasks/{tid}\n" in text for tid in expected)
+    assert f'href="http://127.0.0.1:5000/tasks/{t22.id}"' in html
+    assert html.index("Kế hoạch 2417/KH-SGDĐT") < html.index("Kế hoạch 4403/KH-SGDĐT")
+    assert "<strong>8 ngày</strong>" in html and "<strong>1 ngày</strong>" in html
+    assert "Phòng Tổ chức cán bộ" in html and "24/07/2024" in html
+    # Written once: planning the day again (catch-up, second scheduler) adds nothing.
+    again = plan_for_day(day, policy)
+    assert again.inserted == 0
+    rows = [r for r in outbox_rows() if r.kind == MailKind.ESCALATION]
+    assert sorted(r.recipient for r in rows) == sorted(GDTX_COORDINATORS)
+    assert all(r.planned_for == day and r.task_id is None for r in rows)
+    # The next day is not an escalation day for any of them.
+    assert _rollups(plan_for_day(date(2024, 8, 2), policy, dry_run=True).mails) == []
+
+
+def test_no_roll_up_on_a_day_already_escalated_task_by_task(demo_app, policy):
+    """A catch-up run after the upgrade re-plans days escalated the old way: no second copy."""
+    from notifications.outbox import PlannedMail, insert_ignoring_duplicates
+
+    day, task = date(2024, 8, 1), task_of(OTHER, "2")
+    old = "gdtx.coordinator@planwork.demo"
+    insert_ignoring_duplicates(
+        [
+            PlannedMail(
+                dedupe_key=f"escalation|t{task.id}|2024-07-31|-1|{old}",
+                kind=MailKind.ESCALATION,
+                recipient=old,
+                planned_for=day,
+                subject="[PlanWork] Nhiệm vụ quá hạn 1 ngày: 2 – 4403/KH-SGDĐT",
+                body_text="x",
+                body_html="x",
+                task_id=task.id,
+            )
         ]
+    )
+    db.session.commit()
+    result = plan_for_day(day, policy)
+    assert [m.recipient for m in _rollups(result.mails)] == ["gdtx.coordinator2@planwork.demo"]
+    rows = [r for r in outbox_rows() if r.kind == MailKind.ESCALATION]
+    assert sorted(r.recipient for r in rows) == sorted(GDTX_COORDINATORS)
 
 
 def test_escalation_ignores_opt_out_and_digest_honours_it(demo_app, policy):

@@ -58,9 +58,25 @@ def test_a_year_of_reminders_right_days_right_people_once(demo_app, smtp, policy
     tccb = "tccb.member@planwork.demo"
     assert days_of(tccb, "(phối hợp): nhiệm vụ 2.2 – 2417") == [date(2024, 6, 23)]
     assert days_of(tccb, "nhiệm vụ 2.1 – 2417") == []
-    # Escalation of TCCB's overdue 4403 item 2 to the tracking unit's coordinators.
-    esc = days_of("gdtx.coordinator@planwork.demo", "quá hạn 1 ngày: 2 – 4403")
-    assert esc == [date(2024, 8, 1)]
+    # Escalation of TCCB's overdue 4403 item 2 (due 31/07) to the tracking unit's
+    # coordinators: in their daily roll-up, one mail a day, the day after due then weekly.
+    # GDTX's own overdue items reached them as lead members and are never in it.
+    t2_url = f"http://127.0.0.1:5000/tasks/{task_of('4403/KH-SGDĐT', '2').id}"
+    escalation_days = [date(2024, 8, 1) + timedelta(weeks=w) for w in range(22)]
+    for coordinator in ("gdtx.coordinator@planwork.demo", "gdtx.coordinator2@planwork.demo"):
+        rollups = {
+            d: r
+            for d, mails in by_day.items()
+            for r in mails
+            if r.recipients == [coordinator] and "cần đôn đốc" in r.subject
+        }
+        assert days_of(coordinator, "cần đôn đốc") == escalation_days  # once per day
+        assert list(rollups) == escalation_days
+        for d, r in rollups.items():
+            overdue_days = (d - date(2024, 7, 31)).days
+            assert f"Tổng hợp ngày {d:%d/%m/%Y}: 1 nhiệm vụ quá hạn" in r.subject
+            assert t2_url in r.text().split() and f"quá hạn {overdue_days} ngày" in r.text()
+            assert "Kế hoạch 2417/KH-SGDĐT" not in r.text()
     # A task nobody reports: every reminder to every address of its lead, once each.
     for recipient in unit_addresses("GDTX"):
         assert len(days_of(recipient, "nhiệm vụ 2.3 – 2417")) == 3 + 14  # 14/7/1 + weekly
