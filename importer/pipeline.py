@@ -10,6 +10,7 @@ from .draft import DraftItem, PlanDraft
 from .fields import COORDINATING, IN_CHARGE, LEAD, PRODUCT, TIMEFRAME
 from .metadata import PlanMeta, extract_metadata, place_of
 from .normalize import Line, build_paragraphs, clean_lines, repair_quarters
+from .restore import restore_diacritics
 from .segment import Node, Outline, segment
 from .textutil import fold, match_key, squash_spaces
 from .timeframes import Timeframe, parse_timeframe
@@ -41,7 +42,7 @@ def make_title(text: str) -> str:
     if len(title) > _TITLE_MAX:
         cut = title.rfind(" ", 0, _TITLE_MAX)
         title = title[: cut if cut > 40 else _TITLE_MAX] + " …"
-    return title.strip(" .;:")
+    return restore_diacritics(title.strip(" .;:"))
 
 
 def _clean_value(text: str) -> str:
@@ -296,6 +297,8 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
     )
     full_text = " ".join(p.text for p in paragraphs)
     ctx = _Context(directory, find_abbreviations(full_text), _plan_year(meta, cleaned), meta.issuer)
+    if meta.title:
+        meta.title = restore_diacritics(meta.title)
     draft = PlanDraft(plan=meta)
     tasks = [node for node in outline.nodes if node.is_task]
     if _numbers_restart_by_section(tasks):

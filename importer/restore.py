@@ -1,0 +1,129 @@
+"""Diacritics back on OCR'd titles, from a small lexicon of the genre's phrases.
+
+OCR strips or mangles the marks of scanned plans ("Trién khai thuc hién xay dung"). The
+scorer and the reviewer's search compare titles without diacritics, so this is only for
+the reader: where a run of words is, once folded, exactly a phrase of the lexicon, the
+phrase's spelling replaces it. Only whole phrases of the lexicon are restored, and most
+are two words or more, because a single folded syllable is ambiguous ("nam" is năm or
+nam, "quan" is quận or quan) while a phrase of administrative Vietnamese is not.
+
+No library is used: the PyPI packages that restore Vietnamese diacritics are neural
+models whose weights are downloaded at run time (the importer runs offline), and the
+ones that work offline only strip or fold marks.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .textutil import strip_marks
+
+# Phrases of plan titles and items, spelled as in official documents. Proper names keep
+# their capitals; common words are lower case and take the case of the text they replace.
+PHRASES = """
+kế hoạch; triển khai; thực hiện; triển khai thực hiện; xây dựng; phát triển; tổ chức;
+thành phố; Thành phố Hồ Chí Minh; Hồ Chí Minh; Thủ Đức; Hà Nội; Thủ đô;
+trên địa bàn; địa phương; giai đoạn; định hướng; tầm nhìn;
+giáo dục; đào tạo; Giáo dục và Đào tạo; ngành Giáo dục; Sở Giáo dục và Đào tạo;
+Phòng Giáo dục và Đào tạo; Ủy ban nhân dân; Hội Khuyến học; Công đoàn ngành;
+học tập; học tập suốt đời; xã hội học tập; thành phố học tập; toàn cầu; học tập toàn cầu;
+công dân học tập; đơn vị học tập; cộng đồng học tập; gia đình học tập; dòng họ học tập;
+khuyến học; khuyến tài; đề án; chương trình; phong trào; thi đua; cả nước; đẩy mạnh;
+chuyển đổi số; công nghệ thông tin; ứng dụng; văn hóa đọc; thư viện; học liệu;
+cơ sở giáo dục; trung tâm; học tập cộng đồng; giáo dục thường xuyên; giáo dục nghề nghiệp;
+mầm non; tiểu học; trung học cơ sở; trung học phổ thông; chuyên nghiệp; đại học;
+nâng cao; chất lượng; hiệu quả; nhận thức; tuyên truyền; phổ biến; truyền thông;
+tăng cường; bồi dưỡng; kiểm tra; giám sát; đánh giá; công nhận; khen thưởng; biểu dương;
+mục tiêu; nhiệm vụ; giải pháp; nội dung; kinh phí; báo cáo; kết quả; tiêu chí; chỉ số;
+cán bộ; quản lý; giáo viên; học sinh; sinh viên; viên chức; công chức; người dân;
+hội nghị; hội thảo; hợp tác quốc tế; kinh nghiệm; mạng lưới; thành viên;
+ban chỉ đạo; tổ giúp việc; ban hành; quyết định; hướng dẫn; cơ chế; chính sách;
+xóa mù chữ; phổ cập giáo dục; nguồn nhân lực; hoàn thiện; tiếp tục; thường xuyên
+"""
+# Function words that, folded, have one reading in the genre ("va" is "và", "cua" "của").
+WORDS = "và; các; của; với; được; những; trên; người; đối với"
+_YEAR = re.compile(r"^(?:nam|n\w{1,2}m)$", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_MAX_WORDS = 6
+
+
+def _key(word: str) -> str:
+    return strip_marks(word).lower()
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[tuple[str, ...], list[str]]:
+    table: dict[tuple[str, ...], list[str]] = {}
+    for phrase in re.split(r"[;\n]", PHRASES + ";" + WORDS):
+        words = phrase.split()
+        if words:
+            table[tuple(_key(w) for w in words)] = words
+    return table
+
+
+def _word_matches(written: str, lexicon_word: str) -> bool:
+    key, want = _key(written), _key(lexicon_word)
+    if key == want:
+        return True
+    # OCR reads "Đ" as "P" or "B": allowed only where the lexicon word has a real "Đ".
+    return lexicon_word[:1] in "Đđ" and key[:1] in "pb" and key[1:] == want[1:]
+
+
+def _cased(written: str, word: str) -> str:
+    if len(written) > 1 and written.isupper():
+        return word.upper()
+    if written[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def restore_diacritics(text: str) -> str:
+    """Put back the marks of the lexicon's phrases in `text`; leave everything else."""
+    if not text:
+        return text
+    lexicon = _lexicon()
+    matches = list(_WORD.finditer(text))
+    out: list[str] = []
+    pos = 0
+    i = 0
+    while i < len(matches):
+        done = False
+        for n in range(min(_MAX_WORDS, len(matches) - i), 0, -1):
+            span = matches[i : i + n]
+            # Words of one phrase are separated by spaces only, never by punctuation.
+            if any(text[a.end() : b.start()].strip() for a, b in zip(span, span[1:], strict=False)):
+                continue
+            written = [m.group(0) for m in span]
+            target = lexicon.get(tuple(_key(w) for w in written))
+            if target is None and written[0][:1] in "PpBb":
+                target = lexicon.get(("d" + _key(written[0])[1:], *(_key(w) for w in written[1:])))
+            if target is None or not all(map(_word_matches, written, target)):
+                continue
+            out.append(text[pos : span[0].start()])
+            for k, (m, word) in enumerate(zip(span, target, strict=True)):
+                if k:
+                    out.append(text[span[k - 1].end() : m.start()])
+                out.append(_cased(m.group(0), word))
+            pos = span[-1].end()
+            i += n
+            done = True
+            break
+        if not done:
+            m = matches[i]
+            nxt = matches[i + 1].group(0) if i + 1 < len(matches) else ""
+            after = matches[i + 2].group(0) if i + 2 < len(matches) else ""
+            if _YEAR.match(m.group(0)) and re.fullmatch(r"(19|20)\d\d", nxt):
+                out.append(text[pos : m.start()])
+                out.append(_cased(m.group(0), "năm"))  # "nam 2024", "nim 2024": năm
+                pos = m.end()
+            elif _YEAR.match(m.group(0)) and _key(nxt) == "hoc" and re.fullmatch(r"\d{4}", after):
+                # "nam hoc 2024": năm học (school year); "nam hoc sinh" stays: male pupils
+                out.append(text[pos : m.start()])
+                out.append(_cased(m.group(0), "năm") + text[m.end() : matches[i + 1].start()])
+                out.append(_cased(nxt, "học"))
+                pos = matches[i + 1].end()
+                i += 1
+            i += 1
+    out.append(text[pos:])
+    return "".join(out)
