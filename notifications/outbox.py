@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -64,9 +64,9 @@ class PlannedMail:
     # The tasks an escalation roll-up lists (display and tests; the body carries the links).
     task_ids: tuple[int, ...] = ()
 
-    def row(self) -> dict[str, Any]:
-        """Column values for the insert."""
-        now = clock.now()
+    def row(self, now: datetime | None = None) -> dict[str, Any]:
+        """Column values for the insert (`now`: one instant for a whole batch)."""
+        now = now or clock.now()
         return {
             "dedupe_key": self.dedupe_key,
             "kind": self.kind,
@@ -107,7 +107,8 @@ def insert_ignoring_duplicates(mails: list[PlannedMail]) -> None:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    db.session.execute(stmt, [m.row() for m in mails])
+    now = clock.now()
+    db.session.execute(stmt, [m.row(now) for m in mails])
 
 
 def resend(outbox_id: int, actor: User) -> None:

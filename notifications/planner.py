@@ -311,6 +311,7 @@ def _plan_digest(day: date, policy: Policy, directory: Directory, out: _Collecto
     in_quarter = Task.due_on.between(first, last)
     rows = db.session.execute(_open_tasks_due(in_quarter)).all()
     by_id = {row.id: row for row in rows}
+    infos = {row.id: _info(row, directory) for row in rows}  # shared by lead and coordinating
     lead: dict[int, list[sa.Row]] = defaultdict(list)
     for row in rows:
         if row.lead_unit_id is not None and not row.is_parent:
@@ -328,8 +329,8 @@ def _plan_digest(day: date, policy: Policy, directory: Directory, out: _Collecto
         rendered = render.digest(
             name,
             label,
-            _groups_by_plan([_info(r, directory) for r in lead.get(unit_id, [])]),
-            _groups_by_plan([_info(r, directory) for r in coordinating.get(unit_id, [])]),
+            _groups_by_plan([infos[r.id] for r in lead.get(unit_id, [])]),
+            _groups_by_plan([infos[r.id] for r in coordinating.get(unit_id, [])]),
         )
         out.add(
             MailKind.DIGEST,

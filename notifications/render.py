@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property, lru_cache
 from typing import Any
 
 from flask import current_app
@@ -24,8 +25,8 @@ class TaskInfo:
     # Set in the escalation roll-up: how many days past due the task is on the mail's day.
     days_overdue: int | None = None
 
-    @property
-    def url(self) -> str:
+    @cached_property
+    def url(self) -> str:  # a task listed in several digests is linked once
         return f"{base_url()}/tasks/{self.id}"
 
 
@@ -41,6 +42,7 @@ def base_url() -> str:
     return str(current_app.config.get("BASE_URL", "http://127.0.0.1:5000")).rstrip("/")
 
 
+@lru_cache(maxsize=4096)  # a day's mails share a few hundred dates at most
 def vn_date(day: date | None) -> str:
     """dd/mm/yyyy, the way Vietnamese documents write dates."""
     return day.strftime("%d/%m/%Y") if day else "không có hạn"
