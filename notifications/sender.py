@@ -1,13 +1,18 @@
 """Deliver the outbox through Flask-Mail: claim, send, mark; back off on failure.
 
-Guarantee: at-least-once delivery, and exactly once unless a sender dies in the
-few milliseconds between the SMTP server accepting a mail and the commit that
-marks it sent. Rows are claimed under a lease (state "sending", claim token,
-claimed_at; FOR UPDATE SKIP LOCKED on PostgreSQL) so two senders never take the
-same row; each row is marked sent in its own commit right after the server
-accepts it; a claim whose sender vanished is taken back when its lease ends and
-re-sent with the same Message-ID, derived from the outbox key, so the copy is
-recognisable and collapsed by clients and by our sink.
+Guarantee: at-least-once delivery, and exactly once unless a sender dies while
+one mail is in flight: after the SMTP server has its data and before the commit
+that marks it sent (waiting for the server's reply, or the few milliseconds
+after it). That one mail is sent again once the dead sender's lease ends, with
+the same Message-ID; no other mail is lost or repeated (tested with a sender
+process SIGKILLed mid-send, tests/notifications/test_killed_mid_send.py).
+
+Rows are claimed under a lease (state "sending", claim token, claimed_at; FOR
+UPDATE SKIP LOCKED on PostgreSQL) so two senders never take the same row; each
+row is marked sent in its own commit right after the server accepts it; a claim
+whose sender vanished is taken back when its lease ends and re-sent with the
+same Message-ID, derived from the outbox key, so the copy is recognisable and
+collapsed by clients and by our sink.
 """
 
 from __future__ import annotations
