@@ -306,3 +306,13 @@ def test_query_count_does_not_grow_with_tasks(demo_app, count_queries, policy):
     large = count(day)
     assert small == large
     assert small <= 12
+
+
+def test_escalation_can_be_turned_off_in_the_policy(demo_app, policy, policy_file):
+    day = date(2024, 8, 1)
+    quiet = load_policy(
+        policy_file('holidays_file = "holidays_vn.json"\n[overdue]\nescalate = false\n')
+    )
+    mails = plan_for_day(day, quiet, dry_run=True).mails
+    assert {m.kind for m in mails} == {MailKind.OVERDUE}
+    assert len(_rollups(plan_for_day(day, policy, dry_run=True).mails)) == 2
