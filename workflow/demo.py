@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from config.settings import DATA_DIR
-from models import Plan, Role, Task, Unit, UnitGroup, UnitKind, User, db
-from workflow import audit, clock
+from models import Indicator, Plan, Role, Task, Unit, UnitGroup, UnitKind, User, db
+from workflow import audit, clock, indicators
 from workflow import tasks as task_service
 from workflow.directory import load_directory
 from workflow.plans import ItemInput, PlanInput, UnitRef, create_plan
@@ -182,10 +182,27 @@ def _step_task_id(step: dict[str, Any]) -> int:
     return db.session.execute(query).scalar_one()
 
 
+def _replay_indicator(step: dict[str, Any], actor: User) -> None:
+    indicator_id = db.session.execute(
+        sa.select(Indicator.id).where(Indicator.code == step["code"])
+    ).scalar_one()
+    unit_id = db.session.execute(sa.select(Unit.id).where(Unit.code == step["unit"])).scalar_one()
+    if step["do"] == "assign_indicator":
+        indicators.assign(indicator_id, unit_id, step["year"], actor)
+    else:
+        value = indicators.ValueInput(
+            number=step.get("number"), rating=step.get("rating"), note=step.get("note")
+        )
+        indicators.enter_value(indicator_id, unit_id, step["year"], actor, value)
+
+
 def _replay(step: dict[str, Any]) -> None:
     actor = db.session.execute(sa.select(User).where(User.username == step["user"])).scalar_one()
-    task_id = _step_task_id(step)
     action = step["do"]
+    if action in ("assign_indicator", "indicator_value"):
+        _replay_indicator(step, actor)
+        return
+    task_id = _step_task_id(step)
     if action == "report":
         task_service.submit_report(task_id, actor, expected_version=None, text=step["text"])
     elif action == "contribute":
@@ -224,6 +241,7 @@ def load_demo(data_dir: Path = DATA_DIR, *, history: bool = False) -> list[DemoL
                 ).scalar_one()
             create_plan(plan_input_from_file(data_dir / "plans" / entry["file"]), actor=creator)
         if history:
+            indicators.ensure_framework()
             for step in activity["steps"]:
                 clock.freeze(_utc(step["at"]))
                 _replay(step)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from models import AuditEvent, Task, TaskState, User, db
+from models import AuditEvent, Task, TaskState, Unit, User, db
 from tests.foundation.helpers import find_task
 from workflow.audit import verify_chain
 from workflow.clock import to_local
@@ -57,3 +57,17 @@ def test_demo_cli_loads_once(app):
     assert skipped.exit_code == 0 and "không nạp lại" in skipped.output
     count = db.session.execute(sa.select(sa.func.count(Task.id))).scalar_one()
     assert count == 69
+
+
+def test_history_gives_the_year_end_annex_real_values(app):
+    from workflow.indicators import annex_rows
+
+    load_demo(history=True)
+    unit_ids = (
+        db.session.execute(sa.select(Unit.id).where(Unit.code.in_(["GDTRH", "VPS", "PGD-Q1"])))
+        .scalars()
+        .all()
+    )
+    rows = annex_rows(list(unit_ids), 2024)
+    text = " ".join(str(vars(r)) for r in rows)
+    assert "99,07" in text and "Rất tốt" in text
