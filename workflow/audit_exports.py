@@ -23,10 +23,10 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from config.settings import ROOT
-from web.exports import Column, to_csv
 from workflow.action_labels import action_label
 from workflow.audit_trail import AuditFilter, ChainStatus, CheckedEvent, iter_events
 from workflow.clock import to_local
+from workflow.tabular import Column, to_csv
 
 FONT_DIR = ROOT / "static" / "fonts"
 PDF_MAX_ROWS = 5_000  # a PDF is for reading; the CSV and XLSX carry every row

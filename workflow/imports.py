@@ -39,6 +39,7 @@ from workflow.plans import (
     add_items,
     create_plan,
     find_plan_by_number,
+    unit_rows,
 )
 from workflow.snapshots import plan_snapshot
 from workflow.text import fold
@@ -581,17 +582,7 @@ def _apply_item(task: Task, item: ItemInput, actor: UserModel, now: datetime) ->
         after["coordinating"] = [r.mention for r in item.coordinating]
         for row in old_coord:
             task.units.remove(row)
-        for i, ref in enumerate(item.coordinating):
-            task.units.append(
-                TaskUnit(
-                    unit_id=ref.unit_id,
-                    group_id=ref.group_id,
-                    role=UnitRole.COORDINATING,
-                    mention=ref.mention,
-                    needs_review=ref.unit_id is None and ref.group_id is None,
-                    position=i,
-                )
-            )
+        task.units.extend(unit_rows(item.coordinating, UnitRole.COORDINATING))
     for key, value in changed.items():
         setattr(task, key, value)
     task.updated_at = now

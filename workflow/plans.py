@@ -140,7 +140,8 @@ def _new_task(plan: Plan, item: ItemInput, position: int, **overrides: object) -
     return Task(**values)
 
 
-def _unit_rows(refs: list[UnitRef], role: UnitRole) -> list[TaskUnit]:
+def unit_rows(refs: list[UnitRef], role: UnitRole) -> list[TaskUnit]:
+    """The task's unit rows for these mentions; unresolved ones are flagged for review."""
     return [
         TaskUnit(
             unit_id=ref.unit_id,
@@ -172,7 +173,7 @@ def add_items(plan: Plan, items: list[ItemInput], actor: User, first_position: i
         leads = _lead_units(item.leads, groups)
         single_lead = leads[0] if len(leads) == 1 else None
         task = _new_task(plan, item, position, lead_unit_id=single_lead)
-        task.units = _unit_rows(item.leads, UnitRole.LEAD) + _unit_rows(
+        task.units = unit_rows(item.leads, UnitRole.LEAD) + unit_rows(
             item.coordinating, UnitRole.COORDINATING
         )
         db.session.add(task)
