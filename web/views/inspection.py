@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import IndicatorAssignment, IndicatorValue, Plan, Role, Unit, User, db
+from web.feedback import attempt
 from workflow import clock, permissions
 from workflow import indicators as indicator_service
 from workflow import tasks as task_service
@@ -244,20 +245,22 @@ def enter_value(indicator_id: int) -> Response:
     year = _year_form()
     rating = request.form.get("rating", "")
     task_id = request.form.get("task_id", "")
-    try:
-        indicator_service.enter_value(
-            indicator_id, current_user.unit_id, year, current_user,
+    attempt(
+        lambda: indicator_service.enter_value(
+            indicator_id,
+            current_user.unit_id,
+            year,
+            current_user,
             indicator_service.ValueInput(
-                number=_float("number"), change=request.form.get("change") or None,
+                number=_float("number"),
+                change=request.form.get("change") or None,
                 rating=int(rating) if rating.isdigit() else None,
                 note=request.form.get("note"),
             ),
             task_id=int(task_id) if task_id.isdigit() else None,
-        )  # fmt: skip
-    except WorkflowError as error:
-        flash(error.message, "error")
-    else:
-        flash(_("Đã lưu số liệu chỉ số."), "success")
+        ),
+        _("Đã lưu số liệu chỉ số."),
+    )
     return redirect(url_for("inspection.indicators", year=year))
 
 

@@ -29,6 +29,7 @@ from models import (
     db,
 )
 from web.exports import FORMATS, export_response, task_columns
+from web.feedback import attempt
 from web.forms import ContributionForm, ReportForm, TransitionForm
 from web.task_forms import (
     DecisionForm,
@@ -270,19 +271,17 @@ def report(task_id: int) -> Response:
             for message in errors:
                 flash(message, "error")
         return redirect(url_for("tasks.show", task_id=task_id))
-    try:
-        task_service.submit_report(
+    attempt(
+        lambda: task_service.submit_report(
             task_id,
             current_user,
             expected_version=form.version.data,
             text=form.text.data,
             files=_uploads(form.files),
             indicator_values=_indicator_values(request.form),
-        )
-    except WorkflowError as error:
-        flash(error.message, "error")
-    else:
-        flash(gettext("Đã gửi báo cáo."), "success")
+        ),
+        gettext("Đã gửi báo cáo."),
+    )
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -295,14 +294,12 @@ def contribute(task_id: int) -> Response:
     if not form.validate_on_submit():
         flash(gettext("Đóng góp cần có nội dung."), "error")
         return redirect(url_for("tasks.show", task_id=task_id))
-    try:
-        task_service.add_contribution(
+    attempt(
+        lambda: task_service.add_contribution(
             task_id, current_user, text=form.text.data, files=_uploads(form.files)
-        )
-    except WorkflowError as error:
-        flash(error.message, "error")
-    else:
-        flash(gettext("Đã thêm đóng góp."), "success")
+        ),
+        gettext("Đã thêm đóng góp."),
+    )
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -322,18 +319,16 @@ def reassign(task_id: int) -> Response:
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
-        try:
-            task_service.reassign_lead(
+        attempt(
+            lambda: task_service.reassign_lead(
                 task.id,
                 current_user,
                 expected_version=form.version.data,
                 unit_id=form.unit_id.data,
                 reason=form.reason.data,
-            )
-        except WorkflowError as error:
-            flash(error.message, "error")
-        else:
-            flash(gettext("Đã giao lại đơn vị chủ trì."), "success")
+            ),
+            gettext("Đã giao lại đơn vị chủ trì."),
+        )
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -346,18 +341,16 @@ def change_due(task_id: int) -> Response:
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
-        try:
-            task_service.update_task(
+        attempt(
+            lambda: task_service.update_task(
                 task.id,
                 current_user,
                 expected_version=form.version.data,
                 reason=form.reason.data,
                 changes={"due_on": form.due_on.data},
-            )
-        except WorkflowError as error:
-            flash(error.message, "error")
-        else:
-            flash(gettext("Đã đổi hạn hoàn thành."), "success")
+            ),
+            gettext("Đã đổi hạn hoàn thành."),
+        )
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -370,14 +363,12 @@ def request_extension(task_id: int) -> Response:
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
-        try:
-            requests_service.request_extension(
+        attempt(
+            lambda: requests_service.request_extension(
                 task.id, current_user, new_due_on=form.due_on.data, reason=form.reason.data
-            )
-        except WorkflowError as error:
-            flash(error.message, "error")
-        else:
-            flash(gettext("Đã gửi đề nghị gia hạn."), "success")
+            ),
+            gettext("Đã gửi đề nghị gia hạn."),
+        )
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -391,17 +382,15 @@ def decide_extension(request_id: int) -> Response:
     if not form.validate_on_submit() or form.decision.data not in ("grant", "refuse"):
         _flash_errors(form)
     else:
-        try:
-            requests_service.decide_extension(
+        attempt(
+            lambda: requests_service.decide_extension(
                 item.id,
                 current_user,
                 grant=form.decision.data == "grant",
                 reason=form.reason.data,
-            )
-        except WorkflowError as error:
-            flash(error.message, "error")
-        else:
-            flash(gettext("Đã xử lý đề nghị gia hạn."), "success")
+            ),
+            gettext("Đã xử lý đề nghị gia hạn."),
+        )
     return redirect(url_for("tasks.show", task_id=item.task_id))
 
 
@@ -414,12 +403,12 @@ def ask_explanation(task_id: int) -> Response:
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
-        try:
-            requests_service.request_explanation(task.id, current_user, question=form.question.data)
-        except WorkflowError as error:
-            flash(error.message, "error")
-        else:
-            flash(gettext("Đã gửi yêu cầu giải trình."), "success")
+        attempt(
+            lambda: requests_service.request_explanation(
+                task.id, current_user, question=form.question.data
+            ),
+            gettext("Đã gửi yêu cầu giải trình."),
+        )
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -433,14 +422,12 @@ def answer_explanation(request_id: int) -> Response:
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
-        try:
-            requests_service.answer_explanation(
+        attempt(
+            lambda: requests_service.answer_explanation(
                 item.id, current_user, explanation=form.explanation.data
-            )
-        except WorkflowError as error:
-            flash(error.message, "error")
-        else:
-            flash(gettext("Đã gửi giải trình."), "success")
+            ),
+            gettext("Đã gửi giải trình."),
+        )
     return redirect(url_for("tasks.show", task_id=item.task_id))
 
 
