@@ -4,16 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format clean
+.PHONY: run test install lint format clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { \
 	  echo "python3-venv is missing; installing it with apt-get"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq python3-venv; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test]"
+	@# Exact versions with their hashes from the lock; the project itself adds nothing.
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -40,6 +41,16 @@ test: lint
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Refresh the lock on purpose: newest versions that pyproject.toml allows, with hashes.
+UV_VERSION := 0.13.8
+lock:
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install -q uv==$(UV_VERSION)
+	.lock-venv/bin/uv pip compile pyproject.toml requirements-build.in --extra test --generate-hashes \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 --upgrade -o requirements.lock
+	rm -rf .lock-venv
+	@echo "requirements.lock refreshed: run 'make test' before committing it."
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
