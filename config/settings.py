@@ -25,7 +25,8 @@ def _database_url() -> str:
 class Settings:
     """Defaults for a single office running on SQLite."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # None: the app factory generates the instance's own key (config/secret_key.py).
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     INSTANCE_DIR = INSTANCE_DIR
@@ -55,4 +56,4 @@ class TestSettings(Settings):
     """Used by the test suite: CSRF stays on, as in production."""
 
     TESTING = True
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "test-only-secret-key-of-at-least-32-bytes"

@@ -93,7 +93,7 @@ def make_app(database_url: str, tmp_path: Path) -> Flask:
     return create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": "test-only-secret-key-of-at-least-32-bytes",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": sa.pool.NullPool},
             "UPLOAD_DIR": tmp_path / "attachments",

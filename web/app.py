@@ -9,6 +9,7 @@ from flask import Flask, abort, request, session
 from flask_babel import get_locale, lazy_gettext, refresh
 from flask_login import current_user
 
+from config.secret_key import resolve_secret_key
 from config.settings import ROOT, Settings
 from models import Role, User, db
 from web import database  # noqa: F401  (registers the SQLite pragmas)
@@ -39,6 +40,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(Settings)
     if test_config:
         app.config.update(test_config)
+    # Refuses a known or short key before anything can be signed with it (H4).
+    app.config["SECRET_KEY"] = resolve_secret_key(
+        app.config.get("SECRET_KEY"), Path(app.instance_path)
+    )
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
 
     # The SQLite file and attachments live under the instance folder: make sure it exists.
@@ -120,7 +125,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",
         )
         # Nothing here needs the camera, microphone, location or payment: say so.
         response.headers.setdefault(

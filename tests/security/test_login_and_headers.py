@@ -68,6 +68,9 @@ def test_security_headers_on_pages(client):
     headers = response.headers
     assert headers["Content-Security-Policy"].startswith("default-src 'self'")
     assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    # Review L (CSP): no <base> hijack, forms post only here, no framing by anyone.
+    for directive in ("base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"):
+        assert directive in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
     assert "camera=()" in headers["Permissions-Policy"]
