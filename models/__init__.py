@@ -12,6 +12,7 @@ from models.indicators import (
     IndicatorValue,
     Standard,
 )
+from models.jobs import BackgroundJob, JobState
 from models.notifications import MailKind, OutboxMessage, OutboxState, SchedulerLock
 from models.plans import Plan, PlanBasis, PlanStatus
 from models.tasks import (
@@ -41,6 +42,8 @@ __all__ = [
     "IndicatorAssignment",
     "IndicatorKind",
     "IndicatorValue",
+    "BackgroundJob",
+    "JobState",
     "Standard",
     "Contribution",
     "ExplanationRequest",
