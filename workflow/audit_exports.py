@@ -1,9 +1,10 @@
 """The audit trail as CSV, XLSX and PDF: the rows a filter selects, each hash-checked.
 
-CSV goes through the shared export helper (web/exports.py). XLSX adds a sheet with the
-filter and the chain status. PDF embeds DejaVu Sans (shipped under static/fonts, so the
-Vietnamese letters render on any machine), prints the filter and the chain status on the
-first page and numbers every page.
+CSV and XLSX go through the shared writer (workflow/tabular.py), which keeps reasons and
+names from running as formulas (H3). XLSX adds a sheet with the filter and the chain
+status. PDF embeds DejaVu Sans (shipped under static/fonts, so the Vietnamese letters
+render on any machine), prints the filter and the chain status on the first page and
+numbers every page.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -26,7 +26,7 @@ from config.settings import ROOT
 from workflow.action_labels import action_label
 from workflow.audit_trail import AuditFilter, ChainStatus, CheckedEvent, iter_events
 from workflow.clock import to_local
-from workflow.tabular import Column, to_csv
+from workflow.tabular import Column, append_row, new_workbook, to_csv, workbook_bytes
 
 FONT_DIR = ROOT / "static" / "fonts"
 PDF_MAX_ROWS = 5_000  # a PDF is for reading; the CSV and XLSX carry every row
@@ -70,20 +70,18 @@ def audit_csv(flt: AuditFilter) -> bytes:
 
 def audit_xlsx(flt: AuditFilter, status: ChainStatus) -> bytes:
     """Sheet "Nhật ký" with every row; sheet "Thông tin" with the filter and chain status."""
-    book = Workbook(write_only=True)
+    book = new_workbook()
     info = book.create_sheet("Thông tin")
-    info.append(["Nhật ký kiểm tra PlanWork"])
+    append_row(info, ["Nhật ký kiểm tra PlanWork"])
     for label, value in flt.describe():
-        info.append([label, value])
-    info.append(["Tình trạng chuỗi", status.label])
+        append_row(info, [label, value])
+    append_row(info, ["Tình trạng chuỗi", status.label])
     sheet = book.create_sheet("Nhật ký")
     cols = columns()
-    sheet.append([c.header for c in cols])
+    append_row(sheet, [c.header for c in cols])
     for row in iter_events(flt):
-        sheet.append([("" if (v := c.value(row)) is None else v) for c in cols])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        append_row(sheet, [("" if (v := c.value(row)) is None else v) for c in cols])
+    return workbook_bytes(book)
 
 
 _FONTS_READY = False

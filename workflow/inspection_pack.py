@@ -8,7 +8,6 @@ what an inspection keeps).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -30,6 +29,7 @@ from workflow.audit_trail import (
     local_day_start,
     verify_full,
 )
+from workflow.tabular import csv_table
 from workflow.yearend import gather, yearend_docx, yearend_xlsx
 
 
@@ -112,15 +112,12 @@ def build_pack(scope: PackScope) -> bytes:
                 f"Sự kiện hỏng đầu tiên: số {verification.bad_seq} — {verification.problem}"
             )
         put("kiem-tra-chuoi.txt", ("\n".join(lines) + "\n").encode("utf-8"), "Kết quả kiểm tra")
-        listing = io.StringIO()
-        writer = csv.writer(listing)
-        writer.writerow(["Tệp", "Nội dung", "SHA-256"])
-        writer.writerows(index)
         header = (
             f"Hồ sơ kiểm tra: {scope.name()}\nThời kỳ: {scope.date_from:%d/%m/%Y} – "
             f"{scope.date_to:%d/%m/%Y}\nLập lúc: {local_text(clock.now())}\n{status.label}\n\n"
         )
-        pack.writestr("muc-luc.csv", ("\ufeff" + listing.getvalue()).encode("utf-8"))
+        # The index names tasks by their number, so it goes through the shared writer (H3).
+        pack.writestr("muc-luc.csv", csv_table(["Tệp", "Nội dung", "SHA-256"], index))
         pack.writestr("DOC-TRUOC.txt", (header + "Mục lục: muc-luc.csv\n").encode("utf-8"))
     return buffer.getvalue()
 

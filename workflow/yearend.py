@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
-from openpyxl import Workbook
 from sqlalchemy.orm import selectinload
 
 from models import Contribution, Plan, TaskState, Unit, db
@@ -33,6 +32,7 @@ from workflow.audit_trail import end_of_local_day
 from workflow.indicators import AnnexRow, annex_rows
 from workflow.progress import BUCKET_LABELS, BUCKETS, bucket_of
 from workflow.state_machine import STATE_LABELS
+from workflow.tabular import append_row, new_workbook, workbook_bytes
 
 
 @dataclass
@@ -286,17 +286,20 @@ def yearend_docx(data: YearEnd) -> bytes:
 
 
 def yearend_xlsx(data: YearEnd) -> bytes:
-    """All the year's tasks with states, dates and reports; the annex on a second sheet."""
-    book = Workbook(write_only=True)
+    """All the year's tasks with states, dates and reports; the annex on a second sheet.
+
+    Written through workflow/tabular.py, so titles, unit names and report texts stay text
+    (H3)."""
+    book = new_workbook()
     sheet = book.create_sheet("Nhiệm vụ")
-    sheet.append([
+    append_row(sheet, [
         "Kế hoạch", "STT", "Nội dung", "Đơn vị chủ trì", "Hạn", "Trạng thái",
         "Nhóm (QĐ 42/2014)", "Ngày báo cáo", "Báo cáo trễ hạn", "Ngày xác nhận",
         "Báo cáo", "Đóng góp của đơn vị phối hợp",
     ])  # fmt: skip
     for item in data.items:
         t = item.task
-        sheet.append([
+        append_row(sheet, [
             item.plan.label, t.number, t.title, t.lead_unit_name or "",
             t.due_on, STATE_LABELS[item.state], BUCKET_LABELS[item.bucket],
             clock.to_local(t.reported_at).replace(tzinfo=None) if t.reported_at else None,
@@ -306,16 +309,14 @@ def yearend_xlsx(data: YearEnd) -> bytes:
             "\n".join(f"{c.unit_name}: {c.text}" for c in item.contributions),
         ])  # fmt: skip
     annex = book.create_sheet("Phụ lục chỉ số")
-    annex.append(["Tiêu chuẩn", "Tiêu chí", "Mã chỉ số", "Chỉ số", "Chỉ tiêu", "Kết quả"])
+    append_row(annex, ["Tiêu chuẩn", "Tiêu chí", "Mã chỉ số", "Chỉ số", "Chỉ tiêu", "Kết quả"])
     for row in data.annex:
-        annex.append([
+        append_row(annex, [
             f"{row.standard.code}. {row.standard.title}",
             f"{row.criterion.code}. {row.criterion.title}",
             row.indicator.code, row.indicator.text, row.target, row.value,
         ])  # fmt: skip
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 OPEN_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.REPORTED)
