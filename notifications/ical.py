@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 
 from icalendar import Calendar, Event
 
@@ -25,9 +25,12 @@ def _event(task: Task, role: str, stamp: object) -> Event:
     event = Event()
     event.add("uid", f"task-{task.id}-{role}@planwork")
     event.add("dtstamp", stamp)
-    # All-day on the due date: DTEND is exclusive, so the next day.
+    # All-day on the due date: DTEND is exclusive, so the next day. The last day a date
+    # can hold has no next day (M4: a deadline of 31/12/9999 broke the whole feed); an
+    # all-day event without DTEND lasts that one day anyway (RFC 5545, 3.6.1).
     event.add("dtstart", task.due_on)
-    event.add("dtend", task.due_on + timedelta(days=1))
+    if task.due_on < date.max:
+        event.add("dtend", task.due_on + timedelta(days=1))
     prefix = "Chủ trì" if role == "lead" else "Phối hợp"
     event.add("summary", f"[{prefix}] {task.number}. {task.title[:120]}")
     url = f"{base_url()}/tasks/{task.id}"

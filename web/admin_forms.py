@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from models import Role, UnitKind
+from web.params import coerce_id, coerce_optional_id
 
 # A light shape check only: the mail server is the real judge of an address.
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -35,10 +36,6 @@ ROLE_LABELS = {
 }
 
 
-def _int_or_none(value: object) -> int | None:
-    return int(value) if value not in (None, "", "None") else None
-
-
 class UnitForm(FlaskForm):
     code = StringField(_l("Mã đơn vị"), validators=[Optional(), Length(max=40)])
     name = StringField(
@@ -47,7 +44,7 @@ class UnitForm(FlaskForm):
     kind = SelectField(
         _l("Loại đơn vị"), choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()]
     )
-    parent_id = SelectField(_l("Đơn vị cấp trên"), coerce=_int_or_none, validate_choice=False)
+    parent_id = SelectField(_l("Đơn vị cấp trên"), coerce=coerce_optional_id, validate_choice=False)
     email = EmailField(
         _l("Thư điện tử liên hệ"),
         validators=[
@@ -63,7 +60,7 @@ class GroupForm(FlaskForm):
     name = StringField(
         _l("Tên nhóm"), validators=[DataRequired(_l("Cần tên nhóm.")), Length(max=300)]
     )
-    members = SelectMultipleField(_l("Thành viên"), coerce=int, validate_choice=False)
+    members = SelectMultipleField(_l("Thành viên"), coerce=coerce_id, validate_choice=False)
 
 
 class AliasForm(FlaskForm):
@@ -85,7 +82,7 @@ class UserForm(FlaskForm):
             Length(max=200),
         ],
     )
-    unit_id = SelectField(_l("Đơn vị"), coerce=int, validate_choice=False)
+    unit_id = SelectField(_l("Đơn vị"), coerce=coerce_id, validate_choice=False)
     role = SelectField(
         _l("Vai trò"), choices=[SelectChoice(r.value, v) for r, v in ROLE_LABELS.items()]
     )

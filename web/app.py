@@ -56,6 +56,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Hãy đăng nhập để tiếp tục.")
     login_manager.login_message_category = "warning"
+    from web import params
+
+    # Before any blueprint: a rule binds the `int` converter when it is registered.
+    params.init_app(app)
 
     from web import errors, filters
     from web.views import auth, tasks, units

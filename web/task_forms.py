@@ -7,12 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from web.params import coerce_id
+
 REASON = [DataRequired(_l("Hãy nêu lý do.")), Length(max=5000)]
 
 
 class ReassignForm(FlaskForm):
     version = IntegerField(validators=[InputRequired()])
-    unit_id = SelectField(_l("Đơn vị chủ trì mới"), coerce=int)
+    unit_id = SelectField(_l("Đơn vị chủ trì mới"), coerce=coerce_id)
     reason = TextAreaField(_l("Lý do giao lại"), validators=REASON)
 
 

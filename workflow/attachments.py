@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,9 @@ ALLOWED_TYPES = {
     "text/csv": ".csv",
 }
 MAX_FILES = 10
+# attachments.filename is VARCHAR(255): PostgreSQL refuses a longer name (M5).
+MAX_NAME_CHARS = 255
+MAX_SUFFIX_CHARS = 16
 OOXML_BY_SUFFIX = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -39,6 +43,20 @@ class UploadedFile:
 
     filename: str
     data: bytes
+
+
+def clean_filename(name: str) -> str:
+    """The name a file is stored and offered under: its last path part, without control
+    or bidirectional-override characters (a NUL breaks PostgreSQL and the download header;
+    U+202E disguises "gpj.exe" as "exe.jpg"), at most MAX_NAME_CHARS, extension kept."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf")).strip()
+    if len(name) <= MAX_NAME_CHARS:
+        return name
+    suffix = Path(name).suffix
+    if not suffix or len(suffix) > MAX_SUFFIX_CHARS:
+        return name[:MAX_NAME_CHARS].rstrip()
+    return name[: MAX_NAME_CHARS - len(suffix)].rstrip() + suffix
 
 
 def sniff_type(upload: UploadedFile) -> str | None:
@@ -73,14 +91,14 @@ def validate(files: list[UploadedFile], max_bytes: int) -> list[tuple[UploadedFi
         raise InvalidInput(f"Tối đa {MAX_FILES} tệp đính kèm mỗi lần.")
     checked = []
     for upload in files:
-        name = Path(upload.filename or "").name.strip()
+        name = clean_filename(upload.filename or "")
         if not name:
             raise InvalidInput("Tệp đính kèm không có tên.")
         if not upload.data:
             raise InvalidInput(f"Tệp «{name}» rỗng.")
         if len(upload.data) > max_bytes:
             raise InvalidInput(f"Tệp «{name}» lớn quá {max_bytes // (1024 * 1024)} MB.")
-        mime = sniff_type(upload)
+        mime = sniff_type(UploadedFile(name, upload.data))
         if mime is None:
             raise InvalidInput(
                 f"Tệp «{name}» không thuộc loại được phép "

@@ -31,6 +31,7 @@ from models import User as UserModel
 from workflow import audit, clock
 from workflow.directory import _add_alias, directory_records
 from workflow.errors import InvalidInput, NotFound, PermissionDenied
+from workflow.inputs import parse_int
 from workflow.plans import (
     DuplicatePlan,
     ItemInput,
@@ -120,9 +121,11 @@ class Target:
         if not value:
             return None
         kind, _, number = value.partition(":")
-        if kind not in ("unit", "group") or not number.isdigit():
+        # ASCII digits within INTEGER only ("unit:²" passes isdigit, then fails int()).
+        number_id = parse_int(number, minimum=1)
+        if kind not in ("unit", "group") or number_id is None:
             raise InvalidInput("Lựa chọn đơn vị không hợp lệ.")
-        return cls(unit_id=int(number)) if kind == "unit" else cls(group_id=int(number))
+        return cls(unit_id=number_id) if kind == "unit" else cls(group_id=number_id)
 
 
 class Resolver:

@@ -6,6 +6,7 @@ Every write goes through a unit of work with its audit event, like task changes.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +128,8 @@ def assign(
     """Give an indicator to a unit for a year (or change its target); audited."""
     if not can_assign(actor):
         raise PermissionDenied("Chỉ quản trị viên và điều phối viên mới được giao chỉ số.")
+    if target_value is not None and not math.isfinite(target_value):
+        raise InvalidInput("Chỉ tiêu phải là một số hữu hạn.")
     with unit_of_work():
         indicator = db.session.get(Indicator, indicator_id)
         unit = db.session.get(Unit, unit_id)
@@ -183,6 +186,10 @@ def _clean(indicator: Indicator, value: ValueInput) -> dict[str, Any]:
     note = (value.note or "").strip() or None
     fields: dict[str, Any] = {"number": None, "change": None, "rating": None, "note": note}
     kind = indicator.kind
+    # NaN slips past every comparison below, and PostgreSQL's JSON refuses it in the
+    # audit event: a number must be finite whatever the indicator's kind.
+    if value.number is not None and not math.isfinite(value.number):
+        raise InvalidInput(f"Chỉ số {indicator.code}: số liệu phải là một số hữu hạn.")
     if kind in (IndicatorKind.PERCENTAGE, IndicatorKind.COUNT):
         if value.number is None:
             raise InvalidInput(f"Chỉ số {indicator.code}: hãy nhập số liệu.")

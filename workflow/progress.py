@@ -33,6 +33,8 @@ from sqlalchemy.orm import aliased, selectinload
 
 from models import Plan, Task, TaskState, TaskUnit, Unit, User, db
 from workflow import clock
+from workflow.inputs import contains_pattern, parse_int
+from workflow.inputs import parse_quarter as _parse_quarter
 from workflow.text import fold
 from workflow.visibility import coordinating_task_ids, visible_tasks
 
@@ -60,13 +62,9 @@ def quarter_of(day: date) -> str:
 
 
 def parse_quarter(value: str | None) -> tuple[int, int] | None:
-    """(year, quarter) from "2024-Q2", or None when the text is not a quarter."""
-    if not value or "-Q" not in value:
-        return None
-    year, _, quarter = value.partition("-Q")
-    if not (year.isdigit() and quarter in ("1", "2", "3", "4")):
-        return None
-    return int(year), int(quarter)
+    """(year, quarter) from "2024-Q2", or None when the text is not a quarter (or its year
+    is out of range: "0-Q1" and "99999-Q1" have no dates)."""
+    return _parse_quarter(value)
 
 
 def quarter_bounds(value: str) -> tuple[date, date]:
@@ -145,8 +143,8 @@ class TaskFilter:
         """Read a filter from request args, ignoring what does not parse."""
 
         def as_int(name: str) -> int | None:
-            value = args.get(name, "")
-            return int(value) if value.isdigit() else None
+            # ASCII digits within INTEGER only: "²" or a 20-digit id would fail in SQL.
+            return parse_int(args.get(name, ""))
 
         state = args.get("state") or None
         bucket = args.get("bucket") or None
@@ -212,7 +210,8 @@ class TaskFilter:
 
 def search_clauses(column: Any, text: str) -> list[sa.ColumnElement[bool]]:
     """Every folded word of `text` must occur in the folded column (accents ignored)."""
-    return [column.contains(word, autoescape=True) for word in fold(text).split()]
+    # "%" and "_" are searched literally, not as LIKE wildcards.
+    return [column.like(contains_pattern(word), escape="\\") for word in fold(text).split()]
 
 
 # --- the task list behind a figure ----------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from models import ExplanationRequest, ExtensionRequest, RequestStatus, Task, User, db
 from workflow import audit, clock, permissions
 from workflow.errors import InvalidInput, NotFound, PermissionDenied
+from workflow.inputs import check_due_date
 from workflow.tasks import load_task
 from workflow.transaction import unit_of_work
 
@@ -70,6 +71,7 @@ def request_extension(task_id: int, actor: User, *, new_due_on: date, reason: st
     reason = _text(reason, "Hãy nêu lý do xin gia hạn.")
     if not isinstance(new_due_on, date):
         raise InvalidInput("Hạn mới không hợp lệ.")
+    check_due_date(new_due_on, "Hạn đề nghị")
     with unit_of_work():
         task = load_task(task_id)
         if not permissions.is_lead_member(task, actor):
@@ -138,6 +140,8 @@ def decide_extension(request_id: int, actor: User, *, grant: bool, reason: str |
         before = {"due_on": task.due_on}
         if grant:
             _open(task)
+            # A request sent before the horizon existed may ask for 31/12/9999 (M4).
+            check_due_date(item.new_due_on, "Hạn đề nghị")
             task.due_on = item.new_due_on
             task.updated_at = now
         audit.record(

@@ -32,6 +32,7 @@ from workflow import audit, clock, indicators, permissions
 from workflow.attachments import UploadedFile, store_attachments
 from workflow.errors import InvalidInput, NotFound, StaleObject
 from workflow.indicators import ValueInput
+from workflow.inputs import check_due_date
 from workflow.rollup import parent_needs_update
 from workflow.snapshots import task_snapshot
 from workflow.state_machine import REASON_REQUIRED, fire
@@ -344,6 +345,7 @@ def update_task(
     if "due_on" in changes and changes["due_on"] is not None:
         if not isinstance(changes["due_on"], date):
             raise InvalidInput("Hạn hoàn thành không hợp lệ.")
+        check_due_date(changes["due_on"], "Hạn hoàn thành")
     with unit_of_work():
         task = load_task(task_id)
         _check_version(task, expected_version)

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from models import Role, Unit, UnitAlias, UnitGroup, UnitKind, User, db
+from web import params
 from web.admin_forms import (
     KIND_LABELS,
     ROLE_LABELS,
@@ -26,6 +27,7 @@ from web.admin_forms import (
 from workflow import directory
 from workflow import users as user_service
 from workflow.errors import WorkflowError
+from workflow.inputs import contains_pattern
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -224,16 +226,17 @@ def group_edit(group_id: int) -> str | Response:
 def users() -> str:
     """List users, searchable by name, username or unit, paginated."""
     q = (request.args.get("q") or "").strip()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = params.page_arg()
     query = sa.select(User).join(User.unit).options(selectinload(User.unit))
     if q:
-        like = f"%{q.lower()}%"
+        # "%" and "_" typed in the box are searched as themselves, not as wildcards.
+        like = contains_pattern(q.lower())
         query = query.where(
             sa.or_(
-                sa.func.lower(User.username).like(like),
-                sa.func.lower(User.full_name).like(like),
-                sa.func.lower(Unit.name).like(like),
-                sa.func.lower(Unit.code).like(like),
+                sa.func.lower(User.username).like(like, escape="\\"),
+                sa.func.lower(User.full_name).like(like, escape="\\"),
+                sa.func.lower(Unit.name).like(like, escape="\\"),
+                sa.func.lower(Unit.code).like(like, escape="\\"),
             )
         )
     total = db.session.execute(

@@ -12,9 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import Plan, Role, Unit, User, db
+from web import params
 from workflow.action_labels import ACTION_LABELS
 from workflow.audit_exports import audit_csv, audit_pdf, audit_xlsx
-from workflow.audit_trail import AuditFilter, audit_page, chain_status, parse_vn_date, verify_full
+from workflow.audit_trail import AuditFilter, audit_page, chain_status, verify_full
+from workflow.inputs import MAX_BIGINT
 from workflow.queries import task_labels
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -43,8 +45,7 @@ def scope_for(user: User) -> list[int] | None:
 
 
 def _int(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() else None
+    return params.int_arg(name)
 
 
 def filter_from_request(plan_ids: list[int] | None) -> AuditFilter:
@@ -64,8 +65,8 @@ def filter_from_request(plan_ids: list[int] | None) -> AuditFilter:
         unit_id=_int("unit"),
         actor_id=actor_id,
         action=action,
-        date_from=parse_vn_date(request.args.get("from")),
-        date_to=parse_vn_date(request.args.get("to")),
+        date_from=params.date_arg("from"),
+        date_to=params.date_arg("to"),
         object_type="task" if _int("task") is not None else None,
         object_id=_int("task"),
         plan_ids=plan_ids,
@@ -78,7 +79,8 @@ def index() -> str:
     """The trail, newest first, 50 a page; ?before=<seq> for older pages."""
     plan_ids = scope_for(current_user)
     flt = filter_from_request(plan_ids)
-    page = audit_page(flt, before=_int("before"))
+    # ?before= is a position in the chain, a BIGINT.
+    page = audit_page(flt, before=params.int_arg("before", maximum=MAX_BIGINT))
     plans_query = sa.select(Plan).order_by(Plan.number)
     if plan_ids is not None:
         plans_query = plans_query.where(Plan.id.in_(plan_ids))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from models import Plan, TaskState, db
+from web import params
 from workflow import clock, progress
 from workflow.visibility import visible_plans
 
@@ -17,9 +18,8 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 @login_required
 def index() -> str:
     """Show the quarter's figures for the tasks the user may see (current quarter default)."""
-    plan_arg = request.args.get("plan", "")
-    plan_id = int(plan_arg) if plan_arg.isdigit() else None
-    board = progress.dashboard(current_user, request.args.get("quarter"), plan_id)
+    plan_id = params.int_arg("plan")
+    board = progress.dashboard(current_user, params.quarter_arg(), plan_id)
     plans = db.session.execute(
         sa.select(Plan.id, Plan.number, Plan.title)
         .where(visible_plans(current_user))

@@ -20,13 +20,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import IndicatorAssignment, IndicatorValue, Plan, Role, Unit, User, db
+from web import params
 from web.feedback import attempt
 from workflow import clock, permissions
 from workflow import indicators as indicator_service
 from workflow import tasks as task_service
 from workflow.asof import plan_as_of, plan_numbers, task_timeline, unit_as_of
 from workflow.audit_exports import action_label
-from workflow.audit_trail import parse_vn_date
 from workflow.errors import WorkflowError
 from workflow.inspection_pack import PackScope, build_pack
 from workflow.state_machine import STATE_LABELS
@@ -65,12 +65,11 @@ def _unit(unit_id: int) -> Unit:
 
 
 def _day() -> date:
-    return parse_vn_date(request.args.get("date")) or clock.today()
+    return params.date_arg("date") or clock.today()
 
 
 def _year() -> int:
-    value = request.args.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else clock.today().year
+    return params.year_arg()
 
 
 def _download(body: bytes, mimetype: str, name: str) -> Response:
@@ -171,8 +170,8 @@ def _yearend(data, fmt: str, name: str) -> Response:  # noqa: ANN001
 
 def _period() -> tuple[date, date]:
     year = _year()
-    start = parse_vn_date(request.args.get("from")) or date(year, 1, 1)
-    end = parse_vn_date(request.args.get("to")) or date(year, 12, 31)
+    start = params.date_arg("from") or date(year, 1, 1)
+    end = params.date_arg("to") or date(year, 12, 31)
     if end < start:
         abort(400)
     return start, end
@@ -230,21 +229,13 @@ def indicators() -> str:
     )  # fmt: skip
 
 
-def _float(name: str) -> float | None:
-    value = request.form.get(name, "").strip().replace(",", ".")
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
-
-
 @bp.route("/indicators/<int:indicator_id>/value", methods=["POST"])
 @login_required
 def enter_value(indicator_id: int) -> Response:
     """Record the user's unit's value of an indicator for a year (audited)."""
-    year = _year_form()
-    rating = request.form.get("rating", "")
-    task_id = request.form.get("task_id", "")
+    year = params.form_year()
+    # The fields are read inside the call, so a value that does not parse is flashed
+    # like any refusal of the service.
     attempt(
         lambda: indicator_service.enter_value(
             indicator_id,
@@ -252,12 +243,14 @@ def enter_value(indicator_id: int) -> Response:
             year,
             current_user,
             indicator_service.ValueInput(
-                number=_float("number"),
+                number=params.form_float("number"),
                 change=request.form.get("change") or None,
-                rating=int(rating) if rating.isdigit() else None,
+                rating=params.form_int(
+                    "rating", maximum=100, message=_("Mức đánh giá không hợp lệ.")
+                ),
                 note=request.form.get("note"),
             ),
-            task_id=int(task_id) if task_id.isdigit() else None,
+            task_id=params.form_int("task_id", message=_("Số nhiệm vụ không hợp lệ.")),
         ),
         _("Đã lưu số liệu chỉ số."),
     )
@@ -268,7 +261,7 @@ def enter_value(indicator_id: int) -> Response:
 @login_required
 def assign_indicator(indicator_id: int) -> Response:
     """Give an indicator to a unit (by code) for a year, with an optional target."""
-    year = _year_form()
+    year = params.form_year()
     code = request.form.get("unit_code", "").strip()
     unit = db.session.execute(sa.select(Unit).where(Unit.code == code)).scalar_one_or_none()
     if unit is None:
@@ -278,15 +271,10 @@ def assign_indicator(indicator_id: int) -> Response:
         indicator_service.assign(
             indicator_id, unit.id, year, current_user,
             target_text=request.form.get("target_text") or None,
-            target_value=_float("target_value"),
+            target_value=params.form_float("target_value"),
         )  # fmt: skip
     except WorkflowError as error:
         flash(error.message, "error")
     else:
         flash(_("Đã giao chỉ số cho %(unit)s.", unit=unit.name), "success")
     return redirect(url_for("inspection.indicators", year=year))
-
-
-def _year_form() -> int:
-    value = request.form.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else clock.today().year

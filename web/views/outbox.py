@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from models import OutboxMessage, OutboxState, Role, db
 from notifications.outbox import resend as resend_mail
+from web import params
 from workflow.errors import WorkflowError
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
@@ -35,7 +36,7 @@ def _admins_only() -> None:
 def index() -> str:
     """List mails, newest first, filtered by state, with counts per state."""
     state = request.args.get("state") or None
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = params.page_arg()
     query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if state in {s.value for s in OutboxState}:
         query = query.where(OutboxMessage.state == state)

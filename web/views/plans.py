@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from models import Plan, Role, Task, TaskUnit, UnitGroup, UnitRole, db
+from web import params
 from web.exports import FORMATS, Column, export_response
 from workflow.plan_views import matrix as build_matrix
 from workflow.plan_views import plan_progress
@@ -135,8 +136,7 @@ def index() -> Any:
     fmt = request.args.get("format")
     if fmt in FORMATS:
         return export_response(db.session.execute(query).scalars(), columns, fmt, "ke-hoach")
-    page_arg = request.args.get("page", "")
-    page = paginate_rows(query, int(page_arg) if page_arg.isdigit() else 1, 50)
+    page = paginate_rows(query, params.page_arg(), 50)
     return render_template("plans/index.html", page=page, q=q)
 
 

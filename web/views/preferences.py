@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from web.params import local_path
 from workflow.users import LOCALES, set_locale
 
 bp = Blueprint("preferences", __name__)
@@ -15,10 +14,7 @@ bp = Blueprint("preferences", __name__)
 
 def _back() -> str:
     # Only local paths, never another host: the form is posted from our own pages.
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("units.index")
+    return local_path(request.form.get("next")) or url_for("units.index")
 
 
 @bp.route("/language", methods=["POST"])

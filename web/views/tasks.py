@@ -28,6 +28,7 @@ from models import (
     Unit,
     db,
 )
+from web import params
 from web.exports import FORMATS, export_response, task_columns
 from web.feedback import attempt
 from web.forms import ContributionForm, ReportForm, TransitionForm
@@ -43,9 +44,10 @@ from workflow import indicators as indicator_service
 from workflow import permissions, progress
 from workflow import requests as requests_service
 from workflow import tasks as task_service
-from workflow.attachments import UploadedFile, attachment_path
+from workflow.attachments import UploadedFile, attachment_path, clean_filename
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.indicators import ValueInput
+from workflow.inputs import parse_float, parse_int
 from workflow.queries import task_page
 from workflow.state_machine import STATE_LABELS
 from workflow.visibility import visible_plans
@@ -96,8 +98,7 @@ DIAGRAM = {
 
 def page_number() -> int:
     """The ?page= argument, 1 when missing or wrong."""
-    value = request.args.get("page", "")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    return params.page_arg()
 
 
 @bp.route("/")
@@ -191,11 +192,9 @@ def show(task_id: int) -> str:
 
 def back_to(task_id: int) -> Response:
     """Where a form returns: the local page it came from (in-place actions), else the task."""
-    target = request.form.get("next", "")
     # Only a local path: an absolute or protocol-relative URL would be an open redirect.
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return redirect(target)
-    return redirect(url_for("tasks.show", task_id=task_id))
+    target = params.local_path(request.form.get("next"))
+    return redirect(target or url_for("tasks.show", task_id=task_id))
 
 
 @bp.route("/<int:task_id>/transition", methods=["POST"])
@@ -228,7 +227,7 @@ def transition(task_id: int) -> Response:
     return back_to(task_id)
 
 
-INDICATOR_FIELD = re.compile(r"indicator-(\d+)-(number|change|rating|note)")
+INDICATOR_FIELD = re.compile(r"indicator-([0-9]+)-(number|change|rating|note)")
 
 
 def _indicator_values(data) -> dict[int, ValueInput]:  # type: ignore[no-untyped-def]
@@ -241,22 +240,26 @@ def _indicator_values(data) -> dict[int, ValueInput]:  # type: ignore[no-untyped
     for key, value in data.items():
         match = INDICATOR_FIELD.fullmatch(key)
         if match and value.strip():
-            raw.setdefault(int(match.group(1)), {})[match.group(2)] = value.strip()
+            indicator_id = parse_int(match.group(1))
+            if indicator_id is None:
+                raise InvalidInput(gettext("Chỉ số không tồn tại; báo cáo chưa được gửi."))
+            raw.setdefault(indicator_id, {})[match.group(2)] = value.strip()
     values = {}
     for indicator_id, fields in raw.items():
-        number = fields.get("number", "").replace(",", ".")
-        rating = fields.get("rating", "")
-        try:
-            values[indicator_id] = ValueInput(
-                number=float(number) if number else None,
-                change=fields.get("change"),
-                rating=int(rating) if rating else None,
-                note=fields.get("note"),
-            )
-        except ValueError as exc:
+        number, rating = fields.get("number", ""), fields.get("rating", "")
+        # Finite numbers and ASCII digits only: "nan", "inf" and "²" do not parse.
+        parsed_number = parse_float(number)
+        parsed_rating = parse_int(rating, maximum=100)
+        if (number and parsed_number is None) or (rating and parsed_rating is None):
             raise InvalidInput(
                 "Số liệu chỉ số không hợp lệ (hãy nhập một số); báo cáo chưa được gửi."
-            ) from exc
+            )
+        values[indicator_id] = ValueInput(
+            number=parsed_number,
+            change=fields.get("change"),
+            rating=parsed_rating,
+            note=fields.get("note"),
+        )
     return values
 
 
@@ -315,8 +318,13 @@ def reassign(task_id: int) -> Response:
     """Hand the task to another lead unit (tracking coordinators, with a reason)."""
     task = get_task(task_id)
     form = ReassignForm()
-    form.unit_id.choices = [(int(request.form.get("unit_id", "0") or 0), "")]
-    if not form.validate_on_submit():
+    # Offer exactly the submitted unit (the service checks it exists and is active), and
+    # only when it is an id the database can hold: "abc" or a 20-digit number is refused.
+    unit_id = parse_int(request.form.get("unit_id", ""), minimum=1)
+    form.unit_id.choices = [(unit_id, "")] if unit_id is not None else []
+    if unit_id is None:
+        flash(gettext("Hãy chọn đơn vị chủ trì mới."), "error")
+    elif not form.validate_on_submit():
         _flash_errors(form)
     else:
         attempt(
@@ -441,5 +449,7 @@ def attachment(attachment_id: int) -> Response:
         attachment_path(item),
         mimetype=item.content_type,
         as_attachment=True,
-        download_name=item.filename,
+        # Rows stored before names were cleaned may hold control characters (a NUL): the
+        # Content-Disposition header must not.
+        download_name=clean_filename(item.filename) or "tep-dinh-kem",
     )

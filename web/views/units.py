@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from models import Plan, TaskState, db
+from web import params
 from web.exports import FORMATS, Column, export_response, task_columns
 from web.forms import TransitionForm
 from workflow import progress
@@ -21,11 +22,6 @@ from workflow.workspace import workspace
 bp = Blueprint("units", __name__)
 
 PER_PAGE = 50
-
-
-def _page_arg(name: str) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
 @bp.route("/")
@@ -52,7 +48,9 @@ def mine() -> str | Response:
             Column(c.header, lambda r, c=c: c.value(r[1])) for c in task_columns()
         ]
         return export_response(rows, columns, fmt, "viec-cua-don-vi")
-    space = workspace(current_user, task_filter, _page_arg("page"), _page_arg("cpage"), PER_PAGE)
+    space = workspace(
+        current_user, task_filter, params.page_arg("page"), params.page_arg("cpage"), PER_PAGE
+    )
     plans = db.session.execute(
         sa.select(Plan.id, Plan.number, Plan.title)
         .where(visible_plans(current_user))
