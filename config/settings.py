@@ -43,6 +43,8 @@ class Settings:
     SESSION_COOKIE_SECURE = os.environ.get("PLANWORK_SECURE_COOKIES", "0") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     BASE_URL = os.environ.get("PLANWORK_BASE_URL", "http://127.0.0.1:5000")
+    # Background jobs: empty means a SQLite file under the instance folder (jobs/__init__.py).
+    QUEUE_URL = os.environ.get("PLANWORK_QUEUE_URL", "")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"

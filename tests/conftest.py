@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,6 +99,9 @@ def make_app(database_url: str, tmp_path: Path) -> Flask:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": sa.pool.NullPool},
             "UPLOAD_DIR": tmp_path / "attachments",
+            # Background jobs: the queue and the jobs' files stay under the test's folder.
+            "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+            "JOB_DIR": tmp_path / "jobs",
             "SERVER_NAME": "planwork.test",
         }
     )
@@ -206,3 +211,64 @@ def count_queries(demo_app: Flask):  # type: ignore[no-untyped-def]
     from models import db
 
     return lambda: QueryCounter(db.engine)
+
+
+class QueueWorker:
+    """The real job worker (Huey's consumer, as `planwork worker run` builds it) running in a
+    thread on the test's app: its queue is the SQLite file under tmp_path, its database the
+    test's. Not started until asked, so a test can show the request itself did no work."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.consumer: object | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> QueueWorker:
+        if self.thread is None:
+            from jobs.cli import build_consumer
+
+            self.consumer = build_consumer(self.app, workers=2, max_delay=0.2)
+            self.thread = threading.Thread(target=self.consumer.run, name="consumer", daemon=True)
+            self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.consumer.stop(graceful=True)  # type: ignore[attr-defined]
+            self.thread.join(timeout=30)
+            self.thread = None
+
+    def wait(self, job_id: int, timeout: float = 60.0):  # type: ignore[no-untyped-def]
+        """Start the worker if needed and poll until the job is done or failed."""
+        from workflow.jobs import load
+
+        self.start()
+        deadline = time.monotonic() + timeout
+        while True:
+            job = load(job_id)
+            if job is not None and job.finished:
+                return job
+            if time.monotonic() > deadline:
+                state = job.state if job else "missing"
+                raise AssertionError(f"job {job_id} still {state} after {timeout} s")
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def queue_worker(request: pytest.FixtureRequest) -> Iterator[QueueWorker]:
+    """The job worker for the app of the test (call .start() or .wait(job_id)); it stops
+    before that app's database is dropped."""
+    name = next(
+        (n for n in ("import_app", "demo_app", "app") if n in request.fixturenames), "demo_app"
+    )
+    worker = QueueWorker(request.getfixturevalue(name))
+    yield worker
+    worker.stop()
+
+
+def job_id_of(response) -> int:  # type: ignore[no-untyped-def]
+    """The job a response redirected to (/jobs/<id>)."""
+    assert response.status_code == 302, response.status_code
+    match = re.search(r"/jobs/(\d+)$", response.headers["Location"])
+    assert match, response.headers["Location"]
+    return int(match.group(1))

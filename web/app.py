@@ -90,6 +90,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(inspection.bp)
+    from web.views import jobs as job_views
+
+    app.register_blueprint(job_views.bp)
 
     from web import commands
 
@@ -97,6 +100,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from notifications import cli as notifications_cli
 
     notifications_cli.init_app(app)
+    import jobs
+
+    jobs.init_app(app)
 
     @app.before_request
     def _remember_client() -> None:

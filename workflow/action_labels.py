@@ -22,6 +22,7 @@ ACTION_LABELS: dict[str, str] = {
     "user.create": "Tạo người dùng",
     "indicator.assign": "Giao chỉ số",
     "indicator.value": "Nhập số liệu chỉ số",
+    "job.request": "Yêu cầu xử lý nền",
 }
 
 

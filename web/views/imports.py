@@ -24,9 +24,9 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-import importer
 from importer import errors as document_errors
 from importer.extract import DEFAULT_MAX_BYTES
+from web.views.jobs import submit
 from workflow import imports
 from workflow.errors import WorkflowError
 from workflow.plans import DuplicatePlan, find_plan_by_number
@@ -70,7 +70,7 @@ def new() -> tuple[str, int]:
 
 @bp.route("/new", methods=["POST"])
 def upload() -> Response | tuple[str, int]:
-    """Read and parse the document; keep the draft server-side and show it for review."""
+    """Keep the document and queue its parsing; the job's page leads to the review."""
     document = request.files.get("document")
     if document is None or not document.filename:
         return _upload_page("Hãy chọn tệp kế hoạch (TXT, DOCX hoặc PDF).", 400)
@@ -83,21 +83,14 @@ def upload() -> Response | tuple[str, int]:
                 if limit >= 1048576
                 else f"Tệp quá lớn; giới hạn là {limit // 1024} KB."
             )
-        draft = importer.parse_bytes(data, directory=imports.import_directory(), max_bytes=limit)
+        if not data:
+            raise document_errors.EmptyDocument()
     except document_errors.DocumentError as error:
         return _upload_page(error.message, 400)
-    parsed = draft.to_json()
-    if not parsed["items"] and not parsed["suggestions"]:
-        return _upload_page(
-            "Không tìm thấy nhiệm vụ nào trong tài liệu. Hãy kiểm tra đây có phải văn bản "
-            "kế hoạch (có các mục đánh số và đơn vị chủ trì) không.",
-            400,
-        )
+    # Parsing may take long (large or hostile documents): the worker does it (jobs/tasks.py).
     filename = Path(document.filename).name[:300]
-    folder = _folder()
-    imports.purge_drafts(folder)
-    token = imports.save_draft(folder, current_user, imports.review_draft(parsed, filename))
-    return redirect(url_for("imports.review", token=token))
+    params = {"filename": filename, "max_bytes": limit}
+    return submit("import", params, upload=data)
 
 
 def _review_page(

@@ -22,20 +22,16 @@ from flask_login import current_user, login_required
 from models import IndicatorAssignment, IndicatorValue, Plan, Role, Unit, User, db
 from web import params
 from web.feedback import attempt
+from web.views.jobs import submit
 from workflow import clock, permissions
 from workflow import indicators as indicator_service
 from workflow import tasks as task_service
 from workflow.asof import plan_as_of, plan_numbers, task_timeline, unit_as_of
 from workflow.audit_exports import action_label
 from workflow.errors import WorkflowError
-from workflow.inspection_pack import PackScope, build_pack
 from workflow.state_machine import STATE_LABELS
-from workflow.yearend import gather, yearend_docx, yearend_xlsx
 
 bp = Blueprint("inspection", __name__)
-
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def may_inspect_plan(user: User, plan: Plan) -> bool:
@@ -70,12 +66,6 @@ def _day() -> date:
 
 def _year() -> int:
     return params.year_arg()
-
-
-def _download(body: bytes, mimetype: str, name: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @bp.route("/inspection")
@@ -146,8 +136,7 @@ def plan_yearend(plan_id: int, fmt: str) -> Response:
     """The plan's year-end report (?year=2024) as DOCX or the task list as XLSX."""
     plan = _plan(plan_id)
     year = _year()
-    data = gather(year, plan_id=plan.id)
-    return _yearend(data, fmt, f"bao-cao-{year}-ke-hoach-{plan.id}")
+    return _yearend(fmt, f"bao-cao-{year}-ke-hoach-{plan.id}", year, plan_id=plan.id)
 
 
 @bp.route("/units/<int:unit_id>/year-end.<fmt>")
@@ -156,16 +145,15 @@ def unit_yearend(unit_id: int, fmt: str) -> Response:
     """The unit's year-end report (?year=2024) as DOCX or XLSX."""
     unit = _unit(unit_id)
     year = _year()
-    data = gather(year, unit_id=unit.id)
-    return _yearend(data, fmt, f"bao-cao-{year}-{unit.code.lower()}")
+    return _yearend(fmt, f"bao-cao-{year}-{unit.code.lower()}", year, unit_id=unit.id)
 
 
-def _yearend(data, fmt: str, name: str) -> Response:  # noqa: ANN001
-    if fmt == "docx":
-        return _download(yearend_docx(data), DOCX_MIME, f"{name}.docx")
-    if fmt == "xlsx":
-        return _download(yearend_xlsx(data), XLSX_MIME, f"{name}.xlsx")
-    abort(404)
+def _yearend(fmt: str, name: str, year: int, **scope: int) -> Response:
+    # The report reads a year of audit history: the worker writes it (jobs/tasks.py).
+    if fmt not in ("docx", "xlsx"):
+        abort(404)
+    params = {"format": fmt, "year": year, "download_name": f"{name}.{fmt}", **scope}
+    return submit("yearend", params, **scope)
 
 
 def _period() -> tuple[date, date]:
@@ -183,8 +171,7 @@ def plan_pack(plan_id: int) -> Response:
     """The plan's inspection pack for ?from=&to= (default: ?year=, the whole year)."""
     plan = _plan(plan_id)
     start, end = _period()
-    body = build_pack(PackScope(start, end, plan_id=plan.id))
-    return _download(body, "application/zip", f"ho-so-kiem-tra-ke-hoach-{plan.id}.zip")
+    return _pack(start, end, f"ho-so-kiem-tra-ke-hoach-{plan.id}.zip", plan_id=plan.id)
 
 
 @bp.route("/units/<int:unit_id>/inspection-pack.zip")
@@ -193,8 +180,13 @@ def unit_pack(unit_id: int) -> Response:
     """The unit's inspection pack for the period."""
     unit = _unit(unit_id)
     start, end = _period()
-    body = build_pack(PackScope(start, end, unit_id=unit.id))
-    return _download(body, "application/zip", f"ho-so-kiem-tra-{unit.code.lower()}.zip")
+    return _pack(start, end, f"ho-so-kiem-tra-{unit.code.lower()}.zip", unit_id=unit.id)
+
+
+def _pack(start: date, end: date, name: str, **scope: int) -> Response:
+    # A pack verifies the whole chain and zips a year of reports: the worker builds it.
+    params = {"from": start.isoformat(), "to": end.isoformat(), "download_name": name, **scope}
+    return submit("inspection_pack", params, **scope)
 
 
 @bp.route("/indicators")
