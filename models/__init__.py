@@ -1,6 +1,6 @@
 """SQLAlchemy models: tables and relations only; the rules live in workflow/."""
 
-from models.audit import AuditChainHead, AuditEvent
+from models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from models.base import db, utcnow
 from models.indicators import (
     AuditVerification,
@@ -34,6 +34,7 @@ from models.users import Role, Substitution, User
 __all__ = [
     "Attachment",
     "AuditChainHead",
+    "AuditCheckpoint",
     "AuditEvent",
     "AuditVerification",
     "ChangeDirection",

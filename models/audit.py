@@ -53,6 +53,23 @@ class AuditChainHead(db.Model):
     last_hash: Mapped[str] = mapped_column(sa.String(64))
 
 
+class AuditCheckpoint(db.Model):
+    """A verified prefix of the chain: the event at `seq` had `hash` when it was checked.
+
+    `signature` is an HMAC under a key derived from the app's SECRET_KEY, which is not in
+    the database, so database rights alone cannot forge a checkpoint to skip a rewritten
+    past (workflow.audit_checkpoints). Rows are bookkeeping of verification, not audited.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    signature: Mapped[str] = mapped_column(sa.String(64))
+
+
 GENESIS_HASH = "0" * 64
 
 # The database itself refuses to change the past: SQL a migration and create_all both run.
@@ -72,6 +89,43 @@ POSTGRES_TRIGGERS = [
 ]
 
 
+# The chain head may only advance the way `workflow.audit.record` advances it, in two
+# steps inside the appending transaction: seq + 1 with the hash unchanged, then the hash
+# set to that of the event now stored at seq. Anything else (rolling seq back to hide
+# later events, pointing it at a forged hash, deleting or truncating the row) is refused.
+# A plain "refuse UPDATE" would stop every append; "allow UPDATE, refuse DELETE" would let
+# a database user rewind the head silently. The only INSERT allowed is the single row,
+# id 1, written by the very first append (or by a bulk loader building a chain).
+# Verification still checks the head against the last event, for when triggers are gone.
+_HEAD_ADVANCES = """NEW.id = OLD.id AND (
+           (NEW.seq = OLD.seq + 1 AND NEW.last_hash = OLD.last_hash)
+           OR (NEW.seq = OLD.seq
+               AND NEW.last_hash = (SELECT hash FROM audit_events WHERE seq = NEW.seq)))"""
+SQLITE_HEAD_TRIGGERS = [
+    """CREATE TRIGGER audit_chain_head_no_delete BEFORE DELETE ON audit_chain_head
+       BEGIN SELECT RAISE(ABORT, 'audit_chain_head only advances'); END""",
+    f"""CREATE TRIGGER audit_chain_head_only_advances BEFORE UPDATE ON audit_chain_head
+       WHEN NOT (({_HEAD_ADVANCES}) IS TRUE)
+       BEGIN SELECT RAISE(ABORT, 'audit_chain_head only advances'); END""",
+    """CREATE TRIGGER audit_chain_head_one_row BEFORE INSERT ON audit_chain_head
+       WHEN NEW.id <> 1
+       BEGIN SELECT RAISE(ABORT, 'audit_chain_head only advances'); END""",
+]
+POSTGRES_HEAD_TRIGGERS = [
+    f"""CREATE OR REPLACE FUNCTION audit_chain_head_guard() RETURNS trigger AS $$
+       BEGIN
+         IF TG_OP = 'INSERT' AND NEW.id = 1 THEN RETURN NEW; END IF;
+         IF TG_OP = 'UPDATE' AND ({_HEAD_ADVANCES}) IS TRUE THEN RETURN NEW; END IF;
+         RAISE EXCEPTION 'audit_chain_head only advances';
+       END; $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER audit_chain_head_only_advances
+       BEFORE INSERT OR UPDATE OR DELETE ON audit_chain_head
+       FOR EACH ROW EXECUTE FUNCTION audit_chain_head_guard()""",
+    """CREATE TRIGGER audit_chain_head_no_truncate BEFORE TRUNCATE ON audit_chain_head
+       FOR EACH STATEMENT EXECUTE FUNCTION audit_chain_head_guard()""",
+]
+
+
 def trigger_statements(dialect: str) -> list[str]:
     """The statements that make `audit_events` append-only on this dialect."""
     if dialect == "sqlite":
@@ -81,7 +135,22 @@ def trigger_statements(dialect: str) -> list[str]:
     return []
 
 
+def head_trigger_statements(dialect: str) -> list[str]:
+    """The statements that let `audit_chain_head` only advance on this dialect."""
+    if dialect == "sqlite":
+        return SQLITE_HEAD_TRIGGERS
+    if dialect == "postgresql":
+        return POSTGRES_HEAD_TRIGGERS
+    return []
+
+
 @sa.event.listens_for(AuditEvent.__table__, "after_create")
 def _install_triggers(target: sa.Table, connection: sa.Connection, **_: object) -> None:
     for statement in trigger_statements(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+@sa.event.listens_for(AuditChainHead.__table__, "after_create")
+def _install_head_triggers(target: sa.Table, connection: sa.Connection, **_: object) -> None:
+    for statement in head_trigger_statements(connection.dialect.name):
         connection.exec_driver_sql(statement)

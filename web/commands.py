@@ -8,8 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from models import db
-from workflow.audit import verify_chain
+from workflow.audit_trail import run_verification
 from workflow.demo import DEMO_PASSWORD, is_loaded, load_demo
 
 demo_cli = AppGroup("demo", help="Dữ liệu mẫu.")
@@ -58,19 +57,34 @@ def demo_load(if_empty: bool, history: bool) -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check the audit trail's hash chain; exit 1 naming the first bad event."""
-    report = verify_chain()
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Kiểm tra lại toàn bộ chuỗi từ sự kiện đầu tiên, không tiếp tục từ điểm kiểm tra.",
+)
+def audit_verify(full: bool) -> None:
+    """Check the audit trail's hash chain; exit 1 naming the first bad event.
+
+    By default resume after the newest signed checkpoint (only new events are read);
+    --full walks every event and checks every checkpoint.
+    """
+    _, report = run_verification(full=full)
     if report.intact:
-        click.echo(f"Nhật ký nguyên vẹn: {report.checked} sự kiện đã kiểm tra.")
+        message = f"Nhật ký nguyên vẹn: {report.checked} sự kiện đã kiểm tra."
+        if report.resumed_from is not None:
+            message += (
+                f" Tiếp tục từ điểm kiểm tra đã ký tại sự kiện số {report.resumed_from}:"
+                f" đã đọc {report.read} sự kiện mới."
+            )
+        click.echo(message)
         return
     where = f"sự kiện #{report.bad_event_id} " if report.bad_event_id else ""
+    position = f"(số thứ tự {report.bad_seq})" if report.bad_seq is not None else ""
     click.echo(
-        f"Nhật ký KHÔNG nguyên vẹn: {where}(số thứ tự {report.bad_seq}): {report.problem}. "
+        f"Nhật ký KHÔNG nguyên vẹn: {where}{position}: {report.problem}. "
         f"{report.checked} sự kiện trước đó hợp lệ.",
         err=True,
     )
-    db.session.rollback()
     sys.exit(1)
 
 

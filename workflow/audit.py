@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from models import AuditChainHead, AuditEvent, User, db
 from models.audit import GENESIS_HASH
 from workflow import clock
+from workflow.errors import WorkflowError
 
 _client_addr: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "audit_client_addr", default=None
@@ -94,6 +95,12 @@ def event_hash(event: AuditEvent) -> str:
     return _digest(_hashed_fields(event))
 
 
+class ChainHeadMissing(WorkflowError):
+    """The chain head row is gone while events exist: nothing can be appended safely."""
+
+    status = 500
+
+
 def _acting_unit(actor: User | None, on_behalf_of: User | None) -> int | None:
     # A substitute acts in the absent user's unit, so the event belongs to that unit.
     if on_behalf_of is not None:
@@ -121,6 +128,13 @@ def record(
         sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq + 1)
     )
     if bumped.rowcount == 0:
+        if session.execute(sa.select(AuditEvent.id).limit(1)).first() is not None:
+            # Starting a new head would collide with event 1 ("Dữ liệu trùng…"): say why.
+            raise ChainHeadMissing(
+                "Không ghi được nhật ký kiểm tra: bảng đầu chuỗi audit_chain_head đã bị "
+                "xoá ngoài ứng dụng. Dữ liệu không bị thay đổi; hãy báo quản trị viên "
+                "chạy «planwork audit verify»."
+            )
         session.add(AuditChainHead(id=1, seq=1, last_hash=GENESIS_HASH))
         session.flush()
     head = session.execute(
@@ -153,32 +167,97 @@ def record(
 
 @dataclass(frozen=True)
 class ChainReport:
-    """The verdict on the trail: intact, or the first event that breaks it and why."""
+    """The verdict on the trail: intact, or the first event that breaks it and why.
+
+    `checked` is the length of the prefix known good (seq 1..checked); `read` is how many
+    events this run actually read, fewer than `checked` when it resumed from a checkpoint
+    (`resumed_from`, the checkpoint's seq). `last_seq`/`last_hash` end the verified prefix.
+    """
 
     intact: bool
     checked: int
     bad_event_id: int | None = None
     bad_seq: int | None = None
     problem: str | None = None
+    read: int = 0
+    last_seq: int = 0
+    last_hash: str = GENESIS_HASH
+    resumed_from: int | None = None
 
 
-def verify_chain(batch_size: int = 5000) -> ChainReport:
-    """Walk the whole chain in order, in batches, and report the first broken link."""
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    last_seq = 0
-    while True:
-        batch = (
-            db.session.execute(
-                sa.select(AuditEvent)
-                .where(AuditEvent.seq > last_seq)
-                .order_by(AuditEvent.seq)
-                .limit(batch_size)
-            )
-            .scalars()
-            .all()
+Progress = Callable[[int, int], None]
+HEAD_TABLE = "bảng đầu chuỗi audit_chain_head"
+
+
+def _head() -> sa.Row | None:
+    # Read the columns, not the ORM object: a cached head would hide a concurrent advance.
+    return db.session.execute(
+        sa.select(AuditChainHead.seq, AuditChainHead.last_hash).where(AuditChainHead.id == 1)
+    ).one_or_none()
+
+
+def _first_after(seq: int) -> sa.Row | None:
+    table = AuditEvent.__table__
+    return db.session.execute(
+        sa.select(table.c.id, table.c.seq).where(table.c.seq > seq).order_by(table.c.seq).limit(1)
+    ).one_or_none()
+
+
+def verify_chain(
+    batch_size: int = 5000,
+    *,
+    start_seq: int = 0,
+    start_hash: str = GENESIS_HASH,
+    known_seq: int = 0,
+    progress: Progress | None = None,
+) -> ChainReport:
+    """Walk the chain in order, in batches, and report the first broken link.
+
+    From the genesis by default (a full walk); from (start_seq, start_hash) to resume after
+    a checkpoint the caller has checked. `known_seq` is the highest seq a signed checkpoint
+    vouches for: a head below it was rewound. `progress(done, total)` is called after each
+    batch. Rows are read as plain tuples, not ORM objects: memory stays flat and the walk
+    is about twice as fast, and the caller's session keeps what it had loaded.
+    """
+    head = _head()
+    table = AuditEvent.__table__
+    if head is not None and head.seq < max(start_seq, known_seq):
+        return ChainReport(
+            False,
+            start_seq,
+            None,
+            head.seq,
+            f"{HEAD_TABLE} đã bị sửa lùi: ghi số {head.seq}, trong khi điểm kiểm tra đã ký "
+            f"đã xác nhận nhật ký đến số {max(start_seq, known_seq)}",
+            resumed_from=start_seq or None,
         )
+    if head is not None:
+        end = head.seq
+    else:
+        end = db.session.execute(sa.select(sa.func.max(table.c.seq))).scalar() or 0
+    total = max(end - start_seq, 0)
+    expected_prev, expected_seq, read, last = start_hash, start_seq + 1, 0, start_seq
+
+    def broken(event: sa.Row | None, seq: int | None, problem: str) -> ChainReport:
+        return ChainReport(
+            False,
+            start_seq + read,
+            event.id if event is not None else None,
+            seq,
+            problem,
+            read=read,
+            last_seq=start_seq + read,
+            last_hash=expected_prev,
+            resumed_from=start_seq or None,
+        )
+
+    while True:
+        batch = db.session.execute(
+            sa.select(table)
+            .where(table.c.seq > last, table.c.seq <= end)
+            .order_by(table.c.seq)
+            .limit(batch_size)
+        ).all()
         if not batch:
             break
         for event in batch:
@@ -188,47 +267,64 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
                     if event.seq > expected_seq
                     else f"số thứ tự {event.seq} bị trùng"
                 )
-                return ChainReport(False, checked, event.id, event.seq, problem)
+                return broken(event, event.seq, problem)
             if event.prev_hash != expected_prev:
-                return ChainReport(
-                    False,
-                    checked,
-                    event.id,
+                return broken(
+                    event,
                     event.seq,
                     "liên kết với sự kiện trước bị đứt (sự kiện bị chèn hoặc sửa)",
                 )
             if event_hash(event) != event.hash:
-                return ChainReport(
-                    False, checked, event.id, event.seq, "nội dung đã bị sửa sau khi ghi"
-                )
+                return broken(event, event.seq, "nội dung đã bị sửa sau khi ghi")
             expected_prev = event.hash
             expected_seq += 1
-            checked += 1
-            last_seq = event.seq
-        db.session.expunge_all()  # keep memory flat across a million events
-    head = db.session.get(AuditChainHead, 1)
-    head_seq = head.seq if head is not None else 0
-    if head_seq < checked:
-        intruder = db.session.execute(
-            sa.select(AuditEvent.id).where(AuditEvent.seq == head_seq + 1)
-        ).scalar_one_or_none()
-        return ChainReport(
-            False,
-            checked,
-            intruder,
-            head_seq + 1,
-            "sự kiện được thêm vào ngoài ứng dụng (đầu chuỗi không ghi nhận nó)",
+            read += 1
+        last = batch[-1].seq
+        if progress is not None:
+            progress(read, max(total, read))
+    checked = start_seq + read
+    if head is None:
+        if checked == 0:
+            return ChainReport(True, 0)  # an empty trail has no head yet
+        return broken(
+            None,
+            None,
+            f"{HEAD_TABLE} đã bị xoá: không còn dòng đầu chuỗi, trong khi nhật ký có "
+            f"{checked} sự kiện",
         )
-    if head_seq > checked:
-        return ChainReport(
-            False,
-            checked,
+    if checked < head.seq:
+        return broken(
             None,
             checked + 1,
-            f"các sự kiện cuối chuỗi đã bị xóa (đầu chuỗi ghi {head_seq}, còn {checked})",
+            f"các sự kiện cuối chuỗi đã bị xóa, hoặc {HEAD_TABLE} đã bị sửa "
+            f"(đầu chuỗi ghi {head.seq}, còn {checked})",
         )
-    if head is not None and head.last_hash != expected_prev:
-        return ChainReport(
-            False, checked, None, checked, "sự kiện cuối chuỗi không khớp với đầu chuỗi"
+    if head.last_hash != expected_prev:
+        return broken(
+            None,
+            checked,
+            f"sự kiện cuối chuỗi không khớp với đầu chuỗi: sự kiện số {checked} đã bị thay, "
+            f"hoặc {HEAD_TABLE} đã bị sửa",
         )
-    return ChainReport(True, checked)
+    extra = _first_after(head.seq)
+    if extra is not None:
+        # A transaction that committed after we read the head appends legitimately: the
+        # head it advanced covers its event. An event no head covers came from outside.
+        now = _head()
+        covered = now.seq if now is not None else 0
+        intruder = _first_after(covered) if covered >= extra.seq else extra
+        if intruder is not None:
+            return broken(
+                intruder,
+                intruder.seq,
+                "sự kiện được thêm vào ngoài ứng dụng (đầu chuỗi không ghi nhận nó), "
+                f"hoặc {HEAD_TABLE} đã bị sửa lùi",
+            )
+    return ChainReport(
+        True,
+        checked,
+        read=read,
+        last_seq=checked,
+        last_hash=expected_prev,
+        resumed_from=start_seq or None,
+    )

@@ -1,12 +1,15 @@
 """Reading the audit trail for inspection: filters, keyset pages, row checks, chain status.
 
-Verification strategy (O(n) is too slow for every page at 1,000,000 events): a full walk
-(`verify_full`) stores its verdict and a checkpoint (last seq and hash) in
-`audit_verifications`. A page calls `chain_status`, which re-checks the checkpoint event
-and walks only the events appended since (incremental, bounded by INCREMENTAL_LIMIT),
-storing the extended checkpoint. An edit to an event older than the checkpoint is found
-by the next full walk (the "Kiểm tra toàn bộ" button, the inspection pack, `flask audit
-verify`) and, immediately, by the per-row hash check on every row a page or export shows.
+Verification strategy (O(n) is too slow for every page at 1,000,000 events): every run
+that finds the chain intact records a signed checkpoint of the verified prefix
+(workflow.audit_checkpoints) and stores its verdict in `audit_verifications`.
+`verify_incremental` resumes after the newest genuine checkpoint and reads only the events
+appended since; `verify_full` walks from the first event. A page calls `chain_status`,
+which shows the stored verdict while the newest checkpoint still vouches for the head, and
+otherwise resumes from it (bounded by INCREMENTAL_LIMIT). An edit to one event before the
+checkpoint that leaves the chain after it alone is found by the next full walk and,
+immediately, by the per-row hash check on every row a page or export shows; a rewrite of
+the chain after such an edit is found by the checkpoint itself.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import sqlalchemy as sa
 from models import AuditChainHead, AuditEvent, AuditVerification, Plan, Unit, User, db
 from models.audit import GENESIS_HASH
 from workflow import clock
-from workflow.audit import ChainReport, event_hash, verify_chain
+from workflow.audit import ChainReport, Progress, event_hash
+from workflow.audit_checkpoints import Anchor, find_anchor, verify_from_checkpoint
 
 PAGE_SIZE = 50
 INCREMENTAL_LIMIT = 20_000
@@ -208,25 +212,37 @@ def _store(report: ChainReport, *, full: bool, started: datetime, last_seq: int,
     return row
 
 
-def verify_full() -> AuditVerification:
-    """Walk the whole chain (O(n)), store the verdict and the checkpoint it reached."""
+def run_verification(
+    *, full: bool, progress: Progress | None = None
+) -> tuple[AuditVerification, ChainReport]:
+    """Verify (from the genesis, or resuming after the newest checkpoint), store the verdict
+    and, when intact, a signed checkpoint of the verified prefix; commit both."""
     started = clock.now()
-    # verify_chain empties the session to keep memory flat; put back what the request had
-    # loaded (the signed-in user above all) so templates can still read it.
-    kept = list(db.session.identity_map.values())
-    report = verify_chain()
-    for obj in kept:
-        key = sa.inspect(obj).identity_key
-        if key is not None and key not in db.session.identity_map:
-            db.session.add(obj)
-    tail = db.session.execute(
-        sa.select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.seq <= report.checked)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).one_or_none()
-    last_seq, last_hash = (tail.seq, tail.hash) if tail else (0, GENESIS_HASH)
-    return _store(report, full=True, started=started, last_seq=last_seq, last_hash=last_hash)
+    report = verify_from_checkpoint(full=full, progress=progress)
+    row = _store(
+        report,
+        full=full,
+        started=started,
+        last_seq=report.last_seq,
+        last_hash=report.last_hash,
+    )
+    return row, report
+
+
+def verify_full(progress: Progress | None = None) -> AuditVerification:
+    """Walk the whole chain (O(n)) and every checkpoint; store the verdict and a checkpoint.
+
+    `progress(done, total)` is called after each batch of events (for a background job).
+    """
+    return run_verification(full=True, progress=progress)[0]
+
+
+def verify_incremental(progress: Progress | None = None) -> AuditVerification:
+    """Check the newest signed checkpoint, walk only the events after it; store the verdict.
+
+    With no checkpoint yet this is a full walk. `progress(done, total)` as for verify_full.
+    """
+    return run_verification(full=False, progress=progress)[0]
 
 
 def _latest() -> AuditVerification | None:
@@ -253,73 +269,34 @@ def _status(row: AuditVerification, pending: int = 0) -> ChainStatus:
     )
 
 
-def chain_status() -> ChainStatus:
-    """The chain's status: the stored verdict extended over new events (fixed statements).
+def last_full_walk_at() -> datetime | None:
+    """When a full walk last finished (None: never)."""
+    return _last_full_at()
 
-    No verdict yet → one full walk. A broken verdict stays broken until a full walk says
-    otherwise. Otherwise walk from the checkpoint: re-check the checkpoint event, then the
-    events after it, up to INCREMENTAL_LIMIT (beyond that, report them as pending).
+
+def chain_status() -> ChainStatus:
+    """The chain's status: the stored verdict, extended over new events when needed.
+
+    No verdict yet → one verification (resuming from a checkpoint if there is one). A
+    broken verdict stays broken until a full walk says otherwise. An intact verdict is
+    shown as is while the newest signed checkpoint is genuine and still is the head;
+    otherwise verify from that checkpoint, up to INCREMENTAL_LIMIT events (beyond that,
+    report them as pending for a background job or the command line).
     """
     row = _latest()
     if row is None:
-        return _status(verify_full())
+        return _status(verify_incremental())
     if not row.intact:
         return _status(row)
-    head = db.session.get(AuditChainHead, 1)
-    head_seq = head.seq if head else 0
-    if head_seq == row.last_seq and (head is None or head.last_hash == row.last_hash):
-        return _status(row)
-    pending = head_seq - row.last_seq
-    if pending > INCREMENTAL_LIMIT or pending < 0:
-        return _status(row, pending=max(pending, 0))
-    started = clock.now()
-    report = _walk_from(row.last_seq, row.last_hash, row.checked, head)
-    last = db.session.execute(
-        sa.select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.seq <= report.checked)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).one_or_none()
-    stored = _store(
-        report,
-        full=False,
-        started=started,
-        last_seq=last.seq if last else 0,
-        last_hash=last.hash if last else GENESIS_HASH,
-    )
-    return _status(stored)
-
-
-def _walk_from(
-    last_seq: int, last_hash: str, checked: int, head: AuditChainHead | None
-) -> ChainReport:
-    """Check the events after a checkpoint (and that the checkpoint event is unchanged)."""
-    if last_seq:
-        anchor = db.session.execute(
-            sa.select(AuditEvent).where(AuditEvent.seq == last_seq)
-        ).scalar_one_or_none()
-        if anchor is None or anchor.hash != last_hash or event_hash(anchor) != anchor.hash:
-            return ChainReport(
-                False, checked, anchor.id if anchor else None, last_seq, "sự kiện mốc đã bị sửa"
-            )
-    expected_prev, expected_seq = last_hash, last_seq + 1
-    events = db.session.execute(
-        sa.select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq)
-    ).scalars()
-    for event in events:
-        if event.seq != expected_seq:
-            return ChainReport(
-                False, checked, event.id, event.seq, f"thiếu sự kiện số {expected_seq} (bị xóa?)"
-            )
-        if event.prev_hash != expected_prev:
-            return ChainReport(
-                False, checked, event.id, event.seq, "liên kết với sự kiện trước bị đứt"
-            )
-        if event_hash(event) != event.hash:
-            return ChainReport(
-                False, checked, event.id, event.seq, "nội dung đã bị sửa sau khi ghi"
-            )
-        expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    if head is not None and (head.seq != expected_seq - 1 or head.last_hash != expected_prev):
-        return ChainReport(False, checked, None, expected_seq, "đầu chuỗi không khớp")
-    return ChainReport(True, checked)
+    anchor = find_anchor()
+    if isinstance(anchor, Anchor):
+        head = db.session.execute(
+            sa.select(AuditChainHead.seq, AuditChainHead.last_hash).where(AuditChainHead.id == 1)
+        ).one_or_none()
+        at_head = tuple(head) if head is not None else (0, GENESIS_HASH)
+        if at_head == (anchor.seq, anchor.hash) == (row.last_seq, row.last_hash):
+            return _status(row)
+        pending = at_head[0] - anchor.seq
+        if pending > INCREMENTAL_LIMIT:
+            return _status(row, pending=pending)
+    return _status(verify_incremental())

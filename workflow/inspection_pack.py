@@ -2,8 +2,9 @@
 
 Contents: the audit export (CSV and PDF), the year-end report (DOCX, XLSX), every report
 of the period as text with its attachments, an index of every file with its SHA-256, and
-the result of a full chain verification run for the pack (not a cached one: the pack is
-what an inspection keeps).
+the result of a chain verification run for the pack (not a cached verdict: the pack is
+what an inspection keeps). It resumes after the newest signed checkpoint, whose signature
+and event it re-checks, so it reads only the events since (review 2026-12, M2).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from workflow.audit_trail import (
     AuditFilter,
     ChainStatus,
     end_of_local_day,
+    last_full_walk_at,
     local_day_start,
-    verify_full,
+    verify_incremental,
 )
 from workflow.tabular import csv_table
 from workflow.yearend import gather, yearend_docx, yearend_xlsx
@@ -56,12 +58,12 @@ def _safe(text: str) -> str:
 
 def build_pack(scope: PackScope) -> bytes:
     """Write the ZIP in memory and return it."""
-    verification = verify_full()
+    verification = verify_incremental()
     status = ChainStatus(
         intact=verification.intact,
         checked=verification.checked,
         verified_at=verification.finished_at,
-        last_full_at=verification.finished_at,
+        last_full_at=last_full_walk_at(),
         bad_seq=verification.bad_seq,
         problem=verification.problem,
     )
