@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,11 @@ class Settings:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("PLANWORK_SECURE_COOKIES", "0") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # A session cookie is refused this long after its login (web/app.py `_load_user`).
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # How many reverse proxies in front of the app may set X-Forwarded-For/-Proto; 0 means
+    # none, so the header is ignored and the socket's address is the client's.
+    PLANWORK_TRUSTED_PROXIES = int(os.environ.get("PLANWORK_TRUSTED_PROXIES", "0"))
     BASE_URL = os.environ.get("PLANWORK_BASE_URL", "http://127.0.0.1:5000")
     # Background jobs: empty means a SQLite file under the instance folder (jobs/__init__.py).
     QUEUE_URL = os.environ.get("PLANWORK_QUEUE_URL", "")

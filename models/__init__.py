@@ -15,6 +15,7 @@ from models.indicators import (
 from models.jobs import BackgroundJob, JobState
 from models.notifications import MailKind, OutboxMessage, OutboxState, SchedulerLock
 from models.plans import Plan, PlanBasis, PlanStatus
+from models.security import SecurityEventKind, SecurityLogEntry
 from models.tasks import (
     Attachment,
     Contribution,
@@ -60,6 +61,8 @@ __all__ = [
     "RequestStatus",
     "Role",
     "SchedulerLock",
+    "SecurityEventKind",
+    "SecurityLogEntry",
     "Substitution",
     "Task",
     "TaskState",

@@ -36,6 +36,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Copied into the session at login and compared on every request: raising it (logout,
+    # password change or reset) ends every session of this user at once.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     unit: Mapped[Unit] = relationship()
 

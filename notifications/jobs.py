@@ -25,8 +25,10 @@ log = logging.getLogger(__name__)
 
 PLAN_JOB_ID = "reminders.plan"
 SEND_JOB_ID = "outbox.send"
+SECURITY_JOB_ID = "security.login_log"
 PLAN_LEASE_SECONDS = 1800
 SEND_LEASE_SECONDS = 600
+SECURITY_LEASE_SECONDS = 600
 
 _app: Flask | None = None
 
@@ -53,6 +55,21 @@ def run_sending(policy: Policy | None = None) -> SendResult | None:
         return send_pending(policy)
 
 
+def run_security_log_housekeeping() -> tuple[bool, int] | None:
+    """Count the login failures since the last summary into the audit trail, then delete
+    security-log rows past their retention. Returns (summary written, rows deleted), or
+    None if another scheduler holds the lease."""
+    from workflow import login_security
+
+    with locks.lease(SECURITY_JOB_ID, SECURITY_LEASE_SECONDS) as mine:
+        if not mine:
+            log.info("security log housekeeping skipped: another scheduler holds the lease")
+            return None
+        # Summarise first, so no row is deleted before it was counted.
+        summary = login_security.summarize_login_failures()
+        return summary is not None, login_security.prune_security_log()
+
+
 def _the_app() -> Flask:
     global _app
     if _app is None:
@@ -77,6 +94,14 @@ def send_job() -> None:
             log.info("outbox: %s", result)
 
 
+def security_job() -> None:
+    """Scheduled hourly: summarise failed logins into the trail, prune the security log."""
+    with _the_app().app_context():
+        result = run_security_log_housekeeping()
+        if result:
+            log.info("security log: summary written %s, %d old rows deleted", *result)
+
+
 def build_scheduler(policy: Policy) -> BlockingScheduler:
     """The blocking scheduler with both jobs, cron triggers in the policy's timezone."""
     tz = ZoneInfo(policy.timezone)
@@ -96,6 +121,14 @@ def build_scheduler(policy: Policy) -> BlockingScheduler:
         CronTrigger(minute=f"*/{policy.send_every_minutes}", timezone=tz),
         id=SEND_JOB_ID,
         name="Gửi thư trong hộp thư đi",
+        replace_existing=True,
+        **options,
+    )
+    scheduler.add_job(
+        security_job,
+        CronTrigger(minute=7, timezone=tz),
+        id=SECURITY_JOB_ID,
+        name="Tổng hợp và dọn nhật ký đăng nhập sai",
         replace_existing=True,
         **options,
     )

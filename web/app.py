@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask_babel import get_locale, lazy_gettext, refresh
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.secret_key import resolve_secret_key
 from config.settings import ROOT, Settings
@@ -45,6 +47,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.get("SECRET_KEY"), Path(app.instance_path)
     )
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+    hops = int(app.config.get("PLANWORK_TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        # Behind that many reverse proxies, the client is the address they forwarded;
+        # X-Forwarded-For is trusted only then, or any client could pick its address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     # The SQLite file and attachments live under the instance folder: make sure it exists.
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -111,6 +118,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         set_client_address(request.remote_addr)
 
     @app.before_request
+    def _fresh_user() -> None:
+        # Flask-Login caches the user, Flask-WTF the signed CSRF token, on `g`, which
+        # outlives a request when an app context was already pushed (tests, scripts):
+        # derive both from this request's session, so an ended session is noticed.
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
+    @app.before_request
     def _fresh_locale() -> None:
         # Flask-Babel caches the locale on `g`, which outlives a request when an app
         # context was already pushed (tests, scripts): choose it again for each request.
@@ -160,4 +175,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    # Logout, a password change or a reset raised the generation: older sessions end.
+    if session.get("session_generation") != user.session_generation:
+        return None
+    # A copied cookie stays valid at most this long after the login it came from. Wall
+    # time, not the app's clock: tests and replays move that one through whole years.
+    try:
+        login_at = datetime.fromisoformat(session.get("login_at", ""))
+    except (TypeError, ValueError):
+        return None
+    if datetime.now(UTC).replace(tzinfo=None) - login_at > current_app.permanent_session_lifetime:
+        return None
+    return user

@@ -8,25 +8,31 @@ from datetime import timedelta
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import AuditEvent, Role, Unit, User, db
-from workflow import audit, clock
+from models import Role, SecurityEventKind, Unit, User, db
+from workflow import audit, clock, login_security
 from workflow.errors import InvalidInput, NotFound, WorkflowError
 from workflow.snapshots import user_snapshot
 from workflow.transaction import unit_of_work
 
 MIN_PASSWORD_LENGTH = 8
 LOCALES = ("vi", "en")
-# Failed logins allowed per username and client address (and per address over all
-# usernames, against password spraying) inside the window before logins are refused.
-LOGIN_MAX_FAILURES = 5
-LOGIN_MAX_FAILURES_PER_ADDRESS = 30
-LOGIN_WINDOW = timedelta(minutes=15)
 
 
 class LoginThrottled(WorkflowError):
-    """Too many failed logins from this address: refused without checking the password."""
+    """Too many failed logins: ask the client to wait `retry_after`.
+
+    `scope` is "account" when the password was not checked (this username from this
+    client must wait), "address" when it was checked and was wrong, from an address
+    that sprays unknown usernames.
+    """
 
     status = 429
+
+    def __init__(self, retry_after: timedelta, scope: str) -> None:
+        minutes = max(1, -(-int(retry_after.total_seconds()) // 60))
+        super().__init__(f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.")
+        self.retry_after = retry_after
+        self.scope = scope
 
 
 @dataclass
@@ -139,6 +145,8 @@ def change_password(user_id: int, actor: User, new_password: str) -> None:
         if user is None:
             raise NotFound("Không tìm thấy người dùng.")
         user.password_hash = generate_password_hash(new_password)
+        # Whoever knew the old password may hold a session: end them all.
+        user.session_generation += 1
         audit.record(
             "user.password",
             actor=actor,
@@ -171,58 +179,31 @@ def set_locale(user_id: int, actor: User, locale: str) -> None:
         )
 
 
-def _recent_failures(username: str | None, client_addr: str | None) -> int:
-    """Failed logins inside the window from this address (for this username if given).
-
-    Counted from the audit trail, so every gunicorn worker sees the same number.
-    """
-    query = sa.select(sa.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "user.login_failed",
-        AuditEvent.occurred_at >= clock.now() - LOGIN_WINDOW,
-    )
-    query = query.where(
-        AuditEvent.client_addr.is_(None)
-        if client_addr is None
-        else AuditEvent.client_addr == client_addr
-    )
-    if username is not None:
-        query = query.where(AuditEvent.after["username"].as_string() == username)
-    return db.session.execute(query).scalar_one()
-
-
-def login_throttled(username: str, client_addr: str | None) -> bool:
-    """Whether logins for this username from this address are refused for now."""
-    name = (username or "").strip().lower()[:80]
-    return (
-        _recent_failures(name, client_addr) >= LOGIN_MAX_FAILURES
-        or _recent_failures(None, client_addr) >= LOGIN_MAX_FAILURES_PER_ADDRESS
-    )
-
-
-def authenticate(username: str, password: str) -> User | None:
+def authenticate(
+    username: str, password: str, device: login_security.KnownDevice | None = None
+) -> User | None:
     """The user if the credentials match an active account; records the attempt either way.
 
-    Raises LoginThrottled after too many recent failures from the same address, before
-    the password is even checked, so guessing gains nothing.
+    Raises LoginThrottled, without checking the password, while this username must wait
+    after repeated failures from this client (`device` is the client's known-device
+    cookie, if any); see workflow.login_security for the layers. Failures of real
+    accounts are audited; unknown usernames and refused attempts only reach the
+    security log, which the scheduler summarises into the trail.
     """
-    name = (username or "").strip().lower()
-    if login_throttled(name, audit.current_client_address()):
-        # Kept in the trail (an inspector wants to see the attack) but not counted as a
-        # failure, so the lock lifts when the window passes.
-        with unit_of_work():
-            audit.record(
-                "user.login_throttled",
-                actor=None,
-                object_type="user",
-                object_id=None,
-                after={"username": name[:80]},
-            )
-        raise LoginThrottled(
-            "Đăng nhập sai quá nhiều lần. Hãy thử lại sau "
-            f"{int(LOGIN_WINDOW.total_seconds() // 60)} phút."
-        )
+    name = (username or "").strip().lower()[:80]
+    client_addr = audit.current_client_address()
+    device_id = device.device_id if device is not None and device.username == name else None
     user = db.session.execute(sa.select(User).where(User.username == name)).scalar_one_or_none()
-    ok = user is not None and user.active and check_password_hash(user.password_hash, password)
+    wait = login_security.retry_after(name, user, client_addr, device_id)
+    if wait is not None:
+        with unit_of_work():
+            login_security.log_attempt(SecurityEventKind.THROTTLED, name, client_addr, device_id)
+        raise LoginThrottled(wait, "account")
+    # Unknown usernames are checked against a dummy hash so they take as long to refuse.
+    matches = check_password_hash(
+        user.password_hash if user is not None else login_security.dummy_hash(), password
+    )
+    ok = user is not None and user.active and matches
     with unit_of_work():
         if ok:
             user.last_login_at = clock.now()
@@ -232,18 +213,31 @@ def authenticate(username: str, password: str) -> User | None:
                 object_type="user",
                 object_id=user.id,
             )
-        else:
+        elif user is not None:
+            login_security.log_attempt(SecurityEventKind.BAD_PASSWORD, name, client_addr, device_id)
             audit.record(
                 "user.login_failed",
                 actor=None,
                 object_type="user",
-                object_id=user.id if user else None,
-                after={"username": name[:80]},
+                object_id=user.id,
+                after={"username": name},
             )
-    return user if ok else None
+        else:
+            login_security.log_attempt(SecurityEventKind.UNKNOWN_USER, name, client_addr, device_id)
+    if ok:
+        return user
+    if login_security.address_is_spraying(client_addr):
+        raise LoginThrottled(login_security.ADDRESS_WINDOW, "address")
+    return None
 
 
 def record_logout(user: User) -> None:
-    """Note the end of a session in the trail."""
+    """End every session of the user (all browsers) and note it in the trail."""
     with unit_of_work():
+        # A copied session cookie must not outlive the logout (review M3).
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(session_generation=User.session_generation + 1)
+        )
         audit.record("user.logout", actor=user, object_type="user", object_id=user.id)

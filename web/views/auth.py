@@ -2,17 +2,91 @@
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from web.forms import LoginForm
+from workflow.login_security import KnownDevice, new_device_id
 from workflow.users import LoginThrottled, authenticate, record_logout
 
 bp = Blueprint("auth", __name__)
+
+# A browser that logged in as a user gets this signed cookie; it lets that browser skip
+# the account-wide login backoff that guessing from elsewhere may have set off.
+DEVICE_COOKIE = "planwork_device"
+DEVICE_MAX_AGE = timedelta(days=180)
+# Session keys the user loader checks (web/app.py): see workflow.users.record_logout.
+SESSION_GENERATION = "session_generation"
+SESSION_LOGIN_AT = "login_at"
+
+
+def _device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="planwork-known-device")
+
+
+def _known_device() -> KnownDevice | None:
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _device_signer().loads(raw, max_age=int(DEVICE_MAX_AGE.total_seconds()))
+        return KnownDevice(username=str(data["u"]), device_id=str(data["d"])[:32])
+    except (BadSignature, KeyError, TypeError):
+        return None
+
+
+def _remember_device(response: Response, username: str, known: KnownDevice | None) -> None:
+    device_id = known.device_id if known and known.username == username else new_device_id()
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_signer().dumps({"u": username, "d": device_id}),
+        max_age=int(DEVICE_MAX_AGE.total_seconds()),
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+    )
+
+
+def _throttled(form: LoginForm, exc: LoginThrottled) -> Response:
+    if exc.scope == "address":
+        # The password was checked and was wrong; the right one still works from here.
+        flash(
+            _(
+                "Tên đăng nhập hoặc mật khẩu không đúng. Có quá nhiều lần đăng nhập sai "
+                "từ địa chỉ mạng này; hãy kiểm tra kỹ trước khi thử lại."
+            ),
+            "error",
+        )
+    else:
+        minutes = max(1, math.ceil(exc.retry_after.total_seconds() / 60))
+        flash(
+            _(
+                "Đăng nhập sai quá nhiều lần. Hãy thử lại sau %(minutes)d phút.",
+                minutes=minutes,
+            ),
+            "error",
+        )
+    response = make_response(render_template("login.html", form=form), 429)
+    response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after.total_seconds())))
+    return response
 
 
 def _safe_next(target: str | None) -> str:
@@ -29,14 +103,22 @@ def login() -> str | Response | tuple[str, int]:
         return redirect(url_for("units.mine"))
     form = LoginForm()
     if form.validate_on_submit():
+        known = _known_device()
         try:
-            user = authenticate(form.username.data, form.password.data)
+            user = authenticate(form.username.data, form.password.data, known)
         except LoginThrottled as exc:
-            flash(exc.message, "error")
-            return render_template("login.html", form=form), 429
+            return _throttled(form, exc)
         if user is not None:
+            # A new CSRF secret for the signed-in session: a token seen before login
+            # (a shared computer, a planted cookie) is worth nothing after it.
+            session.pop("csrf_token", None)
+            g.pop("csrf_token", None)
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            session[SESSION_GENERATION] = user.session_generation
+            session[SESSION_LOGIN_AT] = datetime.now(UTC).replace(tzinfo=None).isoformat()
+            response = redirect(_safe_next(request.args.get("next")))
+            _remember_device(response, user.username, known)
+            return response
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
     return render_template("login.html", form=form)
 
@@ -44,7 +126,7 @@ def login() -> str | Response | tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
-    """Sign the user out."""
+    """Sign the user out, in every browser."""
     record_logout(current_user)
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
