@@ -30,7 +30,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from models import Task, Unit, UnitKind, User, db
+from models import BackgroundJob, JobState, Task, Unit, UnitKind, User, db
+from tests.conftest import job_id_of
 from tests.foundation.web import login, logout
 from tests.ui.support import make_plan
 from workflow import audit, clock, directory
@@ -193,10 +194,24 @@ def _client(app: Flask, username: str) -> FlaskClient:
     return client
 
 
-def _get(client: FlaskClient, url: str) -> bytes:
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return response.data
+@pytest.fixture
+def fetch(queue_worker):  # noqa: ANN001
+    """fetch(client, url): the exported file's bytes. Year-end documents, inspection packs
+    and large lists are written by the background worker: follow the job to its file."""
+
+    def get(client: FlaskClient, url: str) -> bytes:
+        response = client.get(url)
+        if response.status_code == 302 and "/jobs/" in response.headers.get("Location", ""):
+            job_id = job_id_of(response)
+            job = queue_worker.wait(job_id)
+            assert job.state == JobState.DONE, (url, job.message)
+            response = client.get(f"/jobs/{job_id}/download")
+        assert response.status_code == 200, (url, response.status_code)
+        data = response.get_data()
+        response.close()  # send_file's handle, or pytest's ResourceWarning turns into an error
+        return data
+
+    return get
 
 
 def _is_number(text: str) -> bool:
@@ -237,66 +252,74 @@ def assert_safe(data: bytes, fmt: str, expected: set[str]) -> None:
 # --- the exports of the review's table, through the web client --------------------------
 
 
+@pytest.mark.parametrize("in_worker", [False, True], ids=["inline", "worker"])
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_task_list_export_keeps_titles_and_unit_names_as_text(demo_app, planted, fmt):  # noqa: ANN001
-    """H3: /tasks/?format=csv|xlsx."""
+def test_task_list_export_keeps_titles_and_unit_names_as_text(
+    demo_app, planted, fetch, fmt, in_worker
+):  # noqa: ANN001
+    """H3: /tasks/?format=csv|xlsx, written in the request and, as a large list is, by the
+    background worker."""
+    if in_worker:
+        demo_app.config["EXPORT_INLINE_MAX_ROWS"] = 0
     admin = _client(demo_app, "sgddt.admin")
-    data = _get(admin, f"/tasks/?plan={planted.plan_id}&format={fmt}")
+    data = fetch(admin, f"/tasks/?plan={planted.plan_id}&format={fmt}")
     assert_safe(data, fmt, set(planted.titles) | set(planted.unit_names))
+    kinds = db.session.execute(sa.select(BackgroundJob.kind)).scalars().all()
+    assert kinds == (["export"] if in_worker else [])
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_my_tasks_export_keeps_titles_and_unit_names_as_text(demo_app, planted, fmt):  # noqa: ANN001
+def test_my_tasks_export_keeps_titles_and_unit_names_as_text(demo_app, planted, fetch, fmt):  # noqa: ANN001
     """H3: /my-tasks?format=csv|xlsx, for the member of each planted lead unit."""
     client = demo_app.test_client()
     for i, username in enumerate(MEMBERS):
         login(client, username)
-        data = _get(client, f"/my-tasks?format={fmt}")
+        data = fetch(client, f"/my-tasks?format={fmt}")
         assert_safe(data, fmt, {planted.titles[i], planted.unit_names[i]})
         logout(client)  # the test's app context keeps the logged-in user otherwise
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_plan_page_export_keeps_titles_and_unit_names_as_text(demo_app, planted, fmt):  # noqa: ANN001
+def test_plan_page_export_keeps_titles_and_unit_names_as_text(demo_app, planted, fetch, fmt):  # noqa: ANN001
     """H3: /plans/<id>?format=csv|xlsx."""
     admin = _client(demo_app, "sgddt.admin")
-    data = _get(admin, f"/plans/{planted.plan_id}?format={fmt}")
+    data = fetch(admin, f"/plans/{planted.plan_id}?format={fmt}")
     assert_safe(data, fmt, set(planted.titles) | set(planted.unit_names))
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_matrix_export_keeps_unit_names_as_text(demo_app, planted, fmt):  # noqa: ANN001
+def test_matrix_export_keeps_unit_names_as_text(demo_app, planted, fetch, fmt):  # noqa: ANN001
     """H3: /plans/<id>/matrix?format=csv|xlsx."""
     admin = _client(demo_app, "sgddt.admin")
-    data = _get(admin, f"/plans/{planted.plan_id}/matrix?format={fmt}")
+    data = fetch(admin, f"/plans/{planted.plan_id}/matrix?format={fmt}")
     assert_safe(data, fmt, set(planted.unit_names))
 
 
-def test_year_end_xlsx_of_plan_and_units_has_no_formula(demo_app, planted):  # noqa: ANN001
+def test_year_end_xlsx_of_plan_and_units_has_no_formula(demo_app, planted, fetch):  # noqa: ANN001
     """H3: /plans/<id>/year-end.xlsx and /units/<id>/year-end.xlsx."""
     inspector = _client(demo_app, "sgddt.inspector")
-    data = _get(inspector, f"/plans/{planted.plan_id}/year-end.xlsx?year={planted.year}")
+    data = fetch(inspector, f"/plans/{planted.plan_id}/year-end.xlsx?year={planted.year}")
     assert_xlsx_safe(data, set(planted.titles) | set(planted.unit_names))
     for i, unit_id in enumerate(planted.unit_ids):
-        data = _get(inspector, f"/units/{unit_id}/year-end.xlsx?year={planted.year}")
+        data = fetch(inspector, f"/units/{unit_id}/year-end.xlsx?year={planted.year}")
         assert_xlsx_safe(data, {planted.titles[i], planted.unit_names[i]})
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_audit_export_keeps_reasons_and_names_as_text(demo_app, planted, fmt):  # noqa: ANN001
+def test_audit_export_keeps_reasons_and_names_as_text(demo_app, planted, fetch, fmt):  # noqa: ANN001
     """H3: /audit/export.csv|xlsx, by plan and by unit (the unit's name heads the XLSX)."""
     inspector = _client(demo_app, "sgddt.inspector")
-    data = _get(inspector, f"/audit/export.{fmt}?plan={planted.plan_id}")
+    data = fetch(inspector, f"/audit/export.{fmt}?plan={planted.plan_id}")
     assert_safe(data, fmt, set(planted.user_names) | set(planted.reasons))
     for i, unit_id in enumerate(planted.unit_ids):
-        data = _get(inspector, f"/audit/export.{fmt}?unit={unit_id}")
+        data = fetch(inspector, f"/audit/export.{fmt}?unit={unit_id}")
         expected = {planted.user_names[i], planted.reasons[i]}
         if fmt == "xlsx":
             expected.add(planted.unit_names[i])  # the "Thông tin" sheet names the filter
         assert_safe(data, fmt, expected)
 
 
-def test_inspection_pack_members_have_no_formula(demo_app, planted):  # noqa: ANN001
+def test_inspection_pack_members_have_no_formula(demo_app, planted, fetch):  # noqa: ANN001
     """H3: the plan's and a unit's inspection pack (nhat-ky.csv, nhiem-vu-YYYY.xlsx,
     muc-luc.csv)."""
     inspector = _client(demo_app, "sgddt.inspector")
@@ -308,7 +331,7 @@ def test_inspection_pack_members_have_no_formula(demo_app, planted):  # noqa: AN
         (f"/units/{planted.unit_ids[0]}/inspection-pack.zip?{planted.period}", [0]),
     ]
     for url, indexes in packs:
-        pack = zipfile.ZipFile(io.BytesIO(_get(inspector, url)))
+        pack = zipfile.ZipFile(io.BytesIO(fetch(inspector, url)))
         trail = {planted.user_names[i] for i in indexes} | {planted.reasons[i] for i in indexes}
         tasks = {planted.titles[i] for i in indexes} | {planted.unit_names[i] for i in indexes}
         assert_csv_safe(pack.read("nhat-ky/nhat-ky.csv"), trail)
