@@ -137,12 +137,22 @@ def export(job: BackgroundJob) -> dict[str, Any]:
     user = _requester(job)
     with app.test_request_context(job.params["path"], method="GET"):
         session["lang"] = job.params.get("lang", "vi")
-        # Set the user the way Flask-Login's loader would, without a login (no login event).
-        g._login_user = user
         g.planwork_job_id = job.id
-        response = app.full_dispatch_request()
+        try:
+            rv = app.preprocess_request()
+            # The user as Flask-Login's loader would give it, set after the hooks that
+            # forget a cached user; no login happens (no session, no login event).
+            g._login_user = user
+            if rv is None:
+                rv = app.dispatch_request()
+        except Exception as error:  # abort(403) and the like: the app's own answer
+            rv = app.handle_user_exception(error)
+        response = app.finalize_request(rv)
         disposition = response.headers.get("Content-Disposition", "")
         if response.status_code != 200 or "attachment" not in disposition:
+            log.warning(
+                "export job %s: %s answered %s", job.id, job.params["path"], response.status
+            )
             raise JobFailed("Không còn quyền xem danh sách này, hoặc danh sách không còn.")
         match = re.search(r'filename="([^"]+)"', disposition)
         name = match.group(1) if match else "xuat-du-lieu"

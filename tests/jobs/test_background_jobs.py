@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 import sqlalchemy as sa
 from flask import g
@@ -75,3 +76,161 @@ def test_an_upload_is_parsed_by_the_worker_not_by_the_request(
     html = web.get(review).get_data(as_text=True)
     assert html.count('<tr class="item') == 11
     assert "Đã đọc xong văn bản" in html  # the notice, flashed on the way
+
+
+def _message_of(html: str) -> str:
+    match = re.search(r'id="job-message">([^<]*)<', html)
+    return match.group(1) if match else ""
+
+
+def test_a_broken_document_fails_with_its_message_and_leaves_no_draft(
+    web, import_app, tmp_path, queue_worker
+):
+    from tests.importer.test_bad_input import _encrypted_pdf
+
+    sign_in(web, "gdtx.coordinator")
+    before = counts()
+    job_id = job_id_of(_upload(web, _encrypted_pdf(), "mat-khau.pdf"))
+    job = queue_worker.wait(job_id)
+    assert job.state == JobState.FAILED
+    assert "Tệp PDF được đặt mật khẩu" in job.message
+    html = web.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Không thực hiện được." in html
+    assert "Tệp PDF được đặt mật khẩu" in _message_of(html)
+    status = web.get(f"/jobs/{job_id}.json").get_json()
+    assert status["state"] == "failed" and "mật khẩu" in status["message"]
+    assert not _drafts(tmp_path)
+    assert not (tmp_path / "jobs" / str(job_id) / "upload").exists()
+    after = counts()
+    assert after["plans"] == before["plans"] and after["tasks"] == before["tasks"]
+    assert after["audit_events"] == before["audit_events"] + 1  # only "job.request"
+
+    # A document without any item is refused the same way.
+    plain = "KẾ HOẠCH\nSố: 9/KH-ABC\nVề việc thử".encode()
+    job = queue_worker.wait(job_id_of(_upload(web, plain, "trong.txt")))
+    assert job.state == JobState.FAILED and "Không tìm thấy nhiệm vụ" in job.message
+    assert not _drafts(tmp_path)
+
+
+def test_jobs_belong_to_who_asked_and_admins(web, import_app, queue_worker):
+    sign_in(web, "gdtx.coordinator")
+    job_id = job_id_of(_upload(web, SEED_4403.read_bytes()))
+    queue_worker.wait(job_id)
+    sign_in(web, "tccb.coordinator")
+    for url in (f"/jobs/{job_id}", f"/jobs/{job_id}.json"):
+        assert web.get(url).status_code == 404
+    sign_in(web, "sgddt.admin")
+    assert web.get(f"/jobs/{job_id}.json").status_code == 200
+    assert web.get("/jobs/999999").status_code == 404
+
+
+def test_a_user_has_at_most_three_unfinished_jobs(web, import_app):
+    sign_in(web, "gdtx.coordinator")
+    for _ in range(3):
+        job_id_of(_upload(web, SEED_4403.read_bytes()))
+    refused = _upload(web, SEED_4403.read_bytes())
+    assert refused.status_code == 302 and "/jobs/" not in refused.headers["Location"]
+    page = web.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Bạn đang có 3 việc chưa xong" in page
+    assert db.session.execute(sa.select(sa.func.count(BackgroundJob.id))).scalar_one() == 3
+
+
+def test_full_verification_runs_in_the_worker_and_flashes_the_verdict(year, app, queue_worker):
+    from models import AuditVerification
+    from tests.inspection.conftest import P4403, task
+    from tests.inspection.test_inspection_web import _tamper, _verify_event
+
+    web = app.test_client()
+    sign_in(web, "ttra.inspector")
+    assert "Chuỗi toàn vẹn" in web.get("/audit").get_data(as_text=True)
+    target = _verify_event(task(P4403, "3").id)
+    _tamper(target.seq)
+    verdicts = db.session.execute(sa.select(sa.func.count(AuditVerification.id))).scalar_one()
+    home = web.get("/audit").get_data(as_text=True)
+    job_id = job_id_of(web.post("/audit/verify", data={"csrf_token": csrf(home)}))
+    # The request walked nothing: no verdict was added before the worker ran.
+    count = db.session.execute(sa.select(sa.func.count(AuditVerification.id))).scalar_one()
+    assert count == verdicts
+    job = queue_worker.wait(job_id)
+    assert job.state == JobState.DONE, job.message
+    assert job.result["intact"] is False and job.result["bad_seq"] == target.seq
+    done = web.get(f"/jobs/{job_id}")
+    assert done.status_code == 302 and done.headers["Location"].endswith("/audit")
+    page = web.get("/audit").get_data(as_text=True)
+    assert f"Chuỗi bị phá vỡ tại sự kiện số {target.seq}" in page
+
+
+def test_the_inspection_pack_is_built_by_the_worker_for_its_requester_only(year, app, queue_worker):
+    from tests.inspection.conftest import P4403, plan_id
+
+    web = app.test_client()
+    sign_in(web, "ttra.inspector")
+    url = f"/plans/{plan_id(P4403)}/inspection-pack.zip?year=2024"
+    job_id = job_id_of(web.get(url))
+    assert job_id_of(web.get(url)) == job_id  # asked twice while queued: one job
+    assert not (job := db.session.get(BackgroundJob, job_id)).finished
+    event = db.session.execute(
+        sa.select(AuditEvent).where(AuditEvent.action == "job.request")
+    ).scalar_one()
+    assert event.plan_id == plan_id(P4403) and event.after["from"] == "2024-01-01"
+
+    job = queue_worker.wait(job_id)
+    assert job.state == JobState.DONE, job.message
+    html = web.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert f"/jobs/{job_id}/download" in html and "ho-so-kiem-tra-ke-hoach" in html
+    download = web.get(f"/jobs/{job_id}/download")
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    assert "ho-so-kiem-tra-ke-hoach-" in download.headers["Content-Disposition"]
+    names = zipfile.ZipFile(io.BytesIO(download.data)).namelist()
+    assert {"muc-luc.csv", "kiem-tra-chuoi.txt", "nhat-ky/nhat-ky.csv"} <= set(names)
+    download.close()
+
+    sign_in(web, "sgddt.inspector")  # may ask for packs, but this one is not theirs
+    for path in (f"/jobs/{job_id}", f"/jobs/{job_id}.json", f"/jobs/{job_id}/download"):
+        assert web.get(path).status_code == 404
+
+
+def test_year_end_documents_come_from_the_worker(year, app, queue_worker):
+    from docx import Document
+
+    from tests.inspection.conftest import P4403, plan_id
+
+    web = app.test_client()
+    sign_in(web, "gdtx.coordinator")
+    job_id = job_id_of(web.get(f"/plans/{plan_id(P4403)}/year-end.docx?year=2024"))
+    assert queue_worker.wait(job_id).state == JobState.DONE
+    download = web.get(f"/jobs/{job_id}/download")
+    text = "\n".join(p.text for p in Document(io.BytesIO(download.data)).paragraphs)
+    assert "I. KẾT QUẢ THỰC HIỆN" in text
+    download.close()
+    assert web.get(f"/plans/{plan_id(P4403)}/year-end.pdf?year=2024").status_code == 404
+
+
+def test_a_large_export_is_written_by_the_worker_with_the_same_rows(year, app, queue_worker):
+    web = app.test_client()
+    sign_in(web, "gdtx.coordinator")
+    inline = web.get("/tasks/?format=csv")
+    assert inline.status_code == 200
+    app.config["EXPORT_INLINE_MAX_ROWS"] = 5
+    job_id = job_id_of(web.get("/tasks/?format=csv"))
+    job = queue_worker.wait(job_id)
+    assert job.state == JobState.DONE, job.message
+    download = web.get(f"/jobs/{job_id}/download")
+    assert download.headers["Content-Disposition"].endswith("filename=nhiem-vu.csv")
+    assert download.data == inline.data
+    download.close()
+
+
+def test_old_jobs_and_their_files_are_purged(web, import_app, tmp_path, queue_worker):
+    from datetime import timedelta
+
+    from workflow.jobs import purge
+
+    sign_in(web, "gdtx.coordinator")
+    job_id = job_id_of(_upload(web, SEED_4403.read_bytes()))
+    queue_worker.wait(job_id)
+    (tmp_path / "jobs" / str(job_id)).mkdir(parents=True, exist_ok=True)
+    assert purge(timedelta(days=7)) == 0
+    assert purge(timedelta(seconds=-1)) == 1
+    assert db.session.get(BackgroundJob, job_id) is None
+    assert not (tmp_path / "jobs" / str(job_id)).exists()
