@@ -218,6 +218,11 @@ def run_verification(
     """Verify (from the genesis, or resuming after the newest checkpoint), store the verdict
     and, when intact, a signed checkpoint of the verified prefix; commit both."""
     started = clock.now()
+    latest = _latest()
+    if latest is not None and not latest.intact:
+        # A break already found may lie before the newest checkpoint (an edit that left the
+        # chain after it alone): only a walk from the start may declare the chain whole.
+        full = True
     report = verify_from_checkpoint(full=full, progress=progress)
     row = _store(
         report,
@@ -240,7 +245,8 @@ def verify_full(progress: Progress | None = None) -> AuditVerification:
 def verify_incremental(progress: Progress | None = None) -> AuditVerification:
     """Check the newest signed checkpoint, walk only the events after it; store the verdict.
 
-    With no checkpoint yet this is a full walk. `progress(done, total)` as for verify_full.
+    With no checkpoint yet, or after a verdict that found the chain broken, this is a full
+    walk. `progress(done, total)` as for verify_full.
     """
     return run_verification(full=False, progress=progress)[0]
 
