@@ -272,3 +272,17 @@ def job_id_of(response) -> int:  # type: ignore[no-untyped-def]
     match = re.search(r"/jobs/(\d+)$", response.headers["Location"])
     assert match, response.headers["Location"]
     return int(match.group(1))
+
+
+def finish_job(client: FlaskClient, worker: QueueWorker, response):  # type: ignore[no-untyped-def]
+    """Follow a response that queued a job: let the worker finish it, then fetch what the
+    job's page leads to (its download, or the redirect to the page it prepared)."""
+    job_id = job_id_of(response)
+    job = worker.wait(job_id)
+    assert job.state == "done", job.message
+    if (job.result or {}).get("file"):
+        download = client.get(f"/jobs/{job_id}/download")
+        download.get_data()  # read it all, then let go of the file
+        download.close()
+        return download
+    return client.get(f"/jobs/{job_id}")

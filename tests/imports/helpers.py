@@ -26,13 +26,21 @@ def unit(code: str) -> Unit:
 
 
 def login(client, username: str) -> None:  # noqa: ANN001
-    """Log in through the session (requests share the test's app context)."""
+    """Log in through the session (requests share the test's app context), with the keys
+    the login view writes; no login event, so audit counts stay the import's own."""
+    from datetime import UTC, datetime
+
     from flask import g
 
+    from web.views.auth import SESSION_GENERATION, SESSION_LOGIN_AT
+
     g.pop("_login_user", None)
+    account = user(username)
     with client.session_transaction() as session:
-        session["_user_id"] = str(user(username).id)
+        session["_user_id"] = str(account.id)
         session["_fresh"] = True
+        session[SESSION_GENERATION] = account.session_generation
+        session[SESSION_LOGIN_AT] = datetime.now(UTC).replace(tzinfo=None).isoformat()
 
 
 def counts() -> dict[str, int]:

@@ -8,6 +8,7 @@ import warnings
 
 import pytest
 
+from tests.conftest import job_id_of
 from tests.importer.test_bad_input import _encrypted_pdf, _image_only_pdf, _zip_bomb_docx
 
 from .helpers import counts, csrf, login
@@ -32,9 +33,13 @@ BAD = [
 ]
 
 
+# Refused by the upload request itself (no parsing needed); the rest by the parsing job.
+INLINE = ("empty", "oversize")
+
+
 @pytest.mark.parametrize("case, build, message", BAD, ids=[c[0] for c in BAD])
 def test_bad_upload_shows_its_message_and_changes_nothing(
-    web, import_app, tmp_path, case, build, message
+    web, import_app, tmp_path, queue_worker, case, build, message
 ):
     if case == "oversize":
         import_app.config["IMPORT_MAX_BYTES"] = 30_000
@@ -47,11 +52,18 @@ def test_bad_upload_shows_its_message_and_changes_nothing(
         data={"csrf_token": csrf(page), "document": (io.BytesIO(data), f"{case}.docx")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
+    if case in INLINE:
+        assert response.status_code == 400
+        html = response.get_data(as_text=True)
+        assert counts() == before
+    else:
+        job = queue_worker.wait(job_id_of(response))
+        assert job.state == "failed" and message in job.message
+        html = web.get(f"/jobs/{job.id}").get_data(as_text=True)
+        # Only the job's audit event ("who asked for what") was written.
+        assert counts() == {**before, "audit_events": before["audit_events"] + 1}
     assert message in html
     assert 'class="flash error" role="alert"' in html
-    assert counts() == before
     assert not list((tmp_path / "imports").glob("*.json"))  # no draft kept either
 
 

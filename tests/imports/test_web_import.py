@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 import importer
 from models import AuditEvent, Plan, Task, TaskUnit, UnitAlias, UnitGroup, UnitRole, db
+from tests.conftest import finish_job
 from workflow.imports import import_directory
 from workflow.text import fold
 
@@ -26,7 +27,8 @@ from .helpers import (
 )
 
 
-def upload(web, data: bytes, filename: str = "4403.txt"):  # noqa: ANN001
+def post_document(web, data: bytes, filename: str = "4403.txt"):  # noqa: ANN001
+    """Send the upload form; the answer is a redirect to the parsing job's page."""
     page = web.get("/imports/new").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     return web.post(
@@ -34,6 +36,11 @@ def upload(web, data: bytes, filename: str = "4403.txt"):  # noqa: ANN001
         data={"csrf_token": token, "document": (io.BytesIO(data), filename)},
         content_type="multipart/form-data",
     )
+
+
+def upload(web, worker, data: bytes, filename: str = "4403.txt"):  # noqa: ANN001
+    """Upload, let the worker parse, and return the job page's redirect to the review."""
+    return finish_job(web, worker, post_document(web, data, filename))
 
 
 def review_form(web, location: str) -> tuple[str, dict[str, str]]:  # noqa: ANN001
@@ -53,19 +60,24 @@ def top_tasks(plan_id: int) -> list[Task]:
     )
 
 
-def test_coordinator_imports_4403_maps_a_unit_confirms_and_sees_items(web, import_app, tmp_path):
+def test_coordinator_imports_4403_maps_a_unit_confirms_and_sees_items(
+    web, import_app, tmp_path, queue_worker
+):
     login(web, "gdtx.coordinator")
     home = web.get("/my-tasks").get_data(as_text=True)
     assert 'href="/imports/new"' in home and "Nhập kế hoạch" in home
     before = counts()
 
-    response = upload(web, SEED_4403.read_bytes(), "4403-KH-SGDDT.txt")
+    queued = post_document(web, SEED_4403.read_bytes(), "4403-KH-SGDDT.txt")
+    assert not list((tmp_path / "imports").glob("*.json"))  # the request parsed nothing
+    response = finish_job(web, queue_worker, queued)
     assert response.status_code == 302
     location = response.headers["Location"]
     token = location.rsplit("/", 1)[1]
     draft_file = tmp_path / "imports" / f"{token}.json"
     assert draft_file.exists()  # kept server-side, not in the cookie
-    assert counts() == before  # nothing written before confirmation
+    # Nothing written before confirmation but the audit event of the upload's job.
+    assert counts() == {**before, "audit_events": before["audit_events"] + 1}
 
     html, fields = review_form(web, location)
     assert html.count('<tr class="item') == 11
@@ -137,17 +149,16 @@ def test_coordinator_imports_4403_maps_a_unit_confirms_and_sees_items(web, impor
     assert mention["unit"] == "Phòng Tổ chức cán bộ" and mention["confidence"] == 1.0
 
 
-def test_importing_again_is_caught_and_offered_as_an_update(web, import_app):
+def test_importing_again_is_caught_and_offered_as_an_update(web, import_app, queue_worker):
     login(web, "gdtx.coordinator")
-    first = upload(web, SEED_4403.read_bytes()).headers["Location"]
+    first = upload(web, queue_worker, SEED_4403.read_bytes()).headers["Location"]
     _, fields = review_form(web, first)
     fields["tracking_unit"] = f"unit:{unit('GDTX').id}"  # as 4403 names it
     fields["action"] = "create"
     assert web.post(first, data=fields).status_code == 302
     plan_id = db.session.execute(sa.select(Plan.id)).scalar_one()
+    second = upload(web, queue_worker, SEED_4403.read_bytes()).headers["Location"]
     before = counts()
-
-    second = upload(web, SEED_4403.read_bytes()).headers["Location"]
     html, fields = review_form(web, second)
     assert f"Kế hoạch số {NUMBER_4403} đã có trong hệ thống" in html
     assert 'value="update"' in html and 'value="create"' not in html
@@ -183,9 +194,9 @@ def test_importing_again_is_caught_and_offered_as_an_update(web, import_app):
     assert "thêm 1 nhiệm vụ, sửa 1" in page
 
 
-def test_a_failed_confirmation_writes_nothing_not_even_the_mapping(web, import_app):
+def test_a_failed_confirmation_writes_nothing_not_even_the_mapping(web, import_app, queue_worker):
     login(web, "gdtx.coordinator")
-    location = upload(web, SEED_4403.read_bytes()).headers["Location"]
+    location = upload(web, queue_worker, SEED_4403.read_bytes()).headers["Location"]
     _, fields = review_form(web, location)
     before = counts()
     fields[field_named(fields, UNKNOWN)] = f"unit:{unit('TCCB').id}"
@@ -207,7 +218,7 @@ def test_a_failed_confirmation_writes_nothing_not_even_the_mapping(web, import_a
     assert kept[field_named(kept, UNKNOWN)] == f"unit:{unit('TCCB').id}"
 
 
-def test_members_cannot_import_and_drafts_belong_to_their_uploader(web, import_app):
+def test_members_cannot_import_and_drafts_belong_to_their_uploader(web, import_app, queue_worker):
     login(web, "gdtx.member")
     home = web.get("/my-tasks").get_data(as_text=True)
     assert 'href="/imports/new"' not in home
@@ -223,7 +234,8 @@ def test_members_cannot_import_and_drafts_belong_to_their_uploader(web, import_a
     assert counts() == before
 
     login(web, "gdtx.coordinator")
-    location = upload(web, SEED_4403.read_bytes()).headers["Location"]
+    location = upload(web, queue_worker, SEED_4403.read_bytes()).headers["Location"]
+    before["audit_events"] += 1  # the upload's "job.request"
     login(web, "tccb.coordinator")  # another coordinator cannot open or confirm it
     assert web.get(location).status_code == 404
     other = web.get("/imports/new").get_data(as_text=True)

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from models import AuditEvent, db
+from tests.conftest import finish_job
 from tests.foundation.web import csrf_token, login
 from tests.inspection.conftest import P4403, REPORT_3, plan_id, task, unit_id, user
 from workflow import indicators
@@ -32,7 +33,7 @@ def _verify_event(item_id: int) -> AuditEvent:
     ).scalar_one()
 
 
-def test_inspector_finds_who_verified_item_3_and_when(web):
+def test_inspector_finds_who_verified_item_3_and_when(web, queue_worker):
     login(web, "ttra.inspector")
     home = web.get("/inspection").get_data(as_text=True)
     assert "/audit?plan=" in home and "action=task.verify" in home.replace("&amp;", "&")
@@ -43,7 +44,10 @@ def test_inspector_finds_who_verified_item_3_and_when(web):
     assert "Xác nhận hoàn thành" in timeline and verifier in timeline
     asof = web.get(f"/plans/{plan_id(P4403)}/as-of?date=30/09/2024").get_data(as_text=True)
     assert "30/09/2024" in asof and "Đã báo cáo" in asof and REPORT_3 in asof
-    pack = web.get(f"/plans/{plan_id(P4403)}/inspection-pack.zip?year=2024")
+    # The pack is built by the worker; the request only queues it.
+    pack = finish_job(
+        web, queue_worker, web.get(f"/plans/{plan_id(P4403)}/inspection-pack.zip?year=2024")
+    )
     assert pack.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(pack.data)).namelist()
     assert {
@@ -104,7 +108,7 @@ def test_who_may_read_the_trail(web):
     assert web.get("/audit").status_code == 200
 
 
-def test_year_end_report_reads_like_the_quan_8_report_with_the_annex(web):
+def test_year_end_report_reads_like_the_quan_8_report_with_the_annex(web, queue_worker):
     trh = user("gdtrh.member")
     framework = indicators.load_framework()
     assert framework >= 50
@@ -129,7 +133,9 @@ def test_year_end_report_reads_like_the_quan_8_report_with_the_annex(web):
         == 99.07
     )
     login(web, "gdtx.coordinator")
-    response = web.get(f"/plans/{plan_id(P4403)}/year-end.docx?year=2024")
+    response = finish_job(
+        web, queue_worker, web.get(f"/plans/{plan_id(P4403)}/year-end.docx?year=2024")
+    )
     assert response.status_code == 200
     doc = Document(io.BytesIO(response.data))
     text = "\n".join(p.text for p in doc.paragraphs)
@@ -147,9 +153,13 @@ def test_year_end_report_reads_like_the_quan_8_report_with_the_annex(web):
     annex = [[c.text for c in r.cells] for r in doc.tables[-1].rows]
     assert any("Tỷ lệ phần trăm người biết chữ" in r[2] and "99,07%" in r[4] for r in annex)
     sheet = list(
-        load_workbook(io.BytesIO(web.get(f"/plans/{plan_id(P4403)}/year-end.xlsx?year=2024").data))[
-            "Nhiệm vụ"
-        ].values
+        load_workbook(
+            io.BytesIO(
+                finish_job(
+                    web, queue_worker, web.get(f"/plans/{plan_id(P4403)}/year-end.xlsx?year=2024")
+                ).data
+            )
+        )["Nhiệm vụ"].values
     )
     row3 = next(r for r in sheet if r[1] == "3")
     assert row3[5] == "Đã xác nhận" and row3[6] == "Hoàn thành đúng hạn" and REPORT_3 in row3[10]
@@ -168,7 +178,7 @@ def _tamper(seq: int) -> None:
     db.session.expire_all()
 
 
-def test_an_edited_event_shows_as_broken_in_page_export_and_pack(web):
+def test_an_edited_event_shows_as_broken_in_page_export_and_pack(web, queue_worker):
     login(web, "ttra.inspector")
     assert "Chuỗi toàn vẹn" in web.get("/audit").get_data(as_text=True)  # stores a verdict
     target = _verify_event(task(P4403, "3").id)
@@ -177,7 +187,7 @@ def test_an_edited_event_shows_as_broken_in_page_export_and_pack(web):
     assert "BỊ SỬA" in page and str(target.seq) in page
     home = web.get("/audit").get_data(as_text=True)
     posted = web.post("/audit/verify", data={"csrf_token": csrf_token(home)})
-    assert posted.status_code == 302
+    assert finish_job(web, queue_worker, posted).headers["Location"].endswith("/audit")
     page = web.get("/audit").get_data(as_text=True)
     assert f"CHUỖI BỊ PHÁ VỠ tại sự kiện số {target.seq}" in page
     rows = list(
@@ -195,7 +205,11 @@ def test_an_edited_event_shows_as_broken_in_page_export_and_pack(web):
     )
     assert "CHUỖI BỊ PHÁ VỠ" in pdf_text
     pack = zipfile.ZipFile(
-        io.BytesIO(web.get(f"/plans/{plan_id(P4403)}/inspection-pack.zip?year=2024").data)
+        io.BytesIO(
+            finish_job(
+                web, queue_worker, web.get(f"/plans/{plan_id(P4403)}/inspection-pack.zip?year=2024")
+            ).data
+        )
     )
     result = pack.read("kiem-tra-chuoi.txt").decode("utf-8")
     assert "CHUỖI BỊ PHÁ VỠ" in result and f"số {target.seq}" in result
