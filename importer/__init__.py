@@ -12,7 +12,7 @@ from . import errors
 from .directory import Directory, default_directory
 from .draft import DraftItem, PlanDraft
 from .errors import DocumentError
-from .extract import DEFAULT_MAX_BYTES, extract_lines, text_lines
+from .extract import DEFAULT_MAX_BYTES, check_text, extract_lines, text_lines
 from .pipeline import build_draft
 
 __all__ = [
@@ -34,6 +34,7 @@ def parse_text(text: str, directory: Directory | None = None) -> PlanDraft:
         raise TypeError("parse_text expects str")
     if not text.strip():
         raise errors.EmptyDocument()
+    check_text(text)
     return build_draft(text_lines(text), directory)
 
 

@@ -48,6 +48,14 @@ class FileTooLarge(DocumentError):
     default_message = "Tệp quá lớn."
 
 
+class LimitExceeded(FileTooLarge):
+    """The document is within the byte limit but holds more than the importer reads
+    (pages, lines, characters, unpacked XML); the message names the count and the limit."""
+
+    code = "over_limit"
+    default_message = "Tài liệu quá lớn để nhập."
+
+
 class SuspiciousArchive(DocumentError):
     code = "zip_bomb"
     default_message = (

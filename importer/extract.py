@@ -14,13 +14,11 @@ from collections import Counter
 
 from charset_normalizer import from_bytes
 
-from . import errors
+from . import errors, limits
+from .limits import MAX_UNZIPPED_BYTES, MAX_ZIP_ENTRIES, MAX_ZIP_RATIO
 from .normalize import Line
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
-MAX_ZIP_RATIO = 100
-MAX_ZIP_ENTRIES = 2000
+DEFAULT_MAX_BYTES = limits.MAX_BYTES
 
 _PDF = b"%PDF-"
 _ZIP = b"PK\x03\x04"
@@ -81,6 +79,14 @@ def _looks_binary(text: str) -> bool:
     return bad / len(sample) > 0.02
 
 
+def check_text(text: str) -> None:
+    """Refuse a text over the character or line limit, before it is split (H2)."""
+    limits.check_chars(len(text))
+    # The number of pieces re.split(r"\r\n|\r|\n|\f") makes, counted without splitting.
+    separators = text.count("\r") + text.count("\n") - text.count("\r\n") + text.count("\f")
+    limits.check_lines(separators + 1)
+
+
 def text_lines(text: str) -> list[Line]:
     """Split text into lines; lines with "|" or tab separators are table rows."""
     out: list[Line] = []
@@ -106,6 +112,7 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     if len(infos) > MAX_ZIP_ENTRIES:
         raise errors.SuspiciousArchive()
     total = 0
+    xml_size = xml_packed = 0
     for info in infos:
         total += info.file_size
         if info.file_size > MAX_UNZIPPED_BYTES:
@@ -113,8 +120,16 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
         if info.compress_size and info.file_size > 1_000_000:
             if info.file_size / info.compress_size > MAX_ZIP_RATIO:
                 raise errors.SuspiciousArchive()
+        if _is_xml_part(info.filename):
+            xml_size += info.file_size
+            xml_packed += info.compress_size
     if total > MAX_UNZIPPED_BYTES:
         raise errors.SuspiciousArchive()
+    # Many parts each under the per-part ratio can still unpack to a bomb together.
+    if xml_size > 1_000_000 and xml_size > MAX_ZIP_RATIO * max(xml_packed, 1):
+        raise errors.SuspiciousArchive()
+    # python-docx parses every XML part into memory: what they unpack to is what it costs.
+    limits.check_docx_xml(xml_size)
     names = {i.filename for i in infos}
     if "word/document.xml" not in names:
         if "xl/workbook.xml" in names or "ppt/presentation.xml" in names:
@@ -125,9 +140,37 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
+def _is_xml_part(name: str) -> bool:
+    return name.endswith((".xml", ".rels"))
+
+
+# A paragraph element: <w:p>, <w:p w:rsidR="…">, <w:p/>. Every writer uses the "w"
+# prefix; one that did not would still meet the tag count and the line check afterwards.
+_PARAGRAPH_TAGS = (b"<w:p>", b"<w:p ", b"<w:p/>")
+
+
+def _check_docx_structure(archive: zipfile.ZipFile) -> None:
+    """Count the XML tags of every part and the paragraphs of the body, before python-docx
+    builds its tree (H2: 55,000 tiny paragraphs fit in 146 KB)."""
+    tags = 0
+    for info in archive.infolist():
+        if not _is_xml_part(info.filename):
+            continue
+        try:
+            # The sizes were checked against the central directory, and zipfile never
+            # unpacks more than the size it declares, so reading whole parts is bounded.
+            part = archive.read(info)
+        except Exception as exc:  # bad CRC, lying sizes, encryption, unknown compression
+            raise errors.CorruptDocument() from exc
+        tags += part.count(b"<")
+        if info.filename == "word/document.xml":
+            limits.check_lines(sum(part.count(tag) for tag in _PARAGRAPH_TAGS))
+        limits.check_docx_tags(tags)
+
+
 def docx_lines(data: bytes) -> list[Line]:
     """Paragraphs and table rows of a DOCX body, in document order."""
-    _check_zip(data)
+    _check_docx_structure(_check_zip(data))
     import docx  # python-docx; imported here so text-only use stays light
     from docx.table import Table
     from docx.text.paragraph import Paragraph as DocxParagraph
@@ -164,6 +207,16 @@ def _table_lines(table) -> list[Line]:
 # --- PDF ------------------------------------------------------------------------------
 
 
+def _page_count(reader) -> int:  # noqa: ANN001 (pypdf's PdfReader, imported lazily)
+    """The page count the page tree's root declares: read without walking the tree, so a
+    3,000-page PDF is refused in milliseconds. pdf_lines checks the real count again."""
+    try:
+        count = reader.trailer["/Root"]["/Pages"]["/Count"]
+        return int(count)
+    except Exception:  # a broken or missing /Count: walk the tree after all
+        return len(reader.pages)
+
+
 def _open_pdf(data: bytes):
     import pdfplumber
     from pypdf import PdfReader
@@ -178,6 +231,7 @@ def _open_pdf(data: bytes):
                 raise errors.EncryptedDocument() from exc
             if not opened:
                 raise errors.EncryptedDocument()
+        limits.check_pages(_page_count(reader))
     except errors.DocumentError:
         raise
     except (PdfReadError, ValueError, TypeError, KeyError, OSError) as exc:
@@ -221,7 +275,9 @@ def pdf_lines(data: bytes) -> list[Line]:
     pages: list[list[Line]] = []
     chars = 0
     images = 0
+    line_count = text_chars = 0
     try:
+        limits.check_pages(len(pdf.pages))  # a /Count that lied about the pages
         for page in pdf.pages:
             chars += len(page.chars)
             images += len(page.images)
@@ -229,6 +285,13 @@ def pdf_lines(data: bytes) -> list[Line]:
             for _, lines in _page_blocks(page):
                 page_lines.extend(lines)
             pages.append(page_lines)
+            # Free the page's parsed objects now, and stop at a limit rather than read
+            # the rest: memory stays that of one page plus the lines kept (H2).
+            page.close()
+            line_count += len(page_lines)
+            text_chars += sum(len(x.text) for x in page_lines)
+            limits.check_lines(line_count, at_least=True)
+            limits.check_chars(text_chars, at_least=True)
     except errors.DocumentError:
         raise
     except Exception as exc:
@@ -276,7 +339,16 @@ def extract_lines(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Line]
     elif kind == "docx":
         lines = docx_lines(data)
     else:
-        lines = text_lines(decode_text(data))
+        text = decode_text(data)
+        check_text(text)
+        lines = text_lines(text)
+    check_lines(lines)
     if not any((x.text or "").strip() for x in lines):
         raise errors.EmptyDocument()
     return lines
+
+
+def check_lines(lines: list[Line]) -> None:
+    """Refuse extracted lines over the line or character limit (H2)."""
+    limits.check_lines(len(lines))
+    limits.check_chars(sum(len(x.text or "") for x in lines))

@@ -76,9 +76,12 @@ _COLUMN_KEYS = {match_key(k): v for k, v in _COLUMN_LABELS.items()}
 _COLUMN_LIST = list(_COLUMN_KEYS)
 
 
+_LABEL_SPAN = 60
+
+
 def detect_label(text: str) -> tuple[str, str] | None:
     """("lead", value) when the text opens with a field label and a colon, else None."""
-    m = _COLON.search(text[:60])
+    m = _COLON.search(text[:_LABEL_SPAN])
     if not m:
         return None
     label = match_key(text[: m.start()])
@@ -102,7 +105,9 @@ def split_labels(kind: str, value: str) -> list[tuple[str, str]]:
     fields: list[tuple[str, str]] = []
     start = 0
     for m in _NEXT_LABEL.finditer(value):
-        label = detect_label(value[m.end() :])
+        # detect_label reads a label within its first 60 characters; slicing the whole
+        # rest of the value at every candidate was quadratic on a long one (H2).
+        label = detect_label(value[m.end() : m.end() + _LABEL_SPAN])
         if label is None or m.start() < start:
             continue
         fields.append((kind, value[start : m.start()].strip()))

@@ -91,15 +91,14 @@ def parse_number(text: str) -> str | None:
 
 def parse_references(text: str) -> list[str]:
     """Document numbers cited in a text ("Kế hoạch số 1927/KH-UBND", "23-NQ/TU")."""
-    refs: list[str] = []
+    refs: dict[str, None] = {}  # ordered and deduplicated in linear time (H2)
     for m in _REF.finditer(text):
         if m.group(1):
             ref = f"{m.group(1)}/{_fix_type(m.group(2))}-{_fix_code(m.group(3))}"
         else:
             ref = f"{m.group(4)}-{m.group(5)}/{m.group(6)}"
-        if ref not in refs:
-            refs.append(ref)
-    return refs
+        refs[ref] = None
+    return list(refs)
 
 
 def parse_issue_date(text: str) -> date | None:
@@ -196,11 +195,11 @@ def extract_metadata(
             parts.append(line)
         if parts:
             meta.title = squash_spaces(" ".join(parts))
+    based_on: dict[str, None] = {}
     for para in preamble:
         if starts_basis(para.text):
-            for ref in parse_references(para.text):
-                if ref not in meta.based_on:
-                    meta.based_on.append(ref)
+            based_on.update(dict.fromkeys(parse_references(para.text)))
+    meta.based_on = list(based_on)
     return meta
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from .fields import detect_label
@@ -119,15 +120,26 @@ def to_roman(value: int) -> str:
 
 def is_caps_heading(text: str) -> bool:
     """A heading written in capitals ("II. NỘI DUNG THỰC HIỆN")."""
+    return _caps_share(*_letter_counts(text))
+
+
+def _letter_counts(text: str) -> tuple[int, int]:
+    """(letters, capitals) of a text, so that a growing paragraph adds up its lines'."""
     letters = [c for c in text if c.isalpha()]
-    if len(letters) < 4:
-        return False
-    upper = sum(1 for c in letters if c.isupper())
-    return upper / len(letters) >= 0.8
+    return len(letters), sum(1 for c in letters if c.isupper())
+
+
+def _caps_share(letters: int, upper: int) -> bool:
+    return letters >= 4 and upper / letters >= 0.8
+
+
+_CLOSERS = "'\"”’)"
 
 
 def _ends_sentence(text: str) -> bool:
-    return bool(re.search(r"[.;:!?…]['\"”’)]*\s*$", text))
+    # Same as re.search(r"[.;:!?…]['\"”’)]*\s*$", text), reading only the end of the line
+    # instead of trying the pattern at every "." of a long one.
+    return text.rstrip().rstrip(_CLOSERS)[-1:] in tuple(".;:!?…")
 
 
 def _opens(text: str) -> tuple[str, str, str] | None:
@@ -139,7 +151,7 @@ def _opens(text: str) -> tuple[str, str, str] | None:
     if m:
         if m.group(1):
             return "number", m.group(1), m.group(2)
-        if is_caps_heading(m.group(4)) and len(m.group(4)) < 80:
+        if len(m.group(4)) < 80 and is_caps_heading(m.group(4)):
             return "roman", m.group(3), m.group(4)  # "1. MỤC TIÊU": OCR's "II."
         return "number", m.group(3), m.group(4)
     m = LETTER_RE.match(text)
@@ -157,19 +169,22 @@ def _running_headers(texts: list[str | None]) -> set[str]:
     lost its pages (OCR output, a PDF saved as text). A line must sit within two lines of
     a page number at least twice; lines that open an item or a field never count.
     """
-    pages = [i for i, t in enumerate(texts) if t is not None and _PAGE_NUMBER.match(t)]
+    pages: list[int] = []
+    content: list[int] = []  # lines that may be a running header: text, not a page number
+    for i, text in enumerate(texts):
+        if text is not None and _PAGE_NUMBER.match(text):
+            pages.append(i)
+        elif text:
+            content.append(i)
     if len(pages) < 2:
         return set()
     near: dict[str, set[int]] = {}
     for page in pages:
-        for step in (-1, 1):
-            i, taken = page + step, 0
-            while 0 <= i < len(texts) and taken < 2:
-                text = texts[i]
-                if text and not _PAGE_NUMBER.match(text):
-                    near.setdefault(text, set()).add(page)
-                    taken += 1
-                i += step
+        # The two content lines on each side. Walking there line by line crossed every
+        # page number in between: quadratic on a text of page numbers only (H2).
+        at = bisect_left(content, page)
+        for i in content[max(0, at - 2) : at + 2]:
+            near.setdefault(texts[i], set()).add(page)  # type: ignore[arg-type]
     return {
         text
         for text, where in near.items()
@@ -195,14 +210,21 @@ def clean_lines(lines: list[Line]) -> list[Line]:
 
 
 def build_paragraphs(lines: list[Line]) -> list[Paragraph]:
-    """Join physical lines into paragraphs (see module docstring)."""
+    """Join physical lines into paragraphs (see module docstring).
+
+    Linear in the length of the text (H2): the paragraph being built is kept as a list of
+    pieces, joined once, and its share of capitals is added up line by line rather than
+    recounted over the whole paragraph at every line.
+    """
     paras: list[Paragraph] = []
     current: Paragraph | None = None
+    pieces: list[str] = []  # current.text, joined at flush
+    letters = upper = 0  # letters and capitals of current.text
 
     def flush() -> None:
         nonlocal current
         if current is not None:
-            current.text = " ".join(current.text.split())
+            current.text = " ".join("".join(pieces).split())
             paras.append(current)
             current = None
 
@@ -238,13 +260,16 @@ def build_paragraphs(lines: list[Line]) -> list[Paragraph]:
         ):
             # A short heading ("1. Các phòng thuộc Sở") did not wrap: what follows is body.
             new = True
-        elif is_caps_heading(current.text) and current.kind == "roman":
+        elif current.kind == "roman" and _caps_share(letters, upper):
             new = not is_caps_heading(text)
         if not new and current is not None:
             if prev.endswith("-") and not prev.endswith(" -") and text[:1].isalpha():
-                current.text = current.text + text  # "1927/KH-" + "UBND"
+                pieces.append(text)  # "1927/KH-" + "UBND"
             else:
-                current.text = current.text + " " + text
+                pieces.append(" " + text)
+            if current.kind == "roman":  # only a Roman heading's capitals are asked for
+                more_letters, more_upper = _letter_counts(text)
+                letters, upper = letters + more_letters, upper + more_upper
             current.lines.append(text)
             continue
         flush()
@@ -253,5 +278,7 @@ def build_paragraphs(lines: list[Line]) -> list[Paragraph]:
             current = Paragraph(kind, rest, marker=marker, lines=[text])
         else:
             current = Paragraph("text", text, lines=[text])
+        pieces = [current.text]
+        letters, upper = _letter_counts(current.text) if current.kind == "roman" else (0, 0)
     flush()
     return paras

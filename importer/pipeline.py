@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 
+from . import limits
 from .directory import Directory, Entry
 from .draft import DraftItem, PlanDraft
 from .fields import COORDINATING, IN_CHARGE, LEAD, PRODUCT, TIMEFRAME
@@ -193,8 +195,10 @@ def _item_from_node(node: Node, ctx: _Context) -> DraftItem:
 def _suggestions(outline: Outline, ctx: _Context) -> list[DraftItem]:
     """Deadline sentences outside the tasks ("báo cáo … trước ngày 10 tháng 12 hằng năm")."""
     found: list[DraftItem] = []
+    in_task: dict[int, bool] = {}  # id(node): the node or an ancestor is a task
+    leads: dict[int, list[Mention]] = {}  # id(node): the units its heading names
     for para, node, section in outline.loose:
-        if node is not None and (node.is_task or any(a.is_task for a in _ancestors(node))):
+        if node is not None and _in_task(node, in_task):
             continue
         for sentence in re.split(r"(?<=[.;])\s+", para.text):
             m = _DEADLINE.search(fold(sentence))
@@ -215,7 +219,10 @@ def _suggestions(outline: Outline, ctx: _Context) -> list[DraftItem]:
             _apply_timeframe(item, tf)
             item.timeframe_text = _clean_value(tail)
             if node is not None:
-                item.lead = [m for m in ctx.mentions(node.text) if m.unit]
+                # One heading can hold many deadline sentences: resolve its units once.
+                if id(node) not in leads:
+                    leads[id(node)] = [m for m in ctx.mentions(node.text) if m.unit]
+                item.lead = [copy.copy(m) for m in leads[id(node)]]
             item.warnings.append(
                 "Gợi ý: câu có thời hạn nằm ngoài danh sách nhiệm vụ; xem xét thêm thành nhiệm vụ."
             )
@@ -271,12 +278,25 @@ def _duties_as_items(outline: Outline, ctx: _Context) -> list[DraftItem]:
     return items
 
 
-def _ancestors(node: Node) -> list[Node]:
-    out = []
-    while node.parent is not None:
-        node = node.parent
-        out.append(node)
-    return out
+def _in_task(node: Node, memo: dict[int, bool]) -> bool:
+    """Whether the node or one of its ancestors is a task, each node decided once."""
+    chain: list[Node] = []
+    current: Node | None = node
+    answer = False
+    while current is not None:
+        known = memo.get(id(current))
+        if known is not None:
+            answer = known
+            break
+        if current.is_task:
+            answer = True
+            break
+        chain.append(current)
+        current = current.parent
+    # Every node walked below the answer shares it (a task above is a task above them).
+    for walked in chain:
+        memo[id(walked)] = answer
+    return answer
 
 
 def _numbers_restart_by_section(tasks: list[Node]) -> bool:
@@ -288,7 +308,12 @@ def _numbers_restart_by_section(tasks: list[Node]) -> bool:
 
 
 def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDraft:
-    """Run normalisation, segmentation and field extraction on extracted lines."""
+    """Run normalisation, segmentation and field extraction on extracted lines.
+
+    Refuses lines over the importer's limits first (`importer.limits`), whoever calls.
+    """
+    limits.check_lines(len(lines))
+    limits.check_chars(sum(len(x.text or "") for x in lines))
     cleaned = clean_lines(lines)
     paragraphs = build_paragraphs(lines)
     outline = segment(paragraphs)

@@ -62,6 +62,15 @@ def _lexicon() -> dict[tuple[str, ...], list[str]]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _lengths() -> dict[str, tuple[int, ...]]:
+    """The lengths of the lexicon's phrases by their first word's key, longest first."""
+    table: dict[str, set[int]] = {}
+    for words in _lexicon():
+        table.setdefault(words[0], set()).add(len(words))
+    return {first: tuple(sorted(sizes, reverse=True)) for first, sizes in table.items()}
+
+
 def _word_matches(written: str, lexicon_word: str) -> bool:
     key, want = _key(written), _key(lexicon_word)
     if key == want:
@@ -84,20 +93,33 @@ def restore_diacritics(text: str) -> str:
         return text
     lexicon = _lexicon()
     matches = list(_WORD.finditer(text))
+    # Each word's key, and whether punctuation follows it, computed once: every word is
+    # part of up to _MAX_WORDS candidate phrases (H2: titles can be long).
+    keys = [_key(m.group(0)) for m in matches]
+    broken = [
+        bool(text[a.end() : b.start()].strip()) for a, b in zip(matches, matches[1:], strict=False)
+    ]
     out: list[str] = []
     pos = 0
     i = 0
+    lengths = _lengths()
     while i < len(matches):
         done = False
-        for n in range(min(_MAX_WORDS, len(matches) - i), 0, -1):
+        # Only the lengths of phrases that start with this word (or its "Đ" read as P/B).
+        sizes = lengths.get(keys[i], ())
+        if matches[i].group(0)[:1] in "PpBb":
+            sizes = tuple(sorted({*sizes, *lengths.get("d" + keys[i][1:], ())}, reverse=True))
+        for n in sizes:
+            if n > min(_MAX_WORDS, len(matches) - i):
+                continue
             span = matches[i : i + n]
             # Words of one phrase are separated by spaces only, never by punctuation.
-            if any(text[a.end() : b.start()].strip() for a, b in zip(span, span[1:], strict=False)):
+            if any(broken[i : i + n - 1]):
                 continue
             written = [m.group(0) for m in span]
-            target = lexicon.get(tuple(_key(w) for w in written))
+            target = lexicon.get(tuple(keys[i : i + n]))
             if target is None and written[0][:1] in "PpBb":
-                target = lexicon.get(("d" + _key(written[0])[1:], *(_key(w) for w in written[1:])))
+                target = lexicon.get(("d" + keys[i][1:], *keys[i + 1 : i + n]))
             if target is None or not all(map(_word_matches, written, target)):
                 continue
             out.append(text[pos : span[0].start()])

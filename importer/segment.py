@@ -81,6 +81,9 @@ class _Builder:
         self.columns: dict[int, str] | None = None
         self.last_row: Node | None = None
         self.row_numbers: dict[str, Node] = {}
+        # What rows cut by page breaks add to last_row, by kind: joined once in
+        # _settle_row, since appending to a growing string at every row is quadratic (H2).
+        self.row_more: dict[str, list[str]] = {}
 
     # -- helpers -------------------------------------------------------------
     def _roman(self) -> str | None:
@@ -173,6 +176,7 @@ class _Builder:
         found = {k for k in kinds.values() if k}
         if CONTENT in found and found & {LEAD, TIMEFRAME, IN_CHARGE} and len(found) >= 2:
             self.columns = {i: k for i, k in kinds.items() if k}
+            self._settle_row()
             self.last_row = None
             return
         if self.columns is None:
@@ -187,13 +191,9 @@ class _Builder:
             # A row cut by a page break continues the previous row.
             if self.last_row is not None:
                 for kind, text in values.items():
-                    if kind == CONTENT:
-                        self.last_row.text = f"{self.last_row.text} {text}".strip()
-                    elif self.last_row.fields.get(kind):
-                        self.last_row.fields[kind][-1] += " " + text
-                    else:
-                        self.last_row.add_field(kind, text)
+                    self.row_more.setdefault(kind, []).append(text)
             return
+        self._settle_row()
         content = values.pop(CONTENT, "")
         if roman_value(number) and not re.search(r"\d", number) and not values:
             self.section = Section(number.upper(), content)
@@ -207,6 +207,21 @@ class _Builder:
             node.add_field(kind, text)
         self.row_numbers[number] = node
         self.last_row = node
+
+    def _settle_row(self) -> None:
+        """Add the continuation rows gathered in row_more to last_row: the content to its
+        text, each field to its last value of that kind (or as a new value)."""
+        node, more = self.last_row, self.row_more
+        self.row_more = {}
+        if node is None:
+            return
+        for kind, texts in more.items():
+            if kind == CONTENT:
+                node.text = " ".join(x for x in (node.text, *texts) if x)
+            elif node.fields.get(kind):
+                node.fields[kind][-1] = " ".join((node.fields[kind][-1], *texts))
+            else:
+                node.add_field(kind, " ".join(texts))
 
 
 def _settle_letters(nodes: list[Node]) -> None:
@@ -236,6 +251,7 @@ def segment(paragraphs: list[Paragraph]) -> Outline:
     builder = _Builder()
     for para in paragraphs:
         builder.feed(para)
+    builder._settle_row()
     _settle_letters(builder.outline.nodes)
     return builder.outline
 

@@ -54,8 +54,19 @@ def _repair_token(token: str) -> str:
     return token.translate(_OCR_DIGITS)
 
 
-@lru_cache(maxsize=65536)
+# Names and labels are short; a long text is rarely looked up twice, and caching it would
+# keep a hostile document's text alive in the worker for good (H2).
+_CACHED_KEY_LENGTH = 200
+
+
 def match_key(text: str) -> str:
+    """Aggressive key for fuzzy matching of names damaged by OCR (see `_match_key`)."""
+    if len(text) > _CACHED_KEY_LENGTH:
+        return _match_key(text)
+    return _cached_match_key(text)
+
+
+def _match_key(text: str) -> str:
     """Aggressive key for fuzzy matching of names damaged by OCR.
 
     Folds, turns OCR digits back into vowels, normalises "GDĐT" spellings, expands
@@ -80,6 +91,9 @@ def match_key(text: str) -> str:
     if rest and len(first) == 4 and first[0] == "c" and first[-1] == "c":
         return rest  # "céac", "c4c": OCR's "các"
     return key
+
+
+_cached_match_key = lru_cache(maxsize=65536)(_match_key)
 
 
 def squash_spaces(text: str) -> str:

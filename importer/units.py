@@ -24,6 +24,15 @@ _DEFINE = re.compile(
     re.IGNORECASE,
 )
 _ABBR_TOKEN = re.compile(r"^[A-ZĐ][A-ZĐ&\-]{1,9}$")
+# A plan defines a handful of abbreviations; every mention is expanded with each of them,
+# so their number must be bounded for the expansion to stay linear (H2).
+MAX_ABBREVIATIONS = 100
+# No unit is named in more than this many characters (the longest in data/units.json has
+# 78): a longer text cannot match a name, and matching it costs time in proportion (H2).
+_MAX_NAME_CHARS = 300
+# Each piece of a list is matched in up to 2 * _MAX_SPAN spans; a real list names a few
+# dozen units. Pieces past this many are kept, unmatched, as one mention (H2).
+_MAX_PIECES = 200
 _SKIPPABLE = {"va", "cua", "and", "&", "-"}
 # School levels ("cấp học"). "các trường Mầm non, Tiểu học, THCS trên địa bàn quận" lists
 # levels, not units: the commas there do not separate names.
@@ -83,14 +92,29 @@ def _close_open_quotes(text: str) -> str:
     return text
 
 
+def _drop_quoted(text: str) -> str:
+    """re.sub(r"“[^”]*”", " ", text) in one pass: the pattern retried "[^”]*" to the end
+    of the text from every “ that no ” follows, quadratic on a run of them (H2)."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("“", pos)
+        end = text.find("”", start + 1) if start >= 0 else -1
+        if end < 0:  # no quotation closes after here: nothing more to drop
+            break
+        out += (text[pos:start], " ")
+        pos = end + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def clean_mention_text(text: str) -> str:
     """Tidy a list of mentions: drop quoted titles, doubled words, stray punctuation.
 
     Quoted text inside a unit list is the name of a campaign or plan ("Ban chỉ đạo
     Phong trào thi đua “Cả nước …” các cấp"); the unit is what remains around it.
     """
-    text = _close_open_quotes(text)
-    text = re.sub(r"“[^”]*”", " ", text)
+    text = _drop_quoted(_close_open_quotes(text))
     text = re.sub(r"\b(\w+)(\s+\1\b)+", r"\1", text, flags=re.IGNORECASE)  # "và và"
     text = squash_spaces(text)
     return text.strip(" .,;:-–—~*+•")
@@ -185,6 +209,8 @@ def find_abbreviations(text: str) -> dict[str, str]:
         span = _match_backwards(words, pattern)
         if span:
             found[fold(alias)] = squash_spaces(" ".join(span)).strip(" ,;")
+            if len(found) >= MAX_ABBREVIATIONS:
+                break
     return found
 
 
@@ -220,7 +246,10 @@ def _expand(text: str, abbreviations: dict[str, str]) -> str:
     expanded = " ".join(out)
     for short, full in abbreviations.items():
         if " " in short:
-            expanded = re.sub(re.escape(short), full, expanded, flags=re.IGNORECASE)
+            # A function, not a template: a backslash in the document is not an escape.
+            expanded = re.sub(
+                re.escape(short), lambda _m, full=full: full, expanded, flags=re.IGNORECASE
+            )
     return expanded
 
 
@@ -228,7 +257,7 @@ def _lookup(text: str, directory: Directory | None, abbreviations: dict[str, str
     if directory is None:
         return None
     bare = squash_spaces(re.sub(r"\([^()]*\)", " ", text))
-    for candidate in (bare, _expand(bare, abbreviations)):
+    for candidate in (bare, _expand(bare, abbreviations)) if len(bare) <= _MAX_NAME_CHARS else ():
         match = directory.lookup(candidate)
         if match:
             return match
@@ -236,6 +265,8 @@ def _lookup(text: str, directory: Directory | None, abbreviations: dict[str, str
     # when the span is one piece, or "(HTV), Đài Tiếng nói …" would swallow a list.
     inner = re.findall(r"\(([^()]*)\)", text) if single else []
     for part in inner:
+        if len(part) > _MAX_NAME_CHARS:
+            continue
         match = directory.lookup(part)
         if match and match.confidence >= 0.99:
             return match
@@ -271,8 +302,17 @@ def resolve_mentions(
     if not text:
         return []
     pieces, seps = _split_pieces(text)
+    if len(pieces) > _MAX_PIECES:
+        rest = [pieces[_MAX_PIECES]]
+        for sep, piece in zip(seps[_MAX_PIECES:], pieces[_MAX_PIECES + 1 :], strict=False):
+            rest += (sep, piece)
+        pieces = [*pieces[:_MAX_PIECES], "".join(rest)]
+        seps = seps[:_MAX_PIECES]
     result: list[tuple[Mention, Entry | None]] = []
     joiners: list[str] = []
+    # Pieces joined by "và" to an unresolved mention, by its index in result: added once
+    # at the end, since growing its text piece by piece is quadratic (H2).
+    tails: dict[int, list[str]] = {}
     i = 0
     while i < len(pieces):
         taken = False
@@ -280,6 +320,8 @@ def resolve_mentions(
             span = pieces[i]
             for k in range(i, j):
                 span += seps[k] + pieces[k + 1]
+            if j > i and len(span) > _MAX_NAME_CHARS:
+                continue  # too long to be one name: not worth matching (see _lookup)
             match = _lookup(span, directory, abbreviations, single=i == j)
             if match:
                 mention = Mention(
@@ -298,11 +340,13 @@ def resolve_mentions(
             joiner = seps[i - 1] if i > 0 else ""
             prev = result[-1] if result else None
             if prev and prev[1] is None and fold(joiner) == "va":
-                prev[0].text = prev[0].text + joiner + pieces[i]
+                tails.setdefault(len(result) - 1, []).extend((joiner, pieces[i]))
             else:
                 joiners.append(joiner)
                 result.append((Mention(text=pieces[i]), None))
             i += 1
+    for index, more in tails.items():
+        result[index][0].text = "".join((result[index][0].text, *more))
 
     mentions: list[Mention] = []
     seen: set[str] = set()
