@@ -25,10 +25,11 @@ run: install
 	$(BIN)/planwork demo load --if-empty
 	@echo "PlanWork: http://127.0.0.1:5000  (mật khẩu mẫu: planwork-demo)"
 	@echo "Hộp thư thử nghiệm: smtp://127.0.0.1:8025 (xem tại /admin/outbox)"
-	@# The SMTP sink and the scheduler run beside the web server and stop with it.
+	@# The SMTP sink, the scheduler and the job worker run beside the web server and stop with it.
 	@$(BIN)/planwork mail sink --host 127.0.0.1 --port 8025 & sink=$$!; \
 	MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 $(BIN)/planwork scheduler run & sched=$$!; \
-	trap 'kill $$sink $$sched 2>/dev/null; wait $$sink $$sched 2>/dev/null' EXIT INT TERM; \
+	MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 $(BIN)/planwork worker run & work=$$!; \
+	trap 'kill $$sink $$sched $$work 2>/dev/null; wait $$sink $$sched $$work 2>/dev/null' EXIT INT TERM; \
 	MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 $(BIN)/planwork run --host 127.0.0.1 --port 5000
 
 lint: install
