@@ -234,3 +234,44 @@ def test_old_jobs_and_their_files_are_purged(web, import_app, tmp_path, queue_wo
     assert purge(timedelta(seconds=-1)) == 1
     assert db.session.get(BackgroundJob, job_id) is None
     assert not (tmp_path / "jobs" / str(job_id)).exists()
+
+
+def test_the_worker_command_runs_a_queued_import_and_stops_on_ctrl_c(web, import_app, tmp_path):
+    """`planwork worker run` as its own process, configured like production: from the
+    environment (database, queue, instance folder)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    instance = tmp_path / "instance"
+    import_app.config["JOB_DIR"] = instance / "jobs"
+    import_app.config["IMPORT_DRAFT_DIR"] = instance / "imports"
+    sign_in(web, "gdtx.coordinator")
+    job_id = job_id_of(_upload(web, SEED_4403.read_bytes()))
+    env = dict(
+        os.environ,
+        DATABASE_URL=import_app.config["SQLALCHEMY_DATABASE_URI"],
+        PLANWORK_QUEUE_URL=import_app.config["QUEUE_URL"],
+        PLANWORK_INSTANCE=str(instance),
+        SECRET_KEY="worker-test-" + "k" * 40,
+    )
+    command = [str(Path(sys.executable).parent / "planwork"), "worker", "run", "--workers", "1"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (job := db.session.get(BackgroundJob, job_id)).finished:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+            db.session.expire_all()
+        assert job.state == JobState.DONE, job.message
+        assert len(list((instance / "imports").glob("*.json"))) == 1
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "Tiến trình xử lý nền đang chạy" in output and "Đã dừng tiến trình xử lý nền." in output
