@@ -23,6 +23,7 @@ from models import (
     IndicatorAssignment,
     IndicatorKind,
     IndicatorValue,
+    Plan,
     Report,
     Role,
     Standard,
@@ -31,7 +32,7 @@ from models import (
     User,
     db,
 )
-from workflow import audit, clock
+from workflow import audit, clock, permissions
 from workflow.errors import InvalidInput, NotFound, PermissionDenied
 from workflow.transaction import unit_of_work
 
@@ -105,8 +106,21 @@ def framework() -> list[Standard]:
 
 
 def can_assign(user: User) -> bool:
-    """Admins and coordinators set which indicators a unit answers for."""
-    return user.role in (Role.ADMIN, Role.COORDINATOR)
+    """Admins, and coordinators of a plan's tracking unit, set which indicators a unit
+    answers for and its targets.
+
+    The framework has no owner per indicator: it is owned by the standing agency (cơ quan
+    thường trực) that tracks the plans the indicators measure. A coordinator of any other
+    unit may not set another unit's targets, nor their own (review 2026-12, L-indicators).
+    """
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.COORDINATOR or user.unit_id is None:
+        return False
+    tracks = db.session.execute(
+        sa.select(Plan.id).where(Plan.tracking_unit_id == user.unit_id).limit(1)
+    ).first()
+    return tracks is not None
 
 
 def can_enter(user: User, unit_id: int) -> bool:
@@ -127,7 +141,10 @@ def assign(
 ) -> int:
     """Give an indicator to a unit for a year (or change its target); audited."""
     if not can_assign(actor):
-        raise PermissionDenied("Chỉ quản trị viên và điều phối viên mới được giao chỉ số.")
+        raise PermissionDenied(
+            "Chỉ quản trị viên và điều phối viên của cơ quan thường trực kế hoạch mới được "
+            "giao chỉ số và đặt chỉ tiêu."
+        )
     if target_value is not None and not math.isfinite(target_value):
         raise InvalidInput("Chỉ tiêu phải là một số hữu hạn.")
     with unit_of_work():
@@ -286,11 +303,49 @@ def enter_value(
     if not can_enter(actor, unit_id):
         raise PermissionDenied("Chỉ đơn vị được giao mới nhập số liệu chỉ số của mình.")
     with unit_of_work():
+        _check_assigned(indicator_id, unit_id, year)
+        if task_id is not None or report_id is not None:
+            _check_link(actor, unit_id, task_id, report_id)
         row = save_value(
             indicator_id, unit_id, year, actor, value, task_id=task_id, report_id=report_id
         )
         row_id = row.id
     return row_id
+
+
+def _check_assigned(indicator_id: int, unit_id: int, year: int) -> None:
+    assigned = db.session.execute(
+        sa.select(IndicatorAssignment.id).where(
+            IndicatorAssignment.indicator_id == indicator_id,
+            IndicatorAssignment.unit_id == unit_id,
+            IndicatorAssignment.year == year,
+        )
+    ).first()
+    if assigned is None:
+        raise InvalidInput(
+            f"Chỉ số này chưa được giao cho đơn vị trong năm {year}; chưa lưu số liệu."
+        )
+
+
+def _check_link(actor: User, unit_id: int, task_id: int | None, report_id: int | None) -> None:
+    """A value may name only a task of its unit that the actor may report on (admins, who
+    correct values, any task of that unit), and only a report of that task and unit.
+
+    One refusal for a task that does not exist and one the actor may not see, so the form
+    cannot be used to probe task ids (review 2026-12, L-indicators).
+    """
+    refused = PermissionDenied(
+        "Chỉ được gắn số liệu chỉ số với nhiệm vụ mà đơn vị bạn chủ trì và bạn được báo cáo."
+    )
+    task = db.session.get(Task, task_id) if task_id is not None else None
+    if task is None or task.lead_unit_id != unit_id:
+        raise refused
+    if actor.role != Role.ADMIN and permissions.refusal(task, actor, "report", set()):
+        raise refused
+    if report_id is not None:
+        report = db.session.get(Report, report_id)
+        if report is None or report.task_id != task.id or report.unit_id != unit_id:
+            raise refused
 
 
 def task_year(task: Task) -> int:

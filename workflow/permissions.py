@@ -69,6 +69,17 @@ def refusal(task: Task, user: User, event: str, last_report_author_ids: set[int]
         return f"Chỉ thành viên của đơn vị chủ trì mới được «{label}»."
     if event in TRACKING_EVENTS and not is_tracking_coordinator(task, user):
         return f"Chỉ điều phối viên của cơ quan thường trực kế hoạch mới được «{label}»."
+    return self_verification_refusal(user, event, last_report_author_ids)
+
+
+def self_verification_refusal(
+    user: User, event: str, last_report_author_ids: set[int]
+) -> str | None:
+    """Why `user` may not verify a report they wrote or that was written for them.
+
+    A separation-of-duties rule about the person, not about their rights: a substitute
+    must meet it in their own name too, whoever's rights they borrow (review 2026-12, M6).
+    """
     if event == "verify" and user.id in last_report_author_ids:
         return "Không ai được tự xác nhận báo cáo do chính mình gửi."
     return None

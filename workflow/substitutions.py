@@ -95,6 +95,11 @@ def acting_for(task: Task, actor: User, event: str, report_authors: set[int]) ->
     own = permissions.refusal(task, actor, event, report_authors)
     if own is None:
         return None
+    # Borrowed rights never lift the rule against verifying one's own report: the actor
+    # is checked here, each principal by `refusal` below (review 2026-12, M6).
+    personal = permissions.self_verification_refusal(actor, event, report_authors)
+    if personal is not None:
+        raise PermissionDenied(personal)
     for principal in principals(actor):
         if permissions.refusal(task, principal, event, report_authors) is None:
             return principal
@@ -106,7 +111,9 @@ def available_events(task: Task, actor: User, report_authors: set[int]) -> list[
     events = permissions.allowed_events(task, actor, report_authors)
     for principal in principals(actor):
         for event in permissions.allowed_events(task, principal, report_authors):
-            if event not in events:
+            if event in events:
+                continue
+            if permissions.self_verification_refusal(actor, event, report_authors) is None:
                 events.append(event)
     order = ("start", "report", "verify", "return", "reopen", "cancel")
     return sorted(events, key=order.index)
