@@ -1,11 +1,13 @@
 """Benchmark: the audit trail at city scale (1,000,000 events a year).
 
 Builds a real hash chain of N events in a temporary SQLite database (bulk inserts,
-the same hashing as the application), then times: a full `planwork audit verify`
-walk, the audit page's first page unfiltered and filtered by plan and by action,
-and the chain status the page shows once a full check has stored its checkpoint.
+the same hashing as the application), then times: a full `planwork audit verify --full`
+walk (which records a signed checkpoint), the audit page's first page unfiltered and
+filtered by plan and by action, appending NEW events through the application, the
+default `planwork audit verify` that resumes from the checkpoint and reads only those,
+and the chain status the page shows (review 2026-12, M2).
 
-    .venv/bin/python bench/bench_audit.py [N]        # default 1,000,000
+    .venv/bin/python bench/bench_audit.py [N] [NEW]   # default 1,000,000 and 1,000
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from flask_migrate import upgrade  # noqa: E402
 from models import AuditChainHead, AuditEvent, db  # noqa: E402
 from models.audit import GENESIS_HASH  # noqa: E402
 from web.app import create_app  # noqa: E402
-from workflow import audit_trail  # noqa: E402
-from workflow.audit import event_hash, verify_chain  # noqa: E402
+from workflow import audit, audit_trail  # noqa: E402
+from workflow.audit import event_hash  # noqa: E402
 
 ACTIONS = ("task.start", "task.report", "task.verify", "task.contribute", "user.login")
 
@@ -68,6 +70,21 @@ def build_chain(n: int, batch: int = 20_000) -> None:
     db.session.commit()
 
 
+def append_events(count: int) -> None:
+    """Append events the way the application does (chain head, hash), in one commit."""
+    for i in range(count):
+        audit.record(
+            ACTIONS[i % len(ACTIONS)],
+            actor=None,
+            object_type="task",
+            object_id=i,
+            plan_id=i % 400,
+            before={"state": "assigned"},
+            after={"state": "in_progress"},
+        )
+    db.session.commit()
+
+
 def timed(label: str, fn):  # noqa: ANN001, ANN201
     began = time.perf_counter()
     result = fn()
@@ -77,13 +94,14 @@ def timed(label: str, fn):  # noqa: ANN001, ANN201
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    new = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"})
         with app.app_context():
             upgrade()
             timed(f"build a chain of {n:,} events", lambda: build_chain(n))
-            report = timed("full verification (planwork audit verify)", verify_chain)
-            assert report.intact and report.checked == n, report
+            row = timed("full verification (audit verify --full)", audit_trail.verify_full)
+            assert row.intact and row.checked == n, row
             timed(
                 "audit page, newest 50", lambda: audit_trail.audit_page(audit_trail.AuditFilter())
             )
@@ -95,7 +113,12 @@ def main() -> None:
                 "audit page, one action",
                 lambda: audit_trail.audit_page(audit_trail.AuditFilter(action="task.verify")),
             )
-            timed("store a full verification checkpoint", audit_trail.verify_full)
+            timed(f"append {new:,} events through the application", lambda: append_events(new))
+            row, report = timed(
+                f"resumed verification of {new:,} new (audit verify)",
+                lambda: audit_trail.run_verification(full=False),
+            )
+            assert row.intact and report.read == new and report.checked == n + new, report
             timed("chain status shown on the page (from checkpoint)", audit_trail.chain_status)
 
 
