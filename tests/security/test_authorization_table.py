@@ -118,12 +118,18 @@ TABLE: dict[tuple[str, str], T] = {
     ("POST", "inspection.assign_indicator"): (302, 302, 302, 302, 302, 302, 403, 302),
     ("POST", "inspection.enter_value"): (302, 302, 302, 302, 302, 302, 403, 302),
     ("GET", "inspection.plan_asof"): (200, 200, 403, 403, 403, 403, 200, 302),
-    ("GET", "inspection.plan_pack"): (200, 200, 403, 403, 403, 403, 200, 302),
-    ("GET", "inspection.plan_yearend"): (200, 200, 403, 403, 403, 403, 200, 302),
+    # Packs and year-end documents are built by the worker: 302 to the job's page.
+    ("GET", "inspection.plan_pack"): (302, 302, 403, 403, 403, 403, 302, 302),
+    ("GET", "inspection.plan_yearend"): (302, 302, 403, 403, 403, 403, 302, 302),
     ("GET", "inspection.timeline"): (200, 200, 403, 200, 200, 403, 200, 302),
     ("GET", "inspection.unit_asof"): (200, 403, 403, 403, 403, 403, 200, 302),
-    ("GET", "inspection.unit_pack"): (200, 403, 403, 403, 403, 403, 200, 302),
-    ("GET", "inspection.unit_yearend"): (200, 403, 403, 403, 403, 403, 200, 302),
+    ("GET", "inspection.unit_pack"): (302, 403, 403, 403, 403, 403, 302, 302),
+    ("GET", "inspection.unit_yearend"): (302, 403, 403, 403, 403, 403, 302, 302),
+    # A background job (the world's: a pack the tracking coordinator asked for) is seen
+    # by who asked and by admins; to anyone else it does not exist.
+    ("GET", "jobs.show"): (200, 200, 404, 404, 404, 404, 404, 302),
+    ("GET", "jobs.status"): (200, 200, 404, 404, 404, 404, 404, 302),
+    ("GET", "jobs.download"): (200, 200, 404, 404, 404, 404, 404, 302),
     ("GET", "outbox.index"): (200, 403, 403, 403, 403, 403, 403, 302),
     ("POST", "outbox.resend"): (302, 403, 403, 403, 403, 403, 403, 302),
 }
@@ -176,6 +182,7 @@ def _world() -> World:
     alias = _one(UnitAlias, unit_id=unit.id) or _one(UnitAlias)
     outbox = _one(OutboxMessage)
     assert outbox is not None, "the report should have queued a mail"
+    job = _finished_job(tracker)
     return World(
         values={
             "task_id": task.id,
@@ -187,6 +194,7 @@ def _world() -> World:
             "alias_id": alias.id,
             "user_id": lead.id,
             "outbox_id": outbox.id,
+            "job_id": job.id,
             "filename": "style.css",
             "fmt": "csv",
             "inspection.plan_yearend": "docx",
@@ -200,6 +208,27 @@ def _world() -> World:
             "preferences.language": {"lang": "vi"},
         },
     )
+
+
+def _finished_job(owner: User):  # type: ignore[no-untyped-def]
+    """A finished job with a file to download, as the worker leaves it."""
+    from models import BackgroundJob, JobState
+    from workflow.jobs import job_folder
+
+    result = {"file": "result", "download_name": "ho-so.zip", "mimetype": "application/zip"}
+    job = BackgroundJob(
+        kind="inspection_pack",
+        requested_by_id=owner.id,
+        params={},
+        state=JobState.DONE,
+        result=result,
+    )
+    db.session.add(job)
+    db.session.commit()
+    folder = job_folder(job.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "result").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    return job
 
 
 def _url(app: Flask, rule, values: dict[str, object]) -> str:  # noqa: ANN001
