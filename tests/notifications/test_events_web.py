@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -74,12 +74,17 @@ def test_event_after_a_real_transition_is_keyed_by_version(demo_app):
 def _login(client, username: str) -> None:  # noqa: ANN001
     from flask import g
 
+    from web.views.auth import SESSION_GENERATION, SESSION_LOGIN_AT
+
     # Requests share the test's app context, so Flask-Login's cached user must go.
     g.pop("_login_user", None)
     user = users_by_name(username)
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
+        # The keys the login view writes: without them the user loader ends the session.
+        session[SESSION_GENERATION] = user.session_generation
+        session[SESSION_LOGIN_AT] = datetime.now(UTC).replace(tzinfo=None).isoformat()
 
 
 def test_outbox_page_is_for_admins_and_resend_is_audited(client, demo_app, smtp_down, policy):
