@@ -31,7 +31,7 @@ from models import User as UserModel
 from workflow import audit, clock
 from workflow.directory import _add_alias, directory_records
 from workflow.errors import InvalidInput, NotFound, PermissionDenied
-from workflow.inputs import parse_int
+from workflow.inputs import in_range, parse_int
 from workflow.plans import (
     DuplicatePlan,
     ItemInput,
@@ -284,9 +284,13 @@ def _parse_date(value: Any, label: str) -> date | None:
     text = str(value).strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
         try:
-            return datetime.strptime(text, fmt).date()
+            day = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        # 31/12/9999 parses, but no plan runs that long (and a day after it overflows).
+        if in_range(day):
+            return day
+        break
     raise InvalidInput(f"{label[:1].upper()}{label[1:]} «{text}» không hợp lệ (dd/mm/yyyy).")
 
 

@@ -147,6 +147,9 @@ def assign(
         )
     if target_value is not None and not math.isfinite(target_value):
         raise InvalidInput("Chỉ tiêu phải là một số hữu hạn.")
+    # indicator_assignments.target_text is VARCHAR(300): PostgreSQL refuses a longer one.
+    if target_text is not None and len(target_text) > 300:
+        raise InvalidInput("Chỉ tiêu dài quá 300 ký tự.")
     with unit_of_work():
         indicator = db.session.get(Indicator, indicator_id)
         unit = db.session.get(Unit, unit_id)

@@ -483,6 +483,22 @@ def test_a_300_character_attachment_name_is_shortened(demo_app: Flask, route: st
         assert db.session.execute(sa.select(Report).where(Report.task_id == task.id)).first()
 
 
+def test_a_target_longer_than_its_column_is_refused(demo_app: Flask) -> None:
+    """M5's class (a text longer than its VARCHAR is a 500 on PostgreSQL only): the target
+    of an indicator assignment is VARCHAR(300) and the form sent any length."""
+    indicator_service.ensure_framework()
+    indicator = db.session.execute(sa.select(Indicator)).scalars().first()
+    client, token = _signed_in(demo_app, "gdtx.coordinator")
+    before = _events()
+    response = client.post(
+        f"/indicators/{indicator.id}/assign",
+        data={"csrf_token": token, "year": "2024", "unit_code": "TCCB", "target_text": "ê" * 301},
+    )
+    assert response.status_code == 302
+    assert _events() == before
+    assert any("300 ký tự" in m for m in _flashes(client))
+
+
 # --- M4: a far-future deadline breaks the iCalendar feed ---------------------------------
 
 
