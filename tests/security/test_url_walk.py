@@ -289,22 +289,30 @@ def _form_fields(module) -> set[str]:  # type: ignore[no-untyped-def]  # noqa: A
     return names
 
 
-def field_names(app: Flask, endpoint: str, world: World) -> list[str]:
-    """What an endpoint reads: request.args/form names in its module (and the task filter
-    it shares), its forms' fields, and the names views build at run time."""
+def field_names(app: Flask, endpoint: str, world: World) -> tuple[list[str], list[str]]:
+    """What an endpoint reads: (the fields of the forms its module uses, every other name:
+    request.args/form names in its module and in the task filter it shares, and the names
+    views build at run time)."""
     import workflow.progress
 
-    view = app.view_functions[endpoint]
-    module = inspect.getmodule(view)
+    module = inspect.getmodule(app.view_functions[endpoint])
+    form_fields = _form_fields(module) - {"csrf_token"}
     names: set[str] = set()
     for mod in (module, workflow.progress):
         for a, b in _READS.findall(inspect.getsource(mod)):
             names.add(a or b)
-    names |= _form_fields(module)
     indicator = world.values["indicator_id"][0]
     names |= {n.format(indicator=indicator) for n in DYNAMIC_FIELDS.get(endpoint, [])}
     names |= {"q", "page", "next"}
-    return sorted(names - {"csrf_token"})
+    return sorted(form_fields), sorted(names - form_fields - {"csrf_token"})
+
+
+def fields_for(always: list[str], optional: list[str]) -> st.SearchStrategy[dict[str, str]]:
+    """Every name of `always` and up to four of `optional`, each with a value."""
+    chosen = st.dictionaries(st.sampled_from(optional), st.none(), max_size=4)
+    return chosen.flatmap(
+        lambda extra: st.fixed_dictionaries({n: values_for(n) for n in [*always, *extra]})
+    )
 
 
 def values_for(name: str) -> st.SearchStrategy[str]:
@@ -383,10 +391,13 @@ class Walker:
 
 def walk_route(walker: Walker, method: str, rule: Rule, world: World, label: str) -> None:
     """Send WALK_EXAMPLES generated requests to one route; fail on an exception or a 500."""
-    names = field_names(walker.app, rule.endpoint, world)
-    fields = st.dictionaries(st.sampled_from(names), st.none(), max_size=6).flatmap(
-        lambda chosen: st.fixed_dictionaries({n: values_for(n) for n in chosen})
-    )
+    form_fields, other_names = field_names(walker.app, rule.endpoint, world)
+    # A POST sends its forms' every field, so that it can pass validation and reach the
+    # service; a GET sends a few of the names its view reads.
+    if method == "POST":
+        fields = fields_for(form_fields, other_names)
+    else:
+        fields = fields_for([], sorted({*form_fields, *other_names}))
     file_field = FILE_FIELDS.get(rule.endpoint)
     uploads = (
         st.one_of(
