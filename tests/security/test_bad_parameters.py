@@ -453,6 +453,23 @@ def test_an_attachment_stored_with_a_nul_in_its_name_can_be_downloaded(
     assert "\x00" not in disposition and "ab.txt" in disposition
 
 
+def test_the_calendar_feed_name_is_a_valid_header(demo_app: Flask) -> None:
+    """Low "Attachment whose name contains a NUL byte", the same class: a header gunicorn
+    refuses (not Latin-1, a quote, a control) is a 500 for the client. The feed's file name
+    carried the unit code as typed by an admin."""
+    from notifications.ical import ensure_calendar_token
+
+    unit = db.session.execute(sa.select(Unit).where(Unit.code == "TCCB")).scalar_one()
+    token = ensure_calendar_token(unit)
+    db.session.execute(sa.update(Unit).where(Unit.id == unit.id).values(code='ĐT"\r\nX'))
+    db.session.commit()
+    response = demo_app.test_client().get(f"/calendar/{token}.ics")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.isprintable() and disposition.count('"') == 2
+    disposition.encode("latin-1")
+
+
 # --- M5: a 256-300 character attachment name (PostgreSQL) --------------------------------
 
 

@@ -386,6 +386,10 @@ class Walker:
                 url, query_string=query, data=data, content_type="multipart/form-data"
             )
         response.close()  # send_file keeps the file open until the response is closed
+        # The test client passes any header; gunicorn refuses one that is not Latin-1 or
+        # holds a control character, and the client gets a 500 (the NUL attachment name).
+        for key, value in response.headers.items():
+            assert value.isprintable() and value.encode("latin-1"), (url, key, value)
         return response.status_code
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort
+from werkzeug.utils import secure_filename
 
 from models import Unit, db
 from notifications.ical import unit_calendar
@@ -22,6 +23,9 @@ def feed(token: str) -> Response:
     if unit is None:
         abort(404)
     response = Response(unit_calendar(unit), mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'inline; filename="planwork-{unit.code}.ics"'
+    # A header must be Latin-1 without quotes or controls (gunicorn refuses anything else,
+    # a 500): an admin may give a unit a code such as "ĐT".
+    name = secure_filename(unit.code) or str(unit.id)
+    response.headers["Content-Disposition"] = f'inline; filename="planwork-{name}.ics"'
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
