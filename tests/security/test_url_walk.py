@@ -1,7 +1,7 @@
 """Every route, every role, hostile parameters: the answer is never a 500 (issue 9, item 8).
 
 Hypothesis walks every rule of `app.url_map`, GET and POST, signed in as each role of the
-demo, and fills:
+demo (admin, coordinator, member, inspector) and signed out, and fills:
 
 - the path's parameters with ids that exist, 0, INTEGER's last value and the first beyond
   it, 20-digit numbers, Unicode digits and text that is no number at all;
@@ -67,6 +67,7 @@ ROLES = {
     "coordinator": "gdtx.coordinator",  # tracks plan 4403, imports plans
     "member": "tccb.member",  # leads item 2 of plan 4403
     "inspector": "sgddt.inspector",
+    "anonymous": None,  # the public routes: login, language, calendar feed
 }
 PLAN_NUMBER, ITEM = "4403/KH-SGDĐT", "2"
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "importer"
@@ -203,7 +204,7 @@ def _one(model, **where):  # type: ignore[no-untyped-def]  # noqa: ANN001
     return db.session.execute(sa.select(model).filter_by(**where)).scalars().first()
 
 
-def _build_world(app: Flask, walker: User, tmp_path: Path) -> World:
+def _build_world(app: Flask, walker: User | None, tmp_path: Path) -> World:
     """A started and reported task with an attachment, a pending extension, an explanation
     request, a calendar token, an outbox mail and (for importers) an import draft."""
     plan = _one(Plan, number=PLAN_NUMBER)
@@ -232,7 +233,10 @@ def _build_world(app: Flask, walker: User, tmp_path: Path) -> World:
     users = [
         str(u)
         for u in db.session.execute(
-            sa.select(User.id).where(User.id != walker.id).order_by(User.id).limit(2)
+            sa.select(User.id)
+            .where(User.id != (walker.id if walker else 0))
+            .order_by(User.id)
+            .limit(2)
         ).scalars()
     ]
     world = World(
@@ -258,7 +262,7 @@ def _build_world(app: Flask, walker: User, tmp_path: Path) -> World:
     )
     from workflow import imports
 
-    if imports.can_import(walker):
+    if walker is not None and imports.can_import(walker):
         # A real draft, so the review and confirm forms are walked past "no such draft".
         import importer
 
@@ -355,9 +359,10 @@ def _routes(app: Flask) -> list[tuple[str, Rule]]:
 
 
 class Walker:
-    """A signed-in client that signs in again when a request ended its session."""
+    """A signed-in client that signs in again when a request ended its session (or an
+    anonymous one, with the login page's CSRF token)."""
 
-    def __init__(self, app: Flask, username: str) -> None:
+    def __init__(self, app: Flask, username: str | None) -> None:
         self.app, self.username = app, username
         self.client: FlaskClient = app.test_client()
         self.token = ""
@@ -366,11 +371,17 @@ class Walker:
 
     def sign_in(self) -> None:
         self.client = self.app.test_client()
+        if self.username is None:
+            self.token = csrf_token(self.client.get("/login").get_data(as_text=True))
+            return
         login(self.client, self.username)
         self.token = csrf_token(self.client.get("/my-tasks").get_data(as_text=True))
 
     def ensure_signed_in(self) -> None:
-        if self.client.get("/my-tasks").status_code != 200:
+        if self.username is None:
+            # A walked login may have signed the anonymous client in: start over.
+            self.sign_in()
+        elif self.client.get("/my-tasks").status_code != 200:
             self.sign_in()
 
     def send(self, method: str, url: str, query: dict, form: dict, upload) -> int:  # noqa: ANN001
@@ -440,7 +451,8 @@ def walk_route(walker: Walker, method: str, rule: Rule, world: World, label: str
 def walk(app: Flask, role: str, tmp_path: Path) -> Walker:
     """Walk every route as `role`; fail on the first exception or 500."""
     app.config["PROPAGATE_EXCEPTIONS"] = True
-    world = _build_world(app, _one(User, username=ROLES[role]), tmp_path)
+    username = ROLES[role]
+    world = _build_world(app, _one(User, username=username) if username else None, tmp_path)
     walker = Walker(app, ROLES[role])
     for method, rule in _routes(app):
         walk_route(walker, method, rule, world, role)
