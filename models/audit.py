@@ -58,7 +58,10 @@ class AuditCheckpoint(db.Model):
 
     `signature` is an HMAC under a key derived from the app's SECRET_KEY, which is not in
     the database, so database rights alone cannot forge a checkpoint to skip a rewritten
-    past (workflow.audit_checkpoints). Rows are bookkeeping of verification, not audited.
+    past (workflow.audit_checkpoints). `key_id` names that key (a keyed fingerprint, not
+    the key): checkpoints of an earlier SECRET_KEY are ignored, not taken for forgeries.
+    Rows are bookkeeping of verification, not audited, and append-only (triggers): deleting
+    the newest ones would let a run resume before a rewritten stretch of the chain.
     """
 
     __tablename__ = "audit_checkpoints"
@@ -67,6 +70,7 @@ class AuditCheckpoint(db.Model):
     seq: Mapped[int] = mapped_column(sa.BigInteger, index=True)
     hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    key_id: Mapped[str] = mapped_column(sa.String(16))
     signature: Mapped[str] = mapped_column(sa.String(64))
 
 
@@ -126,6 +130,22 @@ POSTGRES_HEAD_TRIGGERS = [
 ]
 
 
+SQLITE_CHECKPOINT_TRIGGERS = [
+    """CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+       BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END""",
+    """CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+       BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END""",
+]
+POSTGRES_CHECKPOINT_TRIGGERS = [
+    """CREATE OR REPLACE FUNCTION audit_checkpoints_refuse() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION 'audit_checkpoints is append-only'; END; $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE OR DELETE ON audit_checkpoints
+       FOR EACH ROW EXECUTE FUNCTION audit_checkpoints_refuse()""",
+    """CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
+       FOR EACH STATEMENT EXECUTE FUNCTION audit_checkpoints_refuse()""",
+]
+
+
 def trigger_statements(dialect: str) -> list[str]:
     """The statements that make `audit_events` append-only on this dialect."""
     if dialect == "sqlite":
@@ -144,6 +164,15 @@ def head_trigger_statements(dialect: str) -> list[str]:
     return []
 
 
+def checkpoint_trigger_statements(dialect: str) -> list[str]:
+    """The statements that make `audit_checkpoints` append-only on this dialect."""
+    if dialect == "sqlite":
+        return SQLITE_CHECKPOINT_TRIGGERS
+    if dialect == "postgresql":
+        return POSTGRES_CHECKPOINT_TRIGGERS
+    return []
+
+
 @sa.event.listens_for(AuditEvent.__table__, "after_create")
 def _install_triggers(target: sa.Table, connection: sa.Connection, **_: object) -> None:
     for statement in trigger_statements(connection.dialect.name):
@@ -153,4 +182,10 @@ def _install_triggers(target: sa.Table, connection: sa.Connection, **_: object) 
 @sa.event.listens_for(AuditChainHead.__table__, "after_create")
 def _install_head_triggers(target: sa.Table, connection: sa.Connection, **_: object) -> None:
     for statement in head_trigger_statements(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+@sa.event.listens_for(AuditCheckpoint.__table__, "after_create")
+def _install_checkpoint_triggers(target: sa.Table, connection: sa.Connection, **_: object) -> None:
+    for statement in checkpoint_trigger_statements(connection.dialect.name):
         connection.exec_driver_sql(statement)

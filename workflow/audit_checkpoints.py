@@ -16,8 +16,11 @@ hash check of the audit page and exports find those.
 
 Checkpoints are bookkeeping of verification, like `audit_verifications`, and are not
 audited: an event per verification would grow the chain being verified with every check.
-They need no triggers either: deleting one only makes the next run walk further back, and
-editing or inserting one is caught by the signature.
+The table is append-only (triggers): deleting the newest checkpoints would let a run
+resume before a stretch of the chain rewritten since; editing or inserting one is caught
+by the signature. Each row names its key by a keyed fingerprint (`key_id`): after
+SECRET_KEY changes, older checkpoints are ignored (the next run walks from the start),
+while a row claiming the current key with a bad signature is a forgery.
 """
 
 from __future__ import annotations
@@ -48,23 +51,35 @@ def _key() -> bytes:
     return hmac.new(secret, CONTEXT_LABEL, hashlib.sha256).digest()
 
 
+def key_id() -> str:
+    """Which key signs checkpoints now: a keyed fingerprint that reveals nothing of it."""
+    return hmac.new(_key(), b"key-id", hashlib.sha256).hexdigest()[:16]
+
+
 def sign(seq: int, event_hash_hex: str, created_at: datetime) -> str:
-    """The signature of a checkpoint's fields (hex HMAC-SHA256)."""
-    message = f"{seq}|{event_hash_hex}|{created_at.isoformat(timespec='microseconds')}"
+    """The signature of a checkpoint's fields under the current key (hex HMAC-SHA256)."""
+    stamp = created_at.isoformat(timespec="microseconds")
+    message = f"{seq}|{event_hash_hex}|{stamp}|{key_id()}"
     return hmac.new(_key(), message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def signature_ok(checkpoint: AuditCheckpoint) -> bool:
     """Whether the row was signed by this installation's key, unchanged since."""
     expected = sign(checkpoint.seq, checkpoint.hash, checkpoint.created_at)
-    return hmac.compare_digest(expected, checkpoint.signature or "")
+    return checkpoint.key_id == key_id() and hmac.compare_digest(
+        expected, checkpoint.signature or ""
+    )
 
 
 def record_checkpoint(seq: int, hash_hex: str) -> AuditCheckpoint:
     """Add a signed checkpoint to the session (the caller commits with its verdict)."""
     created_at = clock.now()
     row = AuditCheckpoint(
-        seq=seq, hash=hash_hex, created_at=created_at, signature=sign(seq, hash_hex, created_at)
+        seq=seq,
+        hash=hash_hex,
+        created_at=created_at,
+        key_id=key_id(),
+        signature=sign(seq, hash_hex, created_at),
     )
     db.session.add(row)
     return row
@@ -113,10 +128,15 @@ def check_checkpoint(checkpoint: AuditCheckpoint) -> ChainReport | None:
     return None
 
 
+def _current_key() -> sa.ColumnElement[bool]:
+    return AuditCheckpoint.key_id == key_id()
+
+
 def latest_checkpoint() -> AuditCheckpoint | None:
-    """The checkpoint furthest along the chain (the newest of equals)."""
+    """The checkpoint of the current key furthest along the chain (newest of equals)."""
     return db.session.execute(
         sa.select(AuditCheckpoint)
+        .where(_current_key())
         .order_by(AuditCheckpoint.seq.desc(), AuditCheckpoint.id.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -144,6 +164,7 @@ def _all_checkpoints_problem() -> ChainReport | None:
     rows = db.session.execute(
         sa.select(AuditCheckpoint, table.c.hash)
         .outerjoin(table, table.c.seq == AuditCheckpoint.seq)
+        .where(_current_key())
         .order_by(AuditCheckpoint.seq, AuditCheckpoint.id)
     ).all()
     for checkpoint, stored_hash in rows:
@@ -159,7 +180,9 @@ def _all_checkpoints_problem() -> ChainReport | None:
 def _highest_genuine_seq() -> int:
     # The furthest point a genuine checkpoint vouches for: the head may never be below it.
     for checkpoint in db.session.execute(
-        sa.select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc(), AuditCheckpoint.id.desc())
+        sa.select(AuditCheckpoint)
+        .where(_current_key())
+        .order_by(AuditCheckpoint.seq.desc(), AuditCheckpoint.id.desc())
     ).scalars():
         if signature_ok(checkpoint):
             return checkpoint.seq

@@ -34,6 +34,11 @@ TRIGGERS = {
         """CREATE TRIGGER audit_chain_head_one_row BEFORE INSERT ON audit_chain_head
        WHEN NEW.id <> 1
        BEGIN SELECT RAISE(ABORT, 'audit_chain_head only advances'); END""",
+        # Checkpoints are append-only: deleting the newest would let a run resume earlier.
+        """CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+       BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END""",
+        """CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+       BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END""",
     ],
     "postgresql": [
         f"""CREATE OR REPLACE FUNCTION audit_chain_head_guard() RETURNS trigger AS $$
@@ -47,6 +52,12 @@ TRIGGERS = {
        FOR EACH ROW EXECUTE FUNCTION audit_chain_head_guard()""",
         """CREATE TRIGGER audit_chain_head_no_truncate BEFORE TRUNCATE ON audit_chain_head
        FOR EACH STATEMENT EXECUTE FUNCTION audit_chain_head_guard()""",
+        """CREATE OR REPLACE FUNCTION audit_checkpoints_refuse() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION 'audit_checkpoints is append-only'; END; $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE OR DELETE ON audit_checkpoints
+       FOR EACH ROW EXECUTE FUNCTION audit_checkpoints_refuse()""",
+        """CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
+       FOR EACH STATEMENT EXECUTE FUNCTION audit_checkpoints_refuse()""",
     ],
 }
 DROP_TRIGGERS = {
@@ -54,11 +65,16 @@ DROP_TRIGGERS = {
         "DROP TRIGGER IF EXISTS audit_chain_head_no_delete",
         "DROP TRIGGER IF EXISTS audit_chain_head_only_advances",
         "DROP TRIGGER IF EXISTS audit_chain_head_one_row",
+        "DROP TRIGGER IF EXISTS audit_checkpoints_no_update",
+        "DROP TRIGGER IF EXISTS audit_checkpoints_no_delete",
     ],
     "postgresql": [
         "DROP TRIGGER IF EXISTS audit_chain_head_only_advances ON audit_chain_head",
         "DROP TRIGGER IF EXISTS audit_chain_head_no_truncate ON audit_chain_head",
         "DROP FUNCTION IF EXISTS audit_chain_head_guard()",
+        "DROP TRIGGER IF EXISTS audit_checkpoints_no_update ON audit_checkpoints",
+        "DROP TRIGGER IF EXISTS audit_checkpoints_no_truncate ON audit_checkpoints",
+        "DROP FUNCTION IF EXISTS audit_checkpoints_refuse()",
     ],
 }
 
@@ -69,6 +85,7 @@ def upgrade():
     sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('key_id', sa.String(length=16), nullable=False),
     sa.Column('signature', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_checkpoints'))
     )

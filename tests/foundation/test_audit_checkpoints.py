@@ -220,22 +220,28 @@ def test_an_edit_after_the_checkpoint_is_caught_reading_only_the_suffix(demo_app
 @pytest.mark.parametrize("key", [b"test-secret", b"", "guessed"])
 def test_a_checkpoint_forged_without_the_key_is_refused(demo_app, users, key):
     """M2: a forger appends events (recomputing hashes), advances the head and writes a
-    checkpoint at the new end so the resumed run would skip them: the signature fails.
-    Signing with SECRET_KEY itself instead of the derived key fails too."""
+    checkpoint at the new end, claiming the current key, so the resumed run would skip
+    them: the signature fails. Signing with SECRET_KEY itself, not the derived key, too."""
     verify_full()
+    genuine = audit_checkpoints.latest_checkpoint()
     if key == "guessed":
         key = demo_app.config["SECRET_KEY"].encode()  # the right secret, wrong derivation
     seq, last_hash = _head()
     forged_at = db.session.execute(sa.select(sa.func.max(EVENTS.c.occurred_at))).scalar()
     message = f"{seq}|{last_hash}|{forged_at.isoformat(timespec='microseconds')}"
+    message += f"|{genuine.key_id}"
     signature = hmac.new(key, message.encode(), hashlib.sha256)
     _run(
         sa.insert(AuditCheckpoint.__table__).values(
-            seq=seq, hash=last_hash, created_at=forged_at, signature=signature.hexdigest()
+            seq=seq,
+            hash=last_hash,
+            created_at=forged_at,
+            key_id=genuine.key_id,
+            signature=signature.hexdigest(),
         )
     )
     forged = audit_checkpoints.latest_checkpoint()
-    assert not audit_checkpoints.signature_ok(forged)
+    assert forged.id != genuine.id and not audit_checkpoints.signature_ok(forged)
     _, report = run_verification(full=False)
     assert not report.intact and f"điểm kiểm tra #{forged.id}" in report.problem
     assert "chữ ký không hợp lệ" in report.problem
@@ -244,13 +250,38 @@ def test_a_checkpoint_forged_without_the_key_is_refused(demo_app, users, key):
     assert result.exit_code == 1 and "chữ ký không hợp lệ" in result.output
 
 
-def test_a_genuine_checkpoint_does_not_verify_under_another_installations_key(demo_app):
-    """M2: the signature depends on SECRET_KEY, which is not in the database."""
+def test_checkpoints_are_append_only(demo_app):
+    """M2: deleting the newest checkpoints would let a run resume before a stretch of the
+    chain rewritten since; the database refuses it, and any edit."""
     verify_full()
-    checkpoint = audit_checkpoints.latest_checkpoint()
-    assert audit_checkpoints.signature_ok(checkpoint)
+    for statement in (
+        "DELETE FROM audit_checkpoints",
+        "UPDATE audit_checkpoints SET seq = 1",
+    ):
+        with pytest.raises(DBAPIError, match="audit_checkpoints is append-only"):
+            _run(statement)
+    if db.engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="append-only"):
+            _run("TRUNCATE audit_checkpoints")
+    assert audit_checkpoints.latest_checkpoint() is not None
+
+
+def test_after_a_key_change_old_checkpoints_are_ignored_not_trusted(demo_app):
+    """M2: the signature depends on SECRET_KEY, which is not in the database. After the key
+    changes, the old checkpoints sign nothing: the next run walks from the start and leaves
+    a checkpoint under the new key; a row claiming another key is ignored likewise."""
+    verify_full()
+    old = audit_checkpoints.latest_checkpoint()
+    assert audit_checkpoints.signature_ok(old)
     demo_app.config["SECRET_KEY"] = "another-installation-key-of-32-bytes-or-more"
-    assert not audit_checkpoints.signature_ok(checkpoint)
+    assert not audit_checkpoints.signature_ok(old)
+    assert audit_checkpoints.latest_checkpoint() is None
+    _, report = run_verification(full=False)
+    assert report.intact and report.read == event_count() and report.resumed_from is None
+    new = audit_checkpoints.latest_checkpoint()
+    assert new.key_id != old.key_id and audit_checkpoints.signature_ok(new)
+    _, report = run_verification(full=False)
+    assert report.intact and report.read == 0 and report.resumed_from == new.seq
 
 
 # --- L-chain-head: the head row is protected, and named when touched ---------------------
