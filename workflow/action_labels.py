@@ -20,6 +20,7 @@ ACTION_LABELS: dict[str, str] = {
     "plan.create": "Tạo kế hoạch",
     "user.login": "Đăng nhập",
     "user.create": "Tạo người dùng",
+    "security.login_failures_summary": "Tổng hợp đăng nhập sai",
     "indicator.assign": "Giao chỉ số",
     "indicator.value": "Nhập số liệu chỉ số",
     "job.request": "Yêu cầu xử lý nền",

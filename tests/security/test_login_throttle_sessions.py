@@ -191,6 +191,11 @@ def test_m1_failed_logins_of_unknown_usernames_add_no_audit_events(demo_app, che
     clock.freeze(clock.now() + timedelta(days=login_security.SECURITY_LOG_RETENTION_DAYS + 1))
     assert run_security_log_housekeeping() == (False, 200)
     assert _log_rows() == 0 and _events() == before + 1
+    # An inspector finds it on the audit page.
+    inspector = demo_app.test_client()
+    login(inspector, "sgddt.inspector")
+    page = inspector.get(f"/audit?action={login_security.SUMMARY_ACTION}")
+    assert page.status_code == 200 and "Tổng hợp đăng nhập sai" in page.get_data(as_text=True)
 
 
 def test_m1_throttled_attempts_are_counted_not_audited_each(client):
