@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, render_template
@@ -79,10 +80,19 @@ def _safe_page(
         return BARE_PAGE, status, headers
 
 
+# SQLite raises OperationalError for a missing table or a syntax error as well: only these
+# mean the database file cannot be used right now.
+SQLITE_UNAVAILABLE = ("unable to open", "database is locked", "disk i/o error", "no such file")
+
+
 def is_outage(error: BaseException) -> bool:
     """Whether a database error means "cannot reach the database", not "bad statement"."""
-    if isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.TimeoutError):
+    if isinstance(error, sa.exc.InterfaceError | sa.exc.TimeoutError):
         return True
+    if isinstance(error, sa.exc.OperationalError):
+        if isinstance(error.orig, sqlite3.Error):
+            return any(text in str(error.orig).lower() for text in SQLITE_UNAVAILABLE)
+        return True  # PostgreSQL: connection lost or refused, server shutting down
     return isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated
 
 
@@ -104,11 +114,12 @@ def init_app(app: Flask) -> None:
     def _database(error: sa.exc.SQLAlchemyError) -> tuple[str, int, dict[str, str]]:
         # During an outage: 503 with Retry-After, a page that needs no database, and no
         # English "Internal Server Error" from the server (review 2026-12, §8).
-        if is_outage(error):
-            log.error("database unavailable: %s", error)
-            return _safe_page(503, need_db=False)
-        log.exception("database error", exc_info=error)
-        return _safe_page(500)
+        if not is_outage(error):
+            # A bad statement is a bug: Flask logs it (tests see it raised) and answers
+            # with the 500 page below.
+            raise error
+        log.error("database unavailable: %s", error)
+        return _safe_page(503, need_db=False)
 
     def _server_error(error: Exception) -> tuple[str, int, dict[str, str]]:
         original = getattr(error, "original_exception", None)

@@ -128,7 +128,9 @@ def _refuse_connections(app: Flask) -> None:
 
         @sa.event.listens_for(db.engine, "do_connect")
         def _refuse(*_: object) -> None:
-            raise dbapi.OperationalError("injected: the database server is unreachable")
+            # The words SQLite uses for a database it cannot open; any psycopg
+            # OperationalError at connect time is an outage.
+            raise dbapi.OperationalError("unable to open database file (injected)")
 
 
 def test_a_refused_connection_inside_a_request_answers_503(demo_app, tmp_path):
@@ -160,3 +162,29 @@ def test_the_500_page_renders_when_the_database_is_lost_during_the_request(demo_
     _assert_our_page(client.get("/_test/fails-after-outage"), 500, "Đã có lỗi trong hệ thống")
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_failed_statement_still_gets_our_500_page_with_the_user(demo_app, tmp_path):
+    """§8 / low "NUL bytes": on PostgreSQL a failed statement aborts the transaction, and
+    the error page, which loads the signed-in user, failed too (gunicorn's bare 500).
+    The handler rolls back first; a bad statement is a 500, not an outage."""
+    app = _app(demo_app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)
+
+    @app.route("/_test/bad-statement")
+    def _bad_statement() -> str:
+        assert current_user.full_name
+        db.session.execute(sa.text("SELECT * FROM no_such_table"))
+        return "unreachable"
+
+    client, _, _ = _signed_in(app)
+    response = client.get("/_test/bad-statement")
+    _assert_our_page(response, 500, "Đã có lỗi trong hệ thống")
+    assert "Retry-After" not in response.headers
+    with app.app_context():
+        from models import User
+
+        name = db.session.execute(
+            sa.select(User.full_name).where(User.username == "gdtx.member")
+        ).scalar_one()
+        db.engine.dispose()
+    assert name in response.get_data(as_text=True)  # rendered with the database, as usual
