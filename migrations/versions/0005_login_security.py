@@ -18,10 +18,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column('session_generation', sa.Integer(), server_default=sa.text('0'), nullable=False)
-        )
+    # A plain ALTER TABLE on both databases: batch mode would rebuild `users` on SQLite,
+    # which fails once other tables point at its rows.
+    op.add_column(
+        'users',
+        sa.Column('session_generation', sa.Integer(), server_default=sa.text('0'), nullable=False),
+    )
     op.create_table(
         'security_log',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -49,5 +51,6 @@ def downgrade():
         batch_op.drop_index('ix_security_log_occurred')
         batch_op.drop_index('ix_security_log_client_occurred')
     op.drop_table('security_log')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('session_generation')
+    # Not batch mode: rebuilding `users` on SQLite fails on the rows that point at it;
+    # SQLite has dropped a plain column in place since 3.35.
+    op.drop_column('users', 'session_generation')
