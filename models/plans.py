@@ -15,14 +15,27 @@ from models.units import Unit
 class PlanStatus(enum.StrEnum):
     ACTIVE = "active"
     CLOSED = "closed"
+    # A mistaken import taken back as a whole: kept with its history, its open tasks cancelled.
+    WITHDRAWN = "withdrawn"
 
 
 class Plan(db.Model):
     __tablename__ = "plans"
+    __table_args__ = (
+        # A number is unique among the plans that stand: a withdrawn import keeps its number
+        # (inspectors read it as it was) and the corrected document can be imported again.
+        sa.Index(
+            "uq_plans_number_live",
+            "number",
+            unique=True,
+            sqlite_where=sa.text("status != 'withdrawn'"),
+            postgresql_where=sa.text("status != 'withdrawn'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Schools' plans often leave the number blank ("Số:    /KH-THPT"); NULLs never collide.
-    number: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
+    number: Mapped[str | None] = mapped_column(sa.String(80))
     issued_on: Mapped[date | None]
     issuer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     issuer_name: Mapped[str] = mapped_column(sa.String(300))
@@ -33,6 +46,9 @@ class Plan(db.Model):
     year: Mapped[int | None] = mapped_column(index=True)
     status: Mapped[PlanStatus] = mapped_column(str_enum(PlanStatus), default=PlanStatus.ACTIVE)
     source_filename: Mapped[str | None] = mapped_column(sa.String(300))
+    # A fingerprint of the parsed document, so a re-upload of a plan without a number is
+    # recognised as the same plan (workflow/imports.py).
+    source_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Number, title and issuer folded for search; kept by workflow/search.py.
