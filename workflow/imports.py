@@ -9,6 +9,7 @@ creates the plan — or updates the plan that already carries the number — in 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import re
@@ -26,7 +27,20 @@ from sqlalchemy.orm import selectinload
 
 from importer.directory import Directory, default_directory
 from importer.timeframes import parse_timeframe
-from models import Plan, Recurrence, Role, Task, TaskUnit, Unit, UnitAlias, UnitGroup, UnitRole, db
+from models import (
+    Plan,
+    PlanStatus,
+    Recurrence,
+    Role,
+    Task,
+    TaskState,
+    TaskUnit,
+    Unit,
+    UnitAlias,
+    UnitGroup,
+    UnitRole,
+    db,
+)
 from models import User as UserModel
 from workflow import audit, clock
 from workflow.directory import _add_alias, directory_records
@@ -243,7 +257,104 @@ def review_draft(draft: Mapping[str, Any], filename: str | None = None) -> dict[
     data.setdefault("mappings", {})
     data.setdefault("tracking_unit_id", None)
     data["source_filename"] = filename or data.get("source_filename")
+    # Fingerprinted before any edit, so the same document uploaded again is recognised.
+    data.setdefault("source_hash", source_fingerprint(draft))
+    propose_plan_timeframe(data)
     return data
+
+
+def source_fingerprint(draft: Mapping[str, Any]) -> str:
+    """A hash of what the importer read (header and items, folded): the same document, or
+    the same text in another file format, gives the same fingerprint."""
+    meta = draft.get("plan") or {}
+    parts = [fold(str(meta.get(key) or "")) for key in ("number", "issuer", "issued_on", "title")]
+    for item in draft.get("items") or []:
+        parts.append(
+            "|".join(
+                fold(str(item.get(key) or ""))
+                for key in ("number", "title", "content", "timeframe_text")
+            )
+        )
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+_TITLE_YEAR = re.compile(r"\bn[aă]m\s+(?:h[oọ]c\s+)?((?:19|20|21)\d\d)\b", re.IGNORECASE)
+
+
+def plan_timeframe_year(draft: Mapping[str, Any]) -> int | None:
+    """The year the plan as a whole runs in: its title's ("… năm 2025"), else the year most
+    of its items fall in; None when neither says."""
+    title = str((draft.get("plan") or {}).get("title") or "")
+    match = _TITLE_YEAR.search(title)
+    if match:
+        return int(match.group(1))
+    years = Counter(
+        int(p[:4])
+        for item in draft.get("items", [])
+        for p in item.get("periods") or []
+        if p[:4].isdigit()
+    )
+    return years.most_common(1)[0][0] if years else None
+
+
+PLAN_TIMEFRAME_WARNING = "Chưa có thời gian riêng: đề xuất theo thời gian của kế hoạch"
+
+
+def propose_plan_timeframe(draft: dict[str, Any]) -> None:
+    """An item without a timeframe, a date or "thường xuyên" gets the plan's year as its
+    timeframe (DESIGN.md: "an item with no timeframe of its own takes the plan's"), flagged
+    so the reviewer sees it was proposed; without a plan year it stays without a deadline."""
+    year = plan_timeframe_year(draft)
+    if year is None:
+        return
+    for _, _, item in all_rows(draft):
+        if item.get("periods") or item.get("due") or item.get("ongoing"):
+            continue
+        if (item.get("timeframe_text") or "").strip():
+            continue  # a timeframe the parser could not read: the reviewer decides
+        item.update(
+            timeframe_text=f"năm {year}",
+            periods=[str(year)],
+            due=date(year, 12, 31).isoformat(),
+        )
+        item.setdefault("warnings", []).append(PLAN_TIMEFRAME_WARNING)
+
+
+def find_existing_plan(draft: Mapping[str, Any]) -> Plan | None:
+    """The standing plan a reviewed draft is a new version of: the one with its number;
+    for a plan without a number, the one from the same document (fingerprint) or with the
+    same issuer, date and title (folded). None when the plan is new."""
+    meta = draft.get("plan") or {}
+    number = (meta.get("number") or "").strip() or None
+    if number:
+        return find_plan_by_number(number)
+    live = Plan.status != PlanStatus.WITHDRAWN
+    fingerprint = draft.get("source_hash")
+    if fingerprint:
+        found = (
+            db.session.execute(
+                sa.select(Plan).where(Plan.source_hash == fingerprint, live).order_by(Plan.id)
+            )
+            .scalars()
+            .first()
+        )
+        if found is not None:
+            return found
+    title = fold(meta.get("title") or "")
+    if not title:
+        return None
+    try:
+        issued_on = _parse_date(meta.get("issued_on"), "ngày ban hành")
+    except InvalidInput:
+        return None
+    issuer = fold(meta.get("issuer") or "")
+    same_day = Plan.issued_on == issued_on if issued_on else Plan.issued_on.is_(None)
+    for plan in db.session.execute(
+        sa.select(Plan).where(Plan.number.is_(None), same_day, live).order_by(Plan.id)
+    ).scalars():
+        if fold(plan.title) == title and (not issuer or fold(plan.issuer_name) == issuer):
+            return plan
+    return None
 
 
 def all_rows(draft: Mapping[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
@@ -462,6 +573,7 @@ def draft_to_input(
         based_on=[_trim(b, 80) or "" for b in meta.get("based_on") or [] if b.strip()],
         items=items,
         source_filename=_trim(draft.get("source_filename"), 300),
+        source_hash=_trim(draft.get("source_hash"), 64),
     )
 
 
@@ -498,7 +610,7 @@ def commit_import(
     chosen = parse_mappings(mappings if mappings is not None else draft.get("mappings"), resolver)
     tracking = tracking_unit_id or default_tracking_unit(draft, actor, resolver)
     plan_input = draft_to_input(draft, resolver, tracking, chosen)
-    existing = find_plan_by_number(plan_input.number)
+    existing = find_existing_plan(draft)
     if existing is not None:
         raise DuplicatePlan(plan_input.number or "", existing.id)
     try:
@@ -641,6 +753,8 @@ def update_from_import(
     plan = db.session.get(Plan, plan_id)
     if plan is None:
         raise NotFound("Không tìm thấy kế hoạch cần cập nhật.")
+    if plan.status == PlanStatus.WITHDRAWN:
+        raise InvalidInput("Kế hoạch đã bị thu hồi; hãy nhập văn bản như một kế hoạch mới.")
     if not can_update(plan, actor):
         raise PermissionDenied(
             "Chỉ quản trị viên hoặc điều phối viên của cơ quan thường trực mới được cập nhật "
@@ -675,7 +789,9 @@ def update_from_import(
             .scalars()
             .all()
         )
-        top = {t.number: t for t in tasks if t.parent_id is None}
+        # A number freed by a cancelled item belongs to the item that stands (listed last).
+        ordered = sorted(tasks, key=lambda t: t.state != TaskState.CANCELLED)
+        top = {t.number: t for t in ordered if t.parent_id is None}
         new_items: list[ItemInput] = []
         for item in plan_input.items:
             task = top.get(item.number)
@@ -696,6 +812,8 @@ def update_from_import(
             plan.title = plan_input.title
         if plan_input.issued_on and plan_input.issued_on != plan.issued_on:
             plan.issued_on = plan_input.issued_on
+        if plan_input.source_hash:
+            plan.source_hash = plan_input.source_hash  # the newest version is recognised too
         meta_after = plan_snapshot(plan)
         if meta_after != meta_before:
             changed = [k for k in meta_after if meta_after[k] != meta_before[k]]

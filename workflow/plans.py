@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from models import (
     Plan,
     PlanBasis,
+    PlanStatus,
     Recurrence,
     Task,
     TaskState,
@@ -69,21 +70,29 @@ class PlanInput:
     based_on: list[str] = field(default_factory=list)
     items: list[ItemInput] = field(default_factory=list)
     source_filename: str | None = None
+    source_hash: str | None = None
 
 
 class DuplicatePlan(InvalidInput):
     """A plan with this number exists; the caller may offer an update instead."""
 
     def __init__(self, number: str, plan_id: int) -> None:
-        super().__init__(f"Kế hoạch số {number} đã có trong hệ thống.")
+        super().__init__(
+            f"Kế hoạch số {number} đã có trong hệ thống."
+            if number
+            else "Kế hoạch này (cùng cơ quan ban hành, ngày và tiêu đề, hoặc cùng văn bản) "
+            "đã có trong hệ thống."
+        )
         self.plan_id = plan_id
 
 
 def find_plan_by_number(number: str | None) -> Plan | None:
-    """The plan with this number, if any."""
+    """The standing plan with this number, if any (a withdrawn one no longer holds it)."""
     if not number:
         return None
-    return db.session.execute(sa.select(Plan).where(Plan.number == number)).scalar_one_or_none()
+    return db.session.execute(
+        sa.select(Plan).where(Plan.number == number, Plan.status != PlanStatus.WITHDRAWN)
+    ).scalar_one_or_none()
 
 
 def _lead_units(refs: list[UnitRef], groups: dict[int, UnitGroup]) -> list[int]:
@@ -155,8 +164,15 @@ def unit_rows(refs: list[UnitRef], role: UnitRole) -> list[TaskUnit]:
     ]
 
 
-def add_items(plan: Plan, items: list[ItemInput], actor: User, first_position: int = 0) -> int:
-    """Create the tasks of `items` under `plan` with fan-out and audit events; returns count."""
+def add_items(
+    plan: Plan,
+    items: list[ItemInput],
+    actor: User,
+    first_position: int = 0,
+    reason: str | None = None,
+) -> int:
+    """Create the tasks of `items` under `plan` with fan-out and audit events (with the
+    `reason`, when one is given); returns the count."""
     group_ids = {ref.group_id for item in items for ref in item.leads if ref.group_id}
     groups = {
         g.id: g
@@ -209,6 +225,7 @@ def add_items(plan: Plan, items: list[ItemInput], actor: User, first_position: i
                 "coordinating": [ref.mention for ref in item.coordinating],
                 "subtasks": len(subtasks),
             },
+            reason=reason,
         )
         for sub in subtasks:
             audit.record(
@@ -219,6 +236,7 @@ def add_items(plan: Plan, items: list[ItemInput], actor: User, first_position: i
                 plan_id=plan.id,
                 unit_id=sub.lead_unit_id,
                 after={**task_snapshot(sub), "lead": [unit_names[sub.lead_unit_id]]},
+                reason=reason,
             )
     return created
 
@@ -240,6 +258,7 @@ def create_plan(plan_input: PlanInput, actor: User) -> int:
             period=plan_input.period,
             year=plan_input.year,
             source_filename=plan_input.source_filename,
+            source_hash=plan_input.source_hash,
         )
         for reference in plan_input.based_on:
             known = find_plan_by_number(reference)

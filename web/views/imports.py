@@ -29,7 +29,7 @@ from importer.extract import DEFAULT_MAX_BYTES
 from web.views.jobs import submit
 from workflow import imports
 from workflow.errors import WorkflowError
-from workflow.plans import DuplicatePlan, find_plan_by_number
+from workflow.plans import DuplicatePlan
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -97,7 +97,7 @@ def _review_page(
     token: str, draft: dict[str, Any], errors: list[str] | None = None, status: int = 200
 ) -> tuple[str, int]:
     resolver = imports.Resolver()
-    existing = find_plan_by_number((draft.get("plan") or {}).get("number"))
+    existing = imports.find_existing_plan(draft)
     choices = resolver.choices()
     return (
         render_template(
@@ -138,7 +138,7 @@ def confirm(token: str) -> Response | tuple[str, int]:
         return _review_page(token, draft)
     try:
         if action == "update":
-            existing = find_plan_by_number((draft.get("plan") or {}).get("number"))
+            existing = imports.find_existing_plan(draft)
             if existing is None:
                 return _review_page(
                     token, draft, ["Chưa có kế hoạch cùng số để cập nhật; hãy nhập mới."], 400
