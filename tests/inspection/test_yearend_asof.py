@@ -16,7 +16,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from models import Task, db
-from tests.conftest import QueryCounter
+from tests.conftest import QueryCounter, finish_job
 from tests.foundation.web import login
 from tests.inspection.conftest import P2417, P4403, REPORT_3, at, plan_id, task, unit_id, user
 from workflow import tasks as svc
@@ -100,10 +100,12 @@ def test_a_unit_report_follows_the_lead_as_it_was(later):
     assert [i.task.number for i in gather(2025, unit_id=unit_id("TCCB")).items] == []  # due 2024
 
 
-def test_the_2024_docx_and_xlsx_drawn_in_2026(later, app):  # noqa: ANN001
+def test_the_2024_docx_and_xlsx_drawn_in_2026(later, app, queue_worker):  # noqa: ANN001
     client = app.test_client()
     login(client, "gdtx.coordinator")
-    response = client.get(f"/plans/{plan_id(P4403)}/year-end.docx?year=2024")
+    # The documents are written by the worker; the request queues them.
+    docx = client.get(f"/plans/{plan_id(P4403)}/year-end.docx?year=2024")
+    response = finish_job(client, queue_worker, docx)
     assert response.status_code == 200
     doc = Document(io.BytesIO(response.data))
     text = "\n".join(p.text for p in doc.paragraphs)
@@ -117,7 +119,13 @@ def test_the_2024_docx_and_xlsx_drawn_in_2026(later, app):  # noqa: ANN001
     assert "nhiệm vụ 3:" not in next_year
 
     book = load_workbook(
-        io.BytesIO(client.get(f"/plans/{plan_id(P4403)}/year-end.xlsx?year=2024").data)
+        io.BytesIO(
+            finish_job(
+                client,
+                queue_worker,
+                client.get(f"/plans/{plan_id(P4403)}/year-end.xlsx?year=2024"),
+            ).data
+        )
     )
     header, *rows = list(book["Nhiệm vụ"].values)
     assert len(rows) == 30
