@@ -56,6 +56,11 @@ def demo_load(if_empty: bool, history: bool) -> None:
     _print_logins()
 
 
+def _progress(done: int, total: int) -> None:
+    # On a terminal only: a cron mail should carry the verdict, not a progress bar.
+    click.echo(f"\r{done:,}/{total:,} sự kiện", err=True, nl=False)
+
+
 @audit_cli.command("verify")
 @click.option(
     "--full",
@@ -68,7 +73,10 @@ def audit_verify(full: bool) -> None:
     By default resume after the newest signed checkpoint (only new events are read);
     --full walks every event and checks every checkpoint.
     """
-    _, report = run_verification(full=full)
+    on_terminal = sys.stderr.isatty()
+    _, report = run_verification(full=full, progress=_progress if on_terminal else None)
+    if on_terminal:
+        click.echo("", err=True)  # end the progress line
     if report.intact:
         message = f"Nhật ký nguyên vẹn: {report.checked} sự kiện đã kiểm tra."
         if report.resumed_from is not None:
