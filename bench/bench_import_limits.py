@@ -116,6 +116,26 @@ def docx_at_line_limit() -> bytes:
     )
 
 
+def docx_at_tag_limit() -> bytes:
+    """Paragraphs of many short runs, just under importer.limits.MAX_DOCX_XML_TAGS: the
+    most python-docx objects a DOCX may make python-docx build."""
+    from importer.limits import MAX_DOCX_XML_TAGS, MAX_LINES
+
+    r = random.Random(8)
+    runs = (MAX_DOCX_XML_TAGS // MAX_LINES - 2) // 4  # <w:r><w:t>…</w:t></w:r>: 4 tags
+    return _docx(
+        "".join(
+            "<w:p>"
+            + "".join(
+                f"<w:r><w:t>{''.join(r.choices('abcdefghijklmnopqrstuvwxyz', k=3))} </w:t></w:r>"
+                for _ in range(runs)
+            )
+            + "</w:p>"
+            for _ in range(MAX_LINES - 1)
+        )
+    )
+
+
 def ratio_docx() -> bytes:
     """50 MB of XML at about 14:1, under any per-part ratio check (3.6 MB packed)."""
     r = random.Random(3)
@@ -175,6 +195,7 @@ INPUTS: dict[str, tuple[str, Callable[[], bytes]]] = {
     "docx-55k-paragraphs": ("docx", tiny_paragraphs_docx),
     "docx-50mb-xml": ("docx", ratio_docx),
     "docx-20k-paragraphs": ("docx", docx_at_line_limit),
+    "docx-1m-tags": ("docx", docx_at_tag_limit),
     "pdf-3000-pages": ("pdf", pdf_3000_pages),
     "pdf-200-pages": ("pdf", pdf_200_pages),
 }

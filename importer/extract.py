@@ -11,6 +11,7 @@ import logging
 import re
 import zipfile
 from collections import Counter
+from functools import lru_cache
 
 from charset_normalizer import from_bytes
 
@@ -182,10 +183,33 @@ def docx_lines(data: bytes) -> list[Line]:
     out: list[Line] = []
     for block in document.iter_inner_content():
         if isinstance(block, DocxParagraph):
-            out.extend(Line(t) for t in block.text.split("\n"))
+            out.extend(Line(t) for t in _paragraph_text(block).split("\n"))
         elif isinstance(block, Table):
             out.extend(_table_lines(block))
     return out
+
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+@lru_cache(maxsize=1)
+def _run_content():  # noqa: ANN202 (an lxml XPath, imported lazily)
+    from lxml import etree
+
+    # What python-docx's Paragraph.text reads, in document order, with one compiled
+    # expression: it compiles one XPath per run, ~35 µs each, 3.6 s for a DOCX of
+    # 20,000 paragraphs of 12 runs (H2).
+    return etree.XPath(
+        "(w:r | w:hyperlink/w:r)/*[self::w:br or self::w:cr or self::w:noBreakHyphen"
+        " or self::w:ptab or self::w:t or self::w:tab]",
+        namespaces={"w": _W},
+    )
+
+
+def _paragraph_text(paragraph) -> str:  # noqa: ANN001 (a python-docx Paragraph)
+    """python-docx's `paragraph.text`: each element's own str() ("\t" for a tab, "\n" for
+    a line break) joined, found in one pass."""
+    return "".join(str(e) for e in _run_content()(paragraph._p))
 
 
 def _table_lines(table) -> list[Line]:
@@ -198,7 +222,7 @@ def _table_lines(table) -> list[Line]:
             if previous is not None and cell._tc is previous:
                 continue
             previous = cell._tc
-            cells.append(" ".join(p.text for p in cell.paragraphs).strip())
+            cells.append(" ".join(_paragraph_text(p) for p in cell.paragraphs).strip())
         if any(cells):
             out.append(Line(" | ".join(cells), cells))
     return out

@@ -333,6 +333,25 @@ def test_a_docx_within_the_limits_still_parses() -> None:
     assert [(i.number, i.periods) for i in draft.items] == [("1", ["2024-Q2"])]
 
 
+def test_paragraph_text_is_read_as_python_docx_reads_it() -> None:
+    """The one-pass reading of a paragraph (H2: python-docx compiles an XPath per run)
+    gives python-docx's own text: tabs, breaks, hyphens and hyperlinks included."""
+    from docx.oxml import parse_xml
+    from docx.text.paragraph import Paragraph
+
+    from importer.extract import _W, _paragraph_text
+
+    xml = (
+        f'<w:p xmlns:w="{_W}" xmlns:r="urn:r"><w:pPr><w:jc w:val="both"/></w:pPr>'
+        "<w:r><w:t>Kế</w:t><w:tab/><w:t xml:space='preserve'> hoạch </w:t></w:r>"
+        '<w:hyperlink r:id="rId9"><w:r><w:t>số 12</w:t></w:r><w:r><w:br/></w:r></w:hyperlink>'
+        '<w:r><w:br w:type="page"/><w:t>KH</w:t><w:noBreakHyphen/><w:t>ABC</w:t><w:cr/>'
+        "<w:ptab/><w:delText>xoá</w:delText></w:r></w:p>"
+    )
+    paragraph = Paragraph(parse_xml(xml), None)
+    assert _paragraph_text(paragraph) == paragraph.text == "Kế\t hoạch số 12\nKH-ABC\n\t"
+
+
 def _pdf(pages: int, lines: int = 1) -> bytes:
     from reportlab.pdfgen import canvas
 
