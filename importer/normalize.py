@@ -209,8 +209,10 @@ def clean_lines(lines: list[Line]) -> list[Line]:
     return out
 
 
-def build_paragraphs(lines: list[Line]) -> list[Paragraph]:
-    """Join physical lines into paragraphs (see module docstring).
+def build_paragraphs(lines: list[Line], cleaned: bool = False) -> list[Paragraph]:
+    """Join physical lines into paragraphs (see module docstring); `cleaned` when the
+    lines already went through clean_lines (which is not idempotent: it drops page
+    numbers and running headers).
 
     Linear in the length of the text (H2): the paragraph being built is kept as a list of
     pieces, joined once, and its share of capitals is added up line by line rather than
@@ -228,7 +230,7 @@ def build_paragraphs(lines: list[Line]) -> list[Paragraph]:
             paras.append(current)
             current = None
 
-    for line in clean_lines(lines):
+    for line in lines if cleaned else clean_lines(lines):
         if line.cells is not None:
             flush()
             paras.append(Paragraph("row", line.text, cells=line.cells, lines=[line.text]))

@@ -97,6 +97,10 @@ class _Context:
         self.abbreviations = abbreviations
         self.year = year
         self.home = self._home(issuer)
+        # Group code -> the issuer's own member: asked once per mention of a group, and
+        # each answer reads the whole directory (H2: a plan can name a group thousands of
+        # times).
+        self._own: dict[str, Entry | None] = {}
 
     def _home(self, issuer: str | None) -> tuple[str, str] | None:
         """(code, folded place) of the issuing unit, when the directory knows it."""
@@ -110,6 +114,11 @@ class _Context:
     def _own_member(self, group_code: str) -> Entry | None:
         """The member of a group that is the issuer, or the issuer's office of that kind
         ("Phòng GD&ĐT" in a plan of UBND quận Gò Vấp is the office of quận Gò Vấp)."""
+        if group_code not in self._own:
+            self._own[group_code] = self._find_own_member(group_code)
+        return self._own[group_code]
+
+    def _find_own_member(self, group_code: str) -> Entry | None:
         if self.home is None:
             return None
         code, place = self.home
@@ -315,7 +324,7 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
     limits.check_lines(len(lines))
     limits.check_chars(sum(len(x.text or "") for x in lines))
     cleaned = clean_lines(lines)
-    paragraphs = build_paragraphs(lines)
+    paragraphs = build_paragraphs(cleaned, cleaned=True)
     outline = segment(paragraphs)
     meta = extract_metadata(
         [x.text for x in cleaned if x.cells is None], outline.preamble, directory
