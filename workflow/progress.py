@@ -31,7 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
-from models import Plan, Task, TaskState, TaskUnit, Unit, User, db
+from models import Plan, PlanStatus, Task, TaskState, TaskUnit, Unit, User, db
 from workflow import clock
 from workflow.inputs import contains_pattern, parse_int
 from workflow.inputs import parse_quarter as _parse_quarter
@@ -49,6 +49,7 @@ BUCKET_LABELS = {
     "cancelled": "Đã hủy",
 }
 OPEN_NOT_REPORTED = (S.ASSIGNED, S.IN_PROGRESS)
+OPEN_STATES = (S.ASSIGNED, S.IN_PROGRESS, S.REPORTED)
 DUE_SOON_DAYS = 14
 LIST_LIMIT = 20
 
@@ -137,6 +138,7 @@ class TaskFilter:
     due_soon: bool = False  # open and due within DUE_SOON_DAYS
     q: str | None = None  # search words, folded, all must match
     leaves: bool = False  # only the tasks that carry the work (what the counts count)
+    no_due: bool = False  # open tasks without a due date ("chưa có hạn")
 
     @classmethod
     def from_args(cls, args: Any) -> TaskFilter:
@@ -160,6 +162,7 @@ class TaskFilter:
             due_soon=args.get("due_soon") == "1",
             q=(args.get("q") or "").strip() or None,
             leaves=args.get("leaves") == "1",
+            no_due=args.get("no_due") == "1",
         )
 
     def as_args(self, **overrides: Any) -> dict[str, Any]:
@@ -175,6 +178,7 @@ class TaskFilter:
             "due_soon": "1" if me.due_soon else None,
             "q": me.q,
             "leaves": "1" if me.leaves else None,
+            "no_due": "1" if me.no_due else None,
         }
         return {k: v for k, v in args.items() if v is not None}
 
@@ -205,7 +209,15 @@ class TaskFilter:
             where += search_clauses(Task.search_text, self.q)
         if self.leaves:
             where.append(is_leaf())
+        if self.no_due:
+            where += [Task.state.in_(OPEN_STATES), Task.due_on.is_(None), live_plan()]
         return where
+
+
+def live_plan() -> sa.ColumnElement[bool]:
+    """Tasks of plans that stand: a withdrawn import is history, not live work."""
+    withdrawn = sa.select(Plan.id).where(Plan.status == PlanStatus.WITHDRAWN)
+    return Task.plan_id.not_in(withdrawn)
 
 
 def search_clauses(column: Any, text: str) -> list[sa.ColumnElement[bool]]:
@@ -355,6 +367,8 @@ class Dashboard:
     due_soon: list[ListedTask]
     overdue_count: int
     due_soon_count: int
+    # Open tasks with no due date: never in a quarter's figures, so counted apart.
+    no_deadline_count: int = 0
 
 
 def _listed(where: list[sa.ColumnElement[bool]], user: User) -> tuple[list[ListedTask], int]:
@@ -372,7 +386,7 @@ def _listed(where: list[sa.ColumnElement[bool]], user: User) -> tuple[list[Liste
         )
         .join(Plan, Task.plan_id == Plan.id)
         .outerjoin(Unit, Task.lead_unit_id == Unit.id)
-        .where(visible_tasks(user), is_leaf(), *where)
+        .where(visible_tasks(user), is_leaf(), live_plan(), *where)
         .order_by(Task.due_on, Task.id)
         .limit(LIST_LIMIT)
     ).all()
@@ -383,7 +397,7 @@ def _listed(where: list[sa.ColumnElement[bool]], user: User) -> tuple[list[Liste
 def work_span(user: User, plan_id: int | None = None) -> tuple[str, str] | None:
     """The first and last quarter in which the user's visible tasks fall due (one statement),
     so the dashboard can offer those quarters and point to them when the current one is empty."""
-    where = [visible_tasks(user), Task.due_on.is_not(None)]
+    where = [visible_tasks(user), Task.due_on.is_not(None), live_plan()]
     if plan_id is not None:
         where.append(Task.plan_id == plan_id)
     first, last = db.session.execute(
@@ -403,7 +417,7 @@ def quarter_range(first: str, last: str) -> list[str]:
 
 
 def dashboard(user: User, quarter: str | None = None, plan_id: int | None = None) -> Dashboard:
-    """Figures for the quarter (the current one by default): five statements in all."""
+    """Figures for the quarter (the current one by default): six statements in all."""
     today = clock.today()
     quarter = quarter if parse_quarter(quarter) else quarter_of(today)
     base = TaskFilter(quarter=quarter, plan_id=plan_id, leaves=True)
@@ -414,7 +428,7 @@ def dashboard(user: User, quarter: str | None = None, plan_id: int | None = None
             Task.state.label("state"),
             bucket_expr(today).label("bucket"),
         )
-        .where(visible_tasks(user), *base.clauses(today))
+        .where(visible_tasks(user), live_plan(), *base.clauses(today))
         .subquery()
     )
     # Grouping a subquery's columns: PostgreSQL refuses GROUP BY on a CASE whose bound
@@ -455,8 +469,25 @@ def dashboard(user: User, quarter: str | None = None, plan_id: int | None = None
     plan_where = [Task.plan_id == plan_id] if plan_id is not None else []
     overdue, overdue_count = _listed(TaskFilter(overdue=True).clauses(today) + plan_where, user)
     due_soon, due_soon_count = _listed(TaskFilter(due_soon=True).clauses(today) + plan_where, user)
+    no_deadline_count = db.session.execute(
+        sa.select(sa.func.count()).where(
+            visible_tasks(user),
+            is_leaf(),
+            *TaskFilter(no_due=True).clauses(today),
+            *plan_where,
+        )
+    ).scalar_one()
     return Dashboard(
-        quarter, today, total, units, plans, overdue, due_soon, overdue_count, due_soon_count
+        quarter,
+        today,
+        total,
+        units,
+        plans,
+        overdue,
+        due_soon,
+        overdue_count,
+        due_soon_count,
+        no_deadline_count,
     )
 
 
