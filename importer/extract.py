@@ -207,8 +207,8 @@ def _run_content():  # noqa: ANN202 (an lxml XPath, imported lazily)
 
 
 def _paragraph_text(paragraph) -> str:  # noqa: ANN001 (a python-docx Paragraph)
-    """python-docx's `paragraph.text`: each element's own str() ("\t" for a tab, "\n" for
-    a line break) joined, found in one pass."""
+    """python-docx's `paragraph.text`: each element's own str() (a tab character for
+    w:tab, a newline for a text-wrapping w:br) joined, found in one pass."""
     return "".join(str(e) for e in _run_content()(paragraph._p))
 
 
