@@ -90,6 +90,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(imports.bp)
     app.register_blueprint(plans.bp)
+    from web.views import plan_editing
+
+    app.register_blueprint(plan_editing.bp)
     from web.views import dashboard
 
     app.register_blueprint(dashboard.bp)

@@ -13,6 +13,8 @@ from sqlalchemy.orm import selectinload
 from models import Plan, Role, Task, TaskUnit, UnitGroup, UnitRole, db
 from web import params
 from web.exports import FORMATS, Column, export_response
+from workflow.imports import can_import
+from workflow.plan_editing import can_edit_plan
 from workflow.plan_views import matrix as build_matrix
 from workflow.plan_views import plan_progress
 from workflow.progress import paginate_rows, search_clauses
@@ -109,6 +111,7 @@ def show(plan_id: int) -> Any:
         plan=plan,
         rows=rows,
         overall=plan_progress(items),
+        can_edit=can_edit_plan(plan, current_user),
     )
 
 
@@ -137,7 +140,7 @@ def index() -> Any:
     if fmt in FORMATS:
         return export_response(db.session.execute(query).scalars(), columns, fmt, "ke-hoach")
     page = paginate_rows(query, params.page_arg(), 50)
-    return render_template("plans/index.html", page=page, q=q)
+    return render_template("plans/index.html", page=page, q=q, can_create=can_import(current_user))
 
 
 @bp.route("/<int:plan_id>/matrix")
