@@ -6,7 +6,7 @@ import re
 
 import sqlalchemy as sa
 
-from models import AuditEvent, Plan, PlanStatus, Task, TaskState, Unit, db
+from models import AuditEvent, Plan, PlanStatus, TaskState, Unit, db
 from tests.foundation.helpers import find_task
 from tests.foundation.web import csrf_token, login
 from tests.imports.helpers import login as sign_in
@@ -151,7 +151,8 @@ def test_add_edit_move_and_remove_items_through_the_pages(client):  # noqa: ANN0
         data={"csrf_token": csrf_token(shown), "version": task.version, "direction": "up"},
     )
     moved = re.findall(
-        r'<tr class="item" id="item-([^"]+)"', client.get(f"/plans/{plan.id}").get_data(as_text=True)
+        r'<tr class="item" id="item-([^"]+)"',
+        client.get(f"/plans/{plan.id}").get_data(as_text=True),
     )
     i = order.index("3")
     assert moved[i - 1] == "3" and moved[i] == order[i - 1]
