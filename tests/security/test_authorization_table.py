@@ -107,6 +107,21 @@ TABLE: dict[tuple[str, str], T] = {
     # Plan list (filtered to what the user may see) and the responsibility matrix.
     ("GET", "plans.index"): (200, 200, 200, 200, 200, 200, 200, 302),
     ("GET", "plans.matrix"): (200, 200, 200, 200, 200, 403, 200, 302),
+    # Plans by hand (issue 10): creating is for who may import; editing a plan for admins
+    # and its tracking (or issuing) unit's coordinators. The empty forms sent here fail
+    # validation: 400 on the form pages, a flash and a redirect for move and remove.
+    ("GET", "plan_editing.new"): (200, 200, 200, 403, 403, 403, 403, 302),
+    ("POST", "plan_editing.new"): (400, 400, 400, 403, 403, 403, 403, 302),
+    ("GET", "plan_editing.edit"): (200, 200, 403, 403, 403, 403, 403, 302),
+    ("POST", "plan_editing.edit"): (400, 400, 403, 403, 403, 403, 403, 302),
+    ("GET", "plan_editing.add_item"): (200, 200, 403, 403, 403, 403, 403, 302),
+    ("POST", "plan_editing.add_item"): (400, 400, 403, 403, 403, 403, 403, 302),
+    ("GET", "plan_editing.edit_item"): (200, 200, 403, 403, 403, 403, 403, 302),
+    ("POST", "plan_editing.edit_item"): (400, 400, 403, 403, 403, 403, 403, 302),
+    ("POST", "plan_editing.move_item"): (302, 302, 403, 403, 403, 403, 403, 302),
+    ("POST", "plan_editing.remove_item"): (302, 302, 403, 403, 403, 403, 403, 302),
+    ("GET", "plan_editing.withdraw"): (200, 200, 403, 403, 403, 403, 403, 302),
+    ("POST", "plan_editing.withdraw"): (400, 400, 403, 403, 403, 403, 403, 302),
     # Audit trail and inspection (issue 6): inspectors and admins everything, the tracking
     # unit's coordinators their plans, a unit's coordinators their unit; indicators are
     # entered by units (the service refuses what a unit may not do: 302 with a message).
