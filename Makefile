@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format clean lock
+.PHONY: run test install ocr-engine lint format clean lock
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { \
@@ -17,7 +17,14 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+# Scans are read by Debian's Tesseract with its Vietnamese model (importer/ocr.py).
+ocr-engine:
+	@command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx vie || { \
+	  echo "tesseract-ocr or its Vietnamese model is missing; installing them with apt-get"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq tesseract-ocr tesseract-ocr-vie; }
+
+install: $(STAMP) ocr-engine
 
 run: install
 	mkdir -p instance
