@@ -16,7 +16,7 @@ exceptions, so an unhandled error fails the test as an exception; a handled one 
 500 response, which fails it too. Each test function (one per role) gets its own copy of
 the demo database; the POSTs may change it as they go, and every answer must still be
 below 500. The walk is deterministic (`derandomize=True`) and bounded: WALK_EXAMPLES
-examples per route and role (default 8; PLANWORK_WALK_EXAMPLES overrides it).
+examples per route and role (default 6; PLANWORK_WALK_EXAMPLES overrides it).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ from workflow import requests as requests_service
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile
 
-WALK_EXAMPLES = int(os.environ.get("PLANWORK_WALK_EXAMPLES", "8"))
+WALK_EXAMPLES = int(os.environ.get("PLANWORK_WALK_EXAMPLES", "6"))
 ROLES = {
     "admin": "sgddt.admin",
     "coordinator": "gdtx.coordinator",  # tracks plan 4403, imports plans
