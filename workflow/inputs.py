@@ -94,7 +94,9 @@ def check_due_date(day: date, label: str = "Hạn") -> None:
         horizon = today.replace(year=today.year + DUE_HORIZON_YEARS)
     except ValueError:  # 29 February, in a year ten years on that has none
         horizon = today.replace(year=today.year + DUE_HORIZON_YEARS, day=28)
-    if day > horizon or day.year < MIN_YEAR:
+    if day.year < MIN_YEAR:
+        raise InvalidInput(f"{label} không hợp lệ.")
+    if day > horizon:
         raise InvalidInput(
             f"{label} không hợp lệ: không thể quá {DUE_HORIZON_YEARS} năm kể từ hôm nay "
             f"(muộn nhất {horizon.strftime('%d/%m/%Y')})."

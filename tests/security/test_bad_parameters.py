@@ -252,7 +252,7 @@ def test_dates_out_of_range_on_inspection_pages_are_ignored(demo_app: Flask) -> 
 
 def test_parsers_refuse_what_the_database_cannot_hold() -> None:
     """Low "500 instead of a clear error": the shared parsers behind every parameter."""
-    from workflow.inputs import parse_date, parse_int, parse_quarter
+    from workflow.inputs import check_due_date, parse_date, parse_int, parse_quarter
 
     assert parse_int("²") is None and parse_int("٣") is None and parse_int(HUGE) is None
     assert parse_int(JUST_OVER) is None and parse_int(str(2**31 - 1)) == 2**31 - 1
@@ -260,6 +260,9 @@ def test_parsers_refuse_what_the_database_cannot_hold() -> None:
     assert parse_date("30/09/2024") == date(2024, 9, 30)
     assert parse_quarter("0-Q1") is None and parse_quarter("99999-Q1") is None
     assert parse_quarter("²⁰²⁴-Q1") is None and parse_quarter("2024-Q2") == (2024, 2)
+    for far in (date(1, 1, 1), date(9999, 12, 31)):
+        with pytest.raises(InvalidInput):
+            check_due_date(far)
 
 
 # --- Low: 500 instead of a clear error — non-numeric unit id -----------------------------
