@@ -278,34 +278,33 @@ def source_fingerprint(draft: Mapping[str, Any]) -> str:
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
-_TITLE_YEAR = re.compile(r"\bn[aă]m\s+(?:h[oọ]c\s+)?((?:19|20|21)\d\d)\b", re.IGNORECASE)
+# "năm học 2025-2026" (a school year) or "năm 2025" in the plan's title.
+_TITLE_TIMEFRAME = re.compile(
+    r"\bn[aă]m\s+h[oọ]c\s+(?:19|20|21)\d\d\s*-\s*(?:19|20|21)\d\d\b"
+    r"|\bn[aă]m\s+(?:19|20|21)\d\d\b",
+    re.IGNORECASE,
+)
 
 
-def plan_timeframe_year(draft: Mapping[str, Any]) -> int | None:
-    """The year the plan as a whole runs in: its title's ("… năm 2025"), else the year most
-    of its items fall in; None when neither says."""
+def plan_timeframe_text(draft: Mapping[str, Any]) -> str | None:
+    """The timeframe the plan as a whole runs in, as its title says it ("… năm 2025",
+    "… năm học 2025-2026"); None when the title names none."""
     title = str((draft.get("plan") or {}).get("title") or "")
-    match = _TITLE_YEAR.search(title)
-    if match:
-        return int(match.group(1))
-    years = Counter(
-        int(p[:4])
-        for item in draft.get("items", [])
-        for p in item.get("periods") or []
-        if p[:4].isdigit()
-    )
-    return years.most_common(1)[0][0] if years else None
+    match = _TITLE_TIMEFRAME.search(title)
+    return match.group(0) if match else None
 
 
 PLAN_TIMEFRAME_WARNING = "Chưa có thời gian riêng: đề xuất theo thời gian của kế hoạch"
 
 
 def propose_plan_timeframe(draft: dict[str, Any]) -> None:
-    """An item without a timeframe, a date or "thường xuyên" gets the plan's year as its
-    timeframe (DESIGN.md: "an item with no timeframe of its own takes the plan's"), flagged
-    so the reviewer sees it was proposed; without a plan year it stays without a deadline."""
-    year = plan_timeframe_year(draft)
-    if year is None:
+    """An item without a timeframe, a date or "thường xuyên" gets the plan's timeframe
+    (DESIGN.md: "an item with no timeframe of its own takes the plan's … the year in the
+    plan's title"), flagged so the reviewer sees it was proposed; with none, it stays
+    without a deadline (and the dashboard counts it as "chưa có hạn")."""
+    text = plan_timeframe_text(draft)
+    parsed = parse_timeframe(text) if text else None
+    if parsed is None or not parsed.periods:
         return
     for _, _, item in all_rows(draft):
         if item.get("periods") or item.get("due") or item.get("ongoing"):
@@ -313,9 +312,9 @@ def propose_plan_timeframe(draft: dict[str, Any]) -> None:
         if (item.get("timeframe_text") or "").strip():
             continue  # a timeframe the parser could not read: the reviewer decides
         item.update(
-            timeframe_text=f"năm {year}",
-            periods=[str(year)],
-            due=date(year, 12, 31).isoformat(),
+            timeframe_text=text,
+            periods=list(parsed.periods),
+            due=parsed.due.isoformat() if parsed.due else None,
         )
         item.setdefault("warnings", []).append(PLAN_TIMEFRAME_WARNING)
 

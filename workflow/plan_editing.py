@@ -126,8 +126,11 @@ class UnitNames:
 
         return self.resolver.name_of(Target(unit_id=unit_id, group_id=group_id))
 
-    def refs(self, lines: list[str]) -> list[UnitRef]:
-        return [self.ref(line) for line in lines]
+    def refs(self, lines: list[str], kept: dict[str, UnitRef] | None = None) -> list[UnitRef]:
+        """The refs of typed lines; `kept` holds mentions an import left unresolved on the
+        item, which may stay as they are (still flagged) while other fields are edited."""
+        kept = kept or {}
+        return [kept.get(fold(line)) or self.ref(line) for line in lines]
 
     def unit_id(self, text: str | None) -> int | None:
         """The unit a name names, or None when it names none (the issuer is kept as text)."""
@@ -148,7 +151,12 @@ def _clean_reason(reason: str | None, required: bool, message: str) -> str | Non
     return reason
 
 
-def item_input(fields: ItemFields, names: UnitNames, year: int | None) -> ItemInput:
+def item_input(
+    fields: ItemFields,
+    names: UnitNames,
+    year: int | None,
+    kept: dict[str, UnitRef] | None = None,
+) -> ItemInput:
     """The typed item checked and made an `ItemInput`: timeframe parsed into periods and a
     due date (a typed date wins), units resolved exactly."""
     number = (fields.number or "").strip()
@@ -161,10 +169,10 @@ def item_input(fields: ItemFields, names: UnitNames, year: int | None) -> ItemIn
         raise InvalidInput(f"Nhiệm vụ {number} chưa có nội dung.")
     if len(title) > TITLE_MAX:
         raise InvalidInput(f"Nội dung nhiệm vụ {number} dài quá {TITLE_MAX} ký tự.")
-    leads = names.refs(_lines(fields.leads))
+    leads = names.refs(_lines(fields.leads), kept)
     if not leads:
         raise InvalidInput(f"Nhiệm vụ {number} cần có đơn vị chủ trì.")
-    coordinating = names.refs(_lines(fields.coordinating))
+    coordinating = names.refs(_lines(fields.coordinating), kept)
     text = (fields.timeframe_text or "").strip()[:300] or None
     parsed = parse_timeframe(text, year) if text else None
     due = fields.due_on or (parsed.due if parsed else None)
@@ -549,7 +557,12 @@ def edit_item(
         reason = _clean_reason(
             reason, work_started(task), "Nhiệm vụ đã bắt đầu thực hiện; hãy nêu lý do sửa."
         )
-        new = item_input(fields, UnitNames(), plan.year)
+        unresolved = {
+            fold(tu.mention): UnitRef(mention=tu.mention, needs_review=True)
+            for tu in task.units
+            if tu.unit_id is None and tu.group_id is None
+        }
+        new = item_input(fields, UnitNames(), plan.year, unresolved)
         if new.number != task.number:
             _check_number_free(plan.id, new.number, except_task_id=task.id)
         values: dict[str, Any] = {

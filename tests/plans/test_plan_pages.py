@@ -216,3 +216,33 @@ def test_the_dashboard_shows_tasks_without_a_deadline(client):  # noqa: ANN001
     assert f"{count} nhiệm vụ" in listing
     if count:
         assert "chưa có hạn" in listing
+
+
+def test_edit_the_plan_header_through_its_page(client):  # noqa: ANN001
+    login(client, "gdtx.coordinator")
+    plan = plan_4403()
+    page = client.get(f"/plans/{plan.id}/edit").get_data(as_text=True)
+    assert f'value="{PLAN}"' in page and plan.issuer_name in page
+    response = client.post(
+        f"/plans/{plan.id}/edit",
+        data={
+            "csrf_token": csrf_token(page),
+            "version": plan.version,
+            "number": PLAN,
+            "issued_on": plan.issued_on.isoformat() if plan.issued_on else "",
+            "issuer": plan.issuer_name,
+            "tracking_unit_id": plan.tracking_unit_id,
+            "title": "Tiêu đề đã sửa",
+            "year": plan.year or "",
+            "period": plan.period or "",
+            "reason": "Sửa trích yếu theo bản chính",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Plan, plan.id).title == "Tiêu đề đã sửa"
+    event = db.session.execute(
+        sa.select(AuditEvent).where(AuditEvent.action == "plan.update")
+    ).scalar_one()
+    assert event.reason == "Sửa trích yếu theo bản chính"
+    assert event.after["title"] == "Tiêu đề đã sửa" and "number" not in event.after

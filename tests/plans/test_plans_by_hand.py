@@ -562,3 +562,41 @@ def test_open_tasks_without_a_deadline_are_counted_apart(users):  # noqa: ANN001
     assert progress.dashboard(inspector).no_deadline_count == before + 1
     listed = progress.list_tasks(progress.TaskFilter(no_due=True, plan_id=plan.id), inspector)
     assert [t.number for t in listed.items] == ["3"]
+
+
+def test_an_imported_unresolved_unit_may_stay_while_the_title_is_edited(users):  # noqa: ANN001
+    task = find_task(PLAN, "10")
+    before = [(tu.display_name, tu.needs_review) for tu in task.units if tu.role == "coordinating"]
+    assert any(tu.unit_id is None and tu.group_id is None for tu in task.units)
+    fields = ItemFields(
+        number="10",
+        title=task.title + " (sửa)",
+        leads=[tu.display_name for tu in task.units if tu.role == "lead"],
+        coordinating=[tu.display_name for tu in task.units if tu.role == "coordinating"],
+        timeframe_text=task.timeframe_text,
+        due_on=task.due_on,
+    )
+    service.edit_item(task.id, users("gdtx.coordinator"), fields, expected_version=task.version)
+    db.session.expire_all()
+    task = find_task(PLAN, "10")
+    assert task.title.endswith("(sửa)")
+    kept = [tu for tu in task.units if tu.role == "coordinating"]
+    assert [(tu.display_name, tu.needs_review) for tu in kept] == before
+    change = events_for(task.id)[-1]
+    assert set(change.after) == {"title"}  # the units did not change
+
+
+def test_a_school_year_title_proposes_the_school_year(demo_app):  # noqa: ANN001
+    draft = imports.review_draft(
+        {
+            "plan": {"number": None, "title": "Kế hoạch giáo dục năm học 2025-2026"},
+            "items": [{"number": "1", "title": "Việc", "lead": [], "periods": [], "due": None}],
+        }
+    )
+    proposed = draft["items"][0]
+    assert proposed["periods"] == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    assert proposed["due"] == "2026-05-31"
+    untimed = imports.review_draft(
+        {"plan": {"title": "Kế hoạch tuyên truyền"}, "items": [{"number": "1", "title": "x"}]}
+    )
+    assert not untimed["items"][0].get("due")
