@@ -168,3 +168,33 @@ def test_import_fix_a_unit_then_add_edit_withdraw_and_read_the_trail(
     s.open("/plans/")
     assert "Đã thu hồi" in s.page.inner_text("#plan-list")
     s.close()
+
+
+def test_a_plan_typed_by_hand_and_its_task_without_a_deadline(browser, live_server, screenshots):
+    s = Session(browser, live_server, screenshots, viewport={"width": 1280, "height": 900})
+    s.login("gdtx.coordinator")
+    s.open("/plans/")
+    _submit(s, "#new-plan")
+    s.page.fill("#number", "90/KH-GDTX")
+    s.page.fill("#issued_on", "2025-04-01")
+    s.page.fill("#issuer", "Phòng Giáo dục thường xuyên - Chuyên nghiệp và Đại học")
+    s.page.select_option("#tracking_unit_id", str(_unit("GDTX")))
+    s.page.fill("#title", "Kế hoạch khảo sát nhu cầu học tập của người lớn")
+    s.page.fill("#items-0-number", "1")
+    s.page.fill("#items-0-title", "Khảo sát tại các quận, huyện")
+    s.page.fill("#items-0-leads", "Phòng Giáo dục và Đào tạo thành phố Thủ Đức và các quận, huyện")
+    s.page.fill("#items-0-timeframe", "Quý III năm 2025")
+    s.page.fill("#items-1-number", "2")
+    s.page.fill("#items-1-title", "Đề xuất mô hình học tập mới")
+    s.page.fill("#items-1-leads", "GDTX")
+    s.shot("plan-new")
+    _submit(s, "#plan-create")
+    assert "Đã tạo kế hoạch với 2 nhiệm vụ." in s.flash()
+    plan = db.session.execute(sa.select(Plan).where(Plan.number == "90/KH-GDTX")).scalar_one()
+    assert len(_task(plan, "1").subtasks) == 22  # the group fans out
+    s.open(f"/dashboard/?plan={plan.id}")
+    assert s.page.inner_text("#fig-no-deadline .num") == "1"
+    _submit(s, "#fig-no-deadline")
+    assert "chưa có hạn" in s.page.inner_text("main")
+    assert "Đề xuất mô hình học tập mới" in s.page.inner_text("main")
+    s.close()
