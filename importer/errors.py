@@ -68,5 +68,26 @@ class CorruptDocument(DocumentError):
     default_message = "Tệp bị hỏng hoặc không đúng định dạng, không đọc được."
 
 
+class UnreadableScan(DocumentError):
+    """A scan or photo in which OCR found no text (a blank, dark or blurred page)."""
+
+    code = "unreadable_scan"
+    default_message = (
+        "Không nhận dạng được chữ nào trong bản quét. Hãy quét lại rõ hơn (khoảng 300 dpi, "
+        "trang thẳng, đủ sáng) hoặc tải lên bản TXT, DOCX hoặc PDF có chữ."
+    )
+
+
+class OcrUnavailable(DocumentError):
+    """The document is a scan, and this server has no Tesseract or no Vietnamese model."""
+
+    code = "ocr_unavailable"
+    default_message = (
+        "Tệp là bản quét nhưng máy chủ chưa cài bộ nhận dạng chữ tiếng Việt (Tesseract: "
+        "tesseract-ocr, tesseract-ocr-vie). Hãy báo quản trị viên, hoặc tải lên bản TXT, DOCX "
+        "hoặc PDF có chữ."
+    )
+
+
 # The name the issue uses for the family of bad-input errors.
 ImportError_ = DocumentError

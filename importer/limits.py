@@ -32,6 +32,12 @@ MAX_ZIP_ENTRIES = 2000
 """Files in a DOCX archive."""
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 """Unpacked size of a DOCX archive, media included."""
+MAX_OCR_PAGES = 50
+"""Pages of a scan read by OCR: each takes seconds of CPU (bench/bench_ocr.py)."""
+MAX_IMAGE_PIXELS = 100_000_000
+"""Pixels of an uploaded photo or scan, read from its header before it is decoded."""
+MAX_IMAGE_SIDE = 20_000
+"""Width or height of an uploaded image, in pixels (Tesseract stops at 32,767)."""
 
 
 def number(value: int) -> str:
@@ -89,4 +95,24 @@ def check_docx_tags(tags: int) -> None:
             f"Tệp DOCX có {number(tags)} thẻ định dạng, vượt giới hạn "
             f"{number(MAX_DOCX_XML_TAGS)}. Hãy lưu lại tài liệu với ít định dạng hơn "
             "hoặc dạng PDF."
+        )
+
+
+def check_ocr_pages(pages: int) -> None:
+    """Refuse a scan with more than MAX_OCR_PAGES pages to read by OCR."""
+    if pages > MAX_OCR_PAGES:
+        raise LimitExceeded(
+            f"Bản quét có {number(pages)} trang, vượt giới hạn {number(MAX_OCR_PAGES)} trang "
+            "nhận dạng chữ (OCR). Hãy tải lên riêng phần kế hoạch."
+        )
+
+
+def check_image_size(width: int, height: int) -> None:
+    """Refuse an image over MAX_IMAGE_PIXELS pixels or MAX_IMAGE_SIDE pixels on a side."""
+    if width * height > MAX_IMAGE_PIXELS or max(width, height) > MAX_IMAGE_SIDE:
+        raise LimitExceeded(
+            f"Ảnh có kích thước {number(width)} × {number(height)} điểm ảnh, vượt giới hạn "
+            f"{number(MAX_IMAGE_PIXELS // 1_000_000)} triệu điểm ảnh "
+            f"(tối đa {number(MAX_IMAGE_SIDE)} điểm mỗi chiều). Hãy chụp hoặc quét lại "
+            "ở độ phân giải thấp hơn (khoảng 300 dpi)."
         )
