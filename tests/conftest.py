@@ -102,6 +102,7 @@ def make_app(database_url: str, tmp_path: Path) -> Flask:
             # Background jobs: the queue and the jobs' files stay under the test's folder.
             "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}",
             "JOB_DIR": tmp_path / "jobs",
+            "IMPORT_DRAFT_DIR": tmp_path / "imports",
             "SERVER_NAME": "planwork.test",
         }
     )

@@ -40,7 +40,7 @@ def _drafts(tmp_path) -> list:  # noqa: ANN001
 
 
 def test_an_upload_is_parsed_by_the_worker_not_by_the_request(
-    web, import_app, tmp_path, queue_worker
+    web, demo_app, tmp_path, queue_worker
 ):
     sign_in(web, "gdtx.coordinator")
     before = counts()
@@ -84,7 +84,7 @@ def _message_of(html: str) -> str:
 
 
 def test_a_broken_document_fails_with_its_message_and_leaves_no_draft(
-    web, import_app, tmp_path, queue_worker
+    web, demo_app, tmp_path, queue_worker
 ):
     from tests.importer.test_bad_input import _encrypted_pdf
 
@@ -112,7 +112,7 @@ def test_a_broken_document_fails_with_its_message_and_leaves_no_draft(
     assert not _drafts(tmp_path)
 
 
-def test_jobs_belong_to_who_asked_and_admins(web, import_app, queue_worker):
+def test_jobs_belong_to_who_asked_and_admins(web, demo_app, queue_worker):
     sign_in(web, "gdtx.coordinator")
     job_id = job_id_of(_upload(web, SEED_4403.read_bytes()))
     queue_worker.wait(job_id)
@@ -124,7 +124,7 @@ def test_jobs_belong_to_who_asked_and_admins(web, import_app, queue_worker):
     assert web.get("/jobs/999999").status_code == 404
 
 
-def test_a_user_has_at_most_three_unfinished_jobs(web, import_app):
+def test_a_user_has_at_most_three_unfinished_jobs(web, demo_app):
     sign_in(web, "gdtx.coordinator")
     for _ in range(3):
         job_id_of(_upload(web, SEED_4403.read_bytes()))
@@ -221,7 +221,7 @@ def test_a_large_export_is_written_by_the_worker_with_the_same_rows(year, app, q
     download.close()
 
 
-def test_old_jobs_and_their_files_are_purged(web, import_app, tmp_path, queue_worker):
+def test_old_jobs_and_their_files_are_purged(web, demo_app, tmp_path, queue_worker):
     from datetime import timedelta
 
     from workflow.jobs import purge
@@ -236,7 +236,7 @@ def test_old_jobs_and_their_files_are_purged(web, import_app, tmp_path, queue_wo
     assert not (tmp_path / "jobs" / str(job_id)).exists()
 
 
-def test_the_worker_command_runs_a_queued_import_and_stops_on_ctrl_c(web, import_app, tmp_path):
+def test_the_worker_command_runs_a_queued_import_and_stops_on_ctrl_c(web, demo_app, tmp_path):
     """`planwork worker run` as its own process, configured like production: from the
     environment (database, queue, instance folder)."""
     import os
@@ -247,14 +247,14 @@ def test_the_worker_command_runs_a_queued_import_and_stops_on_ctrl_c(web, import
     from pathlib import Path
 
     instance = tmp_path / "instance"
-    import_app.config["JOB_DIR"] = instance / "jobs"
-    import_app.config["IMPORT_DRAFT_DIR"] = instance / "imports"
+    demo_app.config["JOB_DIR"] = instance / "jobs"
+    demo_app.config["IMPORT_DRAFT_DIR"] = instance / "imports"
     sign_in(web, "gdtx.coordinator")
     job_id = job_id_of(_upload(web, SEED_4403.read_bytes()))
     env = dict(
         os.environ,
-        DATABASE_URL=import_app.config["SQLALCHEMY_DATABASE_URI"],
-        PLANWORK_QUEUE_URL=import_app.config["QUEUE_URL"],
+        DATABASE_URL=demo_app.config["SQLALCHEMY_DATABASE_URI"],
+        PLANWORK_QUEUE_URL=demo_app.config["QUEUE_URL"],
         PLANWORK_INSTANCE=str(instance),
         SECRET_KEY="worker-test-" + "k" * 40,
     )
