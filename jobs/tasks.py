@@ -68,7 +68,11 @@ def import_plan(job: BackgroundJob) -> dict[str, Any]:
     try:
         data = upload.read_bytes()
         draft = importer.parse_bytes(
-            data, directory=imports.import_directory(), max_bytes=int(job.params["max_bytes"])
+            data,
+            directory=imports.import_directory(),
+            max_bytes=int(job.params["max_bytes"]),
+            # A scan is read page by page (seconds each): the job's page shows how far.
+            progress=lambda done, total: job_service.progress(job.id, done, total),
         )
         parsed = draft.to_json()
         if not parsed["items"] and not parsed["suggestions"]:
@@ -87,7 +91,10 @@ def audit_verify(job: BackgroundJob) -> dict[str, Any]:
     """Walk the whole audit chain and store the verdict."""
     from workflow.audit_trail import verify_full
 
-    row = verify_full()
+    def report(done: int, total: int) -> None:
+        job_service.progress(job.id, done, total)
+
+    row = verify_full(progress=report)
     return {
         "endpoint": "audit.index",
         "values": {},

@@ -142,7 +142,16 @@ def test_full_verification_runs_in_the_worker_and_flashes_the_verdict(year, app,
 
     web = app.test_client()
     sign_in(web, "ttra.inspector")
-    assert "Chuỗi toàn vẹn" in web.get("/audit").get_data(as_text=True)
+    home = web.get("/audit").get_data(as_text=True)
+    assert "Chuỗi toàn vẹn" in home
+    intact = queue_worker.wait(
+        job_id_of(web.post("/audit/verify", data={"csrf_token": csrf(home)}))
+    )
+    assert intact.result["intact"] is True
+    # The walk reported its progress in events (the page's bar), and ended at the total.
+    events = db.session.execute(sa.select(sa.func.count(AuditEvent.id))).scalar_one()
+    assert intact.progress_total >= intact.result["checked"] > 1
+    assert intact.progress_done == intact.progress_total <= events
     target = _verify_event(task(P4403, "3").id)
     _tamper(target.seq)
     verdicts = db.session.execute(sa.select(sa.func.count(AuditVerification.id))).scalar_one()
