@@ -13,6 +13,7 @@ from .directory import Directory, default_directory
 from .draft import DraftItem, PlanDraft
 from .errors import DocumentError
 from .extract import DEFAULT_MAX_BYTES, check_text, extract_lines, text_lines
+from .ocr import Progress
 from .pipeline import build_draft
 
 __all__ = [
@@ -39,10 +40,14 @@ def parse_text(text: str, directory: Directory | None = None) -> PlanDraft:
 
 
 def parse_bytes(
-    data: bytes, directory: Directory | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    data: bytes,
+    directory: Directory | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
 ) -> PlanDraft:
-    """Parse a TXT, DOCX or PDF document given as bytes (type detected from content)."""
-    return build_draft(extract_lines(data, max_bytes=max_bytes), directory)
+    """Parse a TXT, DOCX or PDF document, or a scan (PDF, PNG, JPEG: read by OCR), given as
+    bytes (type detected from content); `progress(done, total)` counts OCR pages."""
+    return build_draft(extract_lines(data, max_bytes=max_bytes, progress=progress), directory)
 
 
 def parse_file(
@@ -50,6 +55,7 @@ def parse_file(
     filename: str | None = None,
     directory: Directory | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
 ) -> PlanDraft:
     """Parse a plan document from a path or from bytes.
 
@@ -73,4 +79,4 @@ def parse_file(
             data = path.read_bytes()
         except OSError as exc:
             raise errors.DocumentError(f"Không mở được tệp “{path.name}”.") from exc
-    return parse_bytes(data, directory, max_bytes=max_bytes)
+    return parse_bytes(data, directory, max_bytes=max_bytes, progress=progress)

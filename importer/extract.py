@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from charset_normalizer import from_bytes
 
-from . import errors, limits
+from . import errors, limits, ocr
 from .limits import MAX_UNZIPPED_BYTES, MAX_ZIP_ENTRIES, MAX_ZIP_RATIO
 from .normalize import Line
 
@@ -28,7 +28,8 @@ _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"
 
 
 def detect_kind(data: bytes) -> str:
-    """ "pdf", "docx" or "text" from the bytes; raises a DocumentError otherwise."""
+    """ "pdf", "docx", "image" (PNG or JPEG, read by OCR) or "text" from the bytes; raises
+    a DocumentError otherwise."""
     if not data or not data.strip():
         raise errors.EmptyDocument()
     head = data[:1024]
@@ -40,9 +41,11 @@ def detect_kind(data: bytes) -> str:
         raise errors.UnsupportedFormat(
             "Tệp Word cũ (.doc) hoặc Excel cũ không được hỗ trợ. Hãy lưu lại dạng DOCX hoặc PDF."
         )
+    if ocr.image_kind(data):
+        return "image"
     if data.startswith(_IMAGE_MAGIC):
         raise errors.UnsupportedFormat(
-            "Tệp là ảnh, không có chữ để đọc: hãy OCR trước rồi tải lên dạng TXT, DOCX hoặc PDF."
+            "Ảnh GIF, TIFF hoặc BMP chưa được hỗ trợ: hãy lưu lại dạng PNG, JPEG hoặc PDF."
         )
     if data.startswith(b"{\\rtf"):
         raise errors.UnsupportedFormat("Tệp RTF không được hỗ trợ. Hãy lưu lại dạng DOCX hoặc PDF.")
@@ -299,12 +302,16 @@ def pdf_lines(data: bytes) -> list[Line]:
     pages: list[list[Line]] = []
     chars = 0
     images = 0
+    scanned = 0
     line_count = text_chars = 0
     try:
         limits.check_pages(len(pdf.pages))  # a /Count that lied about the pages
         for page in pdf.pages:
-            chars += len(page.chars)
+            page_chars = len(page.chars)
+            chars += page_chars
             images += len(page.images)
+            # A scanned page: an image, and no text or a few stray characters (a stamp).
+            scanned += bool(page.images) and page_chars < ocr.MIN_PAGE_CHARS
             page_lines: list[Line] = []
             for _, lines in _page_blocks(page):
                 page_lines.extend(lines)
@@ -322,9 +329,9 @@ def pdf_lines(data: bytes) -> list[Line]:
         raise errors.CorruptDocument("Tệp PDF bị hỏng, không đọc được.") from exc
     finally:
         pdf.close()
+    if images and (chars == 0 or 2 * scanned >= len(pages)):
+        raise errors.NoTextLayer()  # extract_lines reads it by OCR
     if chars == 0:
-        if images:
-            raise errors.NoTextLayer()
         raise errors.EmptyDocument("Tệp PDF không có chữ nào.")
     return _drop_running_lines(pages)
 
@@ -349,8 +356,12 @@ def _drop_running_lines(pages: list[list[Line]]) -> list[Line]:
     return out
 
 
-def extract_lines(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Line]:
-    """Bytes of a TXT, DOCX or PDF document -> lines and table rows in order."""
+def extract_lines(
+    data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, progress: ocr.Progress | None = None
+) -> list[Line]:
+    """Bytes of a TXT, DOCX or PDF document, or of a scan read by OCR (a PDF without a
+    text layer, a PNG or JPEG) -> lines and table rows in order. `progress(done, total)`
+    is called after each page read by OCR."""
     if len(data) > max_bytes:
         raise errors.FileTooLarge(
             f"Tệp quá lớn ({len(data) / 1048576:.1f} MB); giới hạn là {max_bytes / 1048576:.0f} MB."
@@ -359,7 +370,12 @@ def extract_lines(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Line]
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     if kind == "pdf":
-        lines = pdf_lines(data)
+        try:
+            lines = pdf_lines(data)
+        except errors.NoTextLayer:
+            lines = _drop_running_lines([text_lines(t) for t in ocr.read_pdf(data, progress)])
+    elif kind == "image":
+        lines = text_lines("\f".join(ocr.read_image(data, progress)))
     elif kind == "docx":
         lines = docx_lines(data)
     else:

@@ -12,7 +12,7 @@ from .draft import DraftItem, PlanDraft
 from .fields import COORDINATING, IN_CHARGE, LEAD, PRODUCT, TIMEFRAME
 from .metadata import PlanMeta, extract_metadata, place_of
 from .normalize import Line, build_paragraphs, clean_lines, repair_quarters
-from .restore import restore_diacritics
+from .restore import restore_diacritics, restore_lines
 from .segment import Node, Outline, segment
 from .textutil import fold, match_key, squash_spaces
 from .timeframes import Timeframe, parse_timeframe
@@ -323,7 +323,8 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
     """
     limits.check_lines(len(lines))
     limits.check_chars(sum(len(x.text or "") for x in lines))
-    cleaned = clean_lines(lines)
+    # Diacritics first: everything after (segmentation, fields, units) reads restored text.
+    cleaned = restore_lines(clean_lines(lines))
     paragraphs = build_paragraphs(cleaned, cleaned=True)
     outline = segment(paragraphs)
     meta = extract_metadata(

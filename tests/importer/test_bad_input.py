@@ -57,7 +57,8 @@ def _xlsx_like() -> bytes:
 CASES = [
     ("empty", b"", errors.EmptyDocument, "rỗng"),
     ("whitespace", b"  \n\t \n", errors.EmptyDocument, "rỗng"),
-    ("png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, errors.UnsupportedFormat, "OCR"),
+    ("png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, errors.CorruptDocument, "ảnh bị hỏng"),
+    ("gif", b"GIF89a" + b"\0" * 100, errors.UnsupportedFormat, "PNG, JPEG"),
     (
         "old-doc",
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
@@ -67,7 +68,7 @@ CASES = [
     ("xlsx", None, errors.UnsupportedFormat, "Excel"),
     ("garbage", bytes(range(256)) * 40, errors.BinaryContent, "nhị phân"),
     ("encrypted", None, errors.EncryptedDocument, "mật khẩu"),
-    ("scanned", None, errors.NoTextLayer, "hãy OCR trước"),
+    ("scanned", None, errors.UnreadableScan, "quét lại"),
     ("zip-bomb", None, errors.SuspiciousArchive, "bom nén"),
     ("broken-pdf", b"%PDF-1.4\n garbage garbage", errors.CorruptDocument, "hỏng"),
     ("broken-zip", b"PK\x03\x04 not really a zip", errors.CorruptDocument, "hỏng"),

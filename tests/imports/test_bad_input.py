@@ -22,11 +22,12 @@ def _build(builder):  # noqa: ANN001
 
 BAD = [
     ("empty", lambda: b"", "Tệp rỗng: không có nội dung để nhập."),
-    ("wrong-type", lambda: b"\x89PNG\r\n\x1a\n" + b"\0" * 200, "Tệp là ảnh, không có chữ"),
+    ("wrong-type", lambda: b"GIF89a" + b"\0" * 200, "Ảnh GIF, TIFF hoặc BMP chưa được hỗ trợ"),
+    ("broken-image", lambda: b"\x89PNG\r\n\x1a\n" + b"\0" * 200, "Tệp ảnh bị hỏng"),
     ("old-word", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 200, "Tệp Word cũ (.doc)"),
     ("binary-garbage", lambda: bytes(range(256)) * 40, "dữ liệu nhị phân"),
     ("encrypted-pdf", lambda: _build(_encrypted_pdf), "Tệp PDF được đặt mật khẩu"),
-    ("scanned-pdf", lambda: _build(_image_only_pdf), "hãy OCR trước"),
+    ("scanned-pdf", lambda: _build(_image_only_pdf), "Không nhận dạng được chữ nào"),
     ("oversize", lambda: b"Ke hoach so 1/KH-ABC\n" * 2000, "Tệp quá lớn"),
     ("docx-zip-bomb", lambda: _build(_zip_bomb_docx), "nghi là “bom nén”"),
     ("no-items", lambda: "KẾ HOẠCH\nSố: 9/KH-ABC\nVề việc thử".encode(), "Không tìm thấy nhiệm vụ"),

@@ -35,6 +35,8 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 ACCEPT = ".txt,.docx,.pdf,text/plain,application/pdf,"
 ACCEPT += "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Scans and photos of a plan, read by OCR in the import job (importer/ocr.py).
+ACCEPT += ",.png,.jpg,.jpeg,image/png,image/jpeg"
 
 
 @bp.before_request
@@ -73,7 +75,7 @@ def upload() -> Response | tuple[str, int]:
     """Keep the document and queue its parsing; the job's page leads to the review."""
     document = request.files.get("document")
     if document is None or not document.filename:
-        return _upload_page("Hãy chọn tệp kế hoạch (TXT, DOCX hoặc PDF).", 400)
+        return _upload_page("Hãy chọn tệp kế hoạch (TXT, DOCX, PDF hoặc ảnh quét PNG, JPEG).", 400)
     limit = _max_bytes()
     data = document.stream.read(limit + 1)
     try:
