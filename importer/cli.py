@@ -20,7 +20,9 @@ from . import parse_file
 from .directory import Directory, default_directory
 from .errors import DocumentError
 
-plans_cli = AppGroup("plans", help="Nhập kế hoạch từ tài liệu (TXT, DOCX, PDF).")
+plans_cli = AppGroup(
+    "plans", help="Nhập kế hoạch từ tài liệu (TXT, DOCX, PDF, bản quét PDF hoặc ảnh PNG, JPEG)."
+)
 
 _NO_UNITS = "—"
 
@@ -69,6 +71,13 @@ def _directory() -> Directory:
         return provider() if provider is not None else default_directory()
 
 
+def _progress(done: int, total: int) -> None:
+    """OCR progress on a terminal's stderr ("trang 3/10"); pipes and tests get none."""
+    if sys.stderr.isatty():
+        text = f"\rĐang nhận dạng chữ (OCR): trang {done}/{total}"
+        click.echo(text, err=True, nl=done == total)
+
+
 def _fail(message: str) -> None:
     click.echo(message, err=True)
     sys.exit(2)
@@ -81,7 +90,7 @@ def _fail(message: str) -> None:
 def parse_command(file: str, as_json: bool) -> None:
     """Đọc tài liệu kế hoạch FILE và in bản nháp (không ghi gì vào cơ sở dữ liệu)."""
     try:
-        draft = parse_file(file, directory=_directory())
+        draft = parse_file(file, directory=_directory(), progress=_progress)
     except DocumentError as exc:
         _fail(exc.message)
     data = draft.to_json()
@@ -146,7 +155,7 @@ def import_command(
     if not imports.can_import(actor):
         _fail("Chỉ điều phối viên hoặc quản trị viên mới được nhập kế hoạch.")
     try:
-        draft = parse_file(file, directory=imports.import_directory())
+        draft = parse_file(file, directory=imports.import_directory(), progress=_progress)
     except DocumentError as exc:
         _fail(exc.message)
     data = imports.review_draft(draft.to_json(), filename=Path(file).name)
