@@ -1,4 +1,9 @@
-"""Diacritics back on OCR'd titles, from a small lexicon of the genre's phrases.
+"""Diacritics back on OCR'd text: whole lines by the syllable model, titles by a lexicon.
+
+`restore_lines` runs on every cleaned line before segmentation: lines that lost their
+marks or whose words cannot be Vietnamese are decoded by the syllable model of
+`importer.diacritics` (see there). `restore_diacritics` below is the older,
+lexicon-based repair of titles, kept for the phrases the model may not know.
 
 OCR strips or mangles the marks of scanned plans ("Trién khai thuc hién xay dung"). The
 scorer and the reviewer's search compare titles without diacritics, so this is only for
@@ -15,9 +20,47 @@ ones that work offline only strip or fold marks.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
+from .diacritics import load_model, restore_line
+from .normalize import Line
 from .textutil import strip_marks
+
+# Restoration reads at most this many characters of a document (about 80 pages of OCR);
+# the rest is kept as extracted. Decoding is linear, but a few microseconds a letter
+# would still let a hostile document hold the worker (H2); no real plan comes near it.
+MAX_RESTORED_CHARS = 200_000
+# A line longer than this is no OCR line (a DOCX paragraph or a hostile run of words):
+# kept as written.
+MAX_LINE_CHARS = 3_000
+
+
+def restore_lines(lines: list[Line]) -> list[Line]:
+    """The lines (and table cells) with diacritics restored where they were lost."""
+    model = load_model()
+    budget = MAX_RESTORED_CHARS
+    done: dict[str, str] = {}  # a running header or a repeated cell is decoded once
+
+    def restore(text: str) -> str:
+        nonlocal budget
+        if text in done:
+            return done[text]
+        if budget <= 0 or len(text) > MAX_LINE_CHARS:
+            return text
+        budget -= len(text)
+        done[text] = restore_line(text, model)
+        return done[text]
+
+    out: list[Line] = []
+    for line in lines:
+        if line.cells is not None:
+            cells = [restore(c) for c in line.cells]
+            out.append(replace(line, text=restore(line.text), cells=cells))
+        else:
+            out.append(replace(line, text=restore(line.text)))
+    return out
+
 
 # Phrases of plan titles and items, spelled as in official documents. Proper names keep
 # their capitals; common words are lower case and take the case of the text they replace.

@@ -1,0 +1,445 @@
+"""Diacritics restored on OCR'd text: a syllable language model and a Viterbi search.
+
+Scanned plans come back from OCR with their marks lost ("Phong Giao duc va Dao tao")
+or misread ("Tha do Ha Ngi", "cia UNESCO", "Pao tao"). Each word of such a line is read
+as the OCR'd form of some syllable: the candidates are the syllables of the model whose
+folded key equals the word's, or is within a couple of OCR-typical edits of it ("Đ" read
+as "P", a vowel read as another, "ư" as "w"). A trigram model of syllables (with backoff
+to bigrams and unigrams, trained by tools/build_diacritics_model.py on the text the
+project ships) scores sequences, and a beam-limited Viterbi search picks the best one.
+The work is linear in the line's length: each word has at most `_MAX_CANDIDATES`
+candidates and the search has one state per candidate.
+
+Lines that are mostly well written are left alone but for words that cannot be
+Vietnamese (an impossible spelling, two tone marks) or that lost their marks; lines
+where most words are not known as written are decoded whole.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .syllables import split_syllable, syllable_key, tone_marks
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "diacritics.json.gz"
+_MAX_CANDIDATES = 6
+_MAX_EDIT = 1.6  # weighted edits allowed between a word's key and a candidate's
+_DISCOUNT = 0.75
+_UNKNOWN = math.log(1e-6)  # a word the model has never seen, kept as written
+_IMPOSSIBLE = -6.0  # and, on top, a spelling Vietnamese does not allow
+_EDIT_COST = 2.8  # log-probability cost of one weighted edit
+_MARKS_DIFFER = 1.2
+_RARE_BARE = 1.5
+_PRUNE = 2.0  # the word had marks and the candidate has others
+_FULL_LINE_RATIO = 0.75  # below this share of known words, the line is decoded whole
+_DIGITS = {"0": "o", "3": "a", "4": "a", "6": "o", "8": "o", "9": "o"}
+_VOWEL_KEYS = set("aeiouy")
+_TOKEN = re.compile(r"[^\W_](?:[^\W_]|['’](?=[^\W_]))*", re.UNICODE)
+_BREAK = re.compile(r"[.,;:!?()\[\]“”\"«»]")
+_ROMAN = re.compile(r"^[IVXL]{1,5}$")
+_ROMAN_OCR = set("1IlVX|")
+_PUNCTUATION = set(",.;:!?()[]\"“”«»'‘’-–—/…&")
+_FRONT = ("e", "i", "y")  # rhymes before which "c", "g", "ng" are spelt "k", "gh", "ngh"
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    syllable: str  # lower case, as in the model; "" for the word kept as written
+    cost: float  # channel log-probability (<= 0)
+
+
+class DiacriticsModel:
+    """The trained syllable model: n-gram counts, the candidates of each folded key."""
+
+    def __init__(self, data: dict) -> None:
+        self.rhymes = frozenset(data["rhymes"])
+        self.rhyme_keys = frozenset(syllable_key(r) for r in self.rhymes)
+        self.uni: dict[str, int] = data["unigrams"]
+        self.total = sum(self.uni.values())
+        self.vocab = len(self.uni)
+        self.bi: dict[str, int] = data["bigrams"]
+        self.tri: dict[str, int] = data["trigrams"]
+        # Log-probabilities precomputed for the events seen in training; an unseen event
+        # is its context's backoff weight times the lower order (interpolated absolute
+        # discounting, exact in this form).
+        denom = self.total + 0.1 * self.vocab
+        self.lp1: dict[str, float] = {w: math.log((c + 0.1) / denom) for w, c in self.uni.items()}
+        ctx1: dict[str, list[int]] = {}
+        for pair, count in self.bi.items():
+            entry = ctx1.setdefault(pair.split(" ", 1)[0], [0, 0])
+            entry[0] += count
+            entry[1] += 1
+        self.gamma1 = {v: math.log(_DISCOUNT * n / c) for v, (c, n) in ctx1.items()}
+        self.lp2: dict[str, dict[str, float]] = {}
+        for pair, count in self.bi.items():
+            v, w = pair.split(" ", 1)
+            c, n = ctx1[v]
+            p = (count - _DISCOUNT) / c + _DISCOUNT * n / c * math.exp(self.lp1.get(w, _UNKNOWN))
+            self.lp2.setdefault(v, {})[w] = math.log(p)
+        ctx2: dict[str, list[int]] = {}
+        for triple, count in self.tri.items():
+            entry = ctx2.setdefault(triple.rsplit(" ", 1)[0], [0, 0])
+            entry[0] += count
+            entry[1] += 1
+        self.gamma2: dict[str, dict[str, float]] = {}
+        for head, (c, n) in ctx2.items():
+            u, v = head.split(" ")
+            self.gamma2.setdefault(u, {})[v] = math.log(_DISCOUNT * n / c)
+        self.lp3: dict[str, dict[str, dict[str, float]]] = {}
+        for triple, count in self.tri.items():
+            u, v, w = triple.split(" ")
+            c, n = ctx2[f"{u} {v}"]
+            p = (count - _DISCOUNT) / c + _DISCOUNT * n / c * math.exp(self._lp2(v, w))
+            self.lp3.setdefault(u, {}).setdefault(v, {})[w] = math.log(p)
+        self.by_key: dict[str, list[str]] = {}
+        for syllable, _count in sorted(self.uni.items(), key=lambda kv: -kv[1]):
+            if not syllable.startswith("<"):
+                self.by_key.setdefault(syllable_key(syllable), []).append(syllable)
+        # Deletion index (SymSpell): every key with up to two letters deleted.
+        self.deletes: dict[str, set[str]] = {}
+        for key in self.by_key:
+            for variant in _deletions(key, 2):
+                self.deletes.setdefault(variant, set()).add(key)
+        self._lock = threading.Lock()
+        self._cands: dict[str, tuple[_Candidate, ...]] = {}
+
+    # -- language model ---------------------------------------------------------------
+
+    def _lp2(self, v: str, w: str) -> float:
+        row = self.lp2.get(v)
+        if row is not None:
+            value = row.get(w)
+            if value is not None:
+                return value
+            return self.gamma1[v] + self.lp1[w]
+        return self.lp1[w]
+
+    def logp(self, u: str, v: str, w: str) -> float:
+        """log P(w | u v), interpolated down to unigrams; unknown words get `_UNKNOWN`."""
+        if w not in self.lp1:
+            return _UNKNOWN
+        rows = self.lp3.get(u)
+        if rows is not None:
+            row = rows.get(v)
+            if row is not None:
+                value = row.get(w)
+                if value is not None:
+                    return value
+                return self.gamma2[u][v] + self._lp2(v, w)
+        return self._lp2(v, w)
+
+    # -- spelling ---------------------------------------------------------------------
+
+    def possible(self, word: str) -> bool:
+        """Whether a lower-case word is a spelling Vietnamese allows."""
+        parts = split_syllable(word)
+        if parts is None:
+            return False
+        onset, rhyme = parts
+        if rhyme not in self.rhymes:
+            return False
+        front = syllable_key(rhyme).startswith(_FRONT)
+        if onset in ("c", "g", "ng") and front:
+            return False
+        return not (onset in ("k", "gh", "ngh") and not front)
+
+    def known(self, word: str) -> bool:
+        """Whether the model has seen this exact lower-case syllable."""
+        return word in self.uni
+
+    def well_written(self, word: str) -> bool:
+        """Known as written, and not a bare form whose marked reading is far more common
+        ("dinh" is a word, but a plan that writes it means "định" or "đình")."""
+        count = self.uni.get(word)
+        if count is None:
+            return False
+        if syllable_key(word) != word:
+            return True
+        forms = self.by_key.get(word, ())
+        return not forms or count * 2 >= self.uni[forms[0]]
+
+    def possible_key(self, key: str) -> bool:
+        """Whether a folded word has the shape of a syllable (onset + a rhyme)."""
+        parts = split_syllable(key)
+        return parts is not None and parts[1] in self.rhyme_keys
+
+    def candidates(self, reading: str) -> tuple[_Candidate, ...]:
+        """Syllables this OCR'd word may stand for, best channel score first."""
+        cached = self._cands.get(reading)
+        if cached is not None:
+            return cached
+        key = _ocr_key(reading)
+        marked = tone_marks(reading) > 0 or syllable_key(reading) != reading
+        found: dict[str, float] = {}
+        for syllable in self.by_key.get(key, ()):
+            if syllable == reading:
+                # A bare form that the plans rarely mean ("dinh" for "đình").
+                found[syllable] = 0.0 if self.well_written(syllable) else -_RARE_BARE
+            else:
+                found[syllable] = -_MARKS_DIFFER if marked else 0.0
+        if 2 <= len(key) <= 7:
+            near: set[str] = set()
+            for variant in _deletions(key, 2):
+                near |= self.deletes.get(variant, set())
+            for other in near:
+                if other == key:
+                    continue
+                distance = _weighted_distance(key, other)
+                if distance > _MAX_EDIT:
+                    continue
+                for syllable in self.by_key[other]:
+                    cost = -_EDIT_COST * distance
+                    if cost > found.get(syllable, -math.inf):
+                        found[syllable] = cost
+        best = sorted(found.items(), key=lambda kv: (-kv[1], -self.uni.get(kv[0], 0), kv[0]))
+        # Far worse than the best reading on the channel alone: not worth a state.
+        top = best[0][1] if best else 0.0
+        best = [kv for kv in best if kv[1] >= top - _PRUNE]
+        result = tuple(_Candidate(s, c) for s, c in best[:_MAX_CANDIDATES])
+        with self._lock:
+            if len(self._cands) < 50_000:
+                self._cands[reading] = result
+        return result
+
+
+def _deletions(key: str, depth: int) -> set[str]:
+    out = {key}
+    frontier = {key}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _weighted_distance(a: str, b: str) -> float:
+    """Edit distance where OCR's usual slips cost less: vowel for vowel, "p"/"b" for a
+    word-initial "đ", "w" for "ư"."""
+
+    def sub(x: str, y: str, i: int) -> float:
+        if x == y:
+            return 0.0
+        if i == 0 and y == "d" and x in "pb":
+            return 0.3
+        if x == "w" and y == "u":
+            return 0.3
+        if x in _VOWEL_KEYS and y in _VOWEL_KEYS:
+            return 0.6
+        return 1.0
+
+    def indel(x: str) -> float:
+        return 0.7 if x in _VOWEL_KEYS else 1.0
+
+    prev = [0.0]
+    for ch in b:
+        prev.append(prev[-1] + indel(ch))
+    for i, x in enumerate(a):
+        cur = [prev[0] + indel(x)]
+        for j, y in enumerate(b):
+            cur.append(min(prev[j] + sub(x, y, i), prev[j + 1] + indel(x), cur[j] + indel(y)))
+        prev = cur
+    return prev[-1]
+
+
+def _reading(token: str) -> str:
+    """The word as the model reads it: lower case, "o'" as "ơ", "u'" as "ư", OCR digits
+    as the vowels they stand for ("t6" -> "to", "x4" -> "xa")."""
+    word = unicodedata.normalize("NFC", token.lower())
+    word = re.sub(r"o['’]", "ơ", word)
+    word = re.sub(r"u['’]", "ư", word).replace("'", "").replace("’", "")
+    if any(c.isdigit() for c in word):
+        head = "l" if word[0] == "1" and len(word) > 1 else word[0]
+        word = head + word[1:]
+        word = "".join(_DIGITS.get(c, "i" if c == "1" else c) for c in word)
+    return word
+
+
+def _ocr_key(reading: str) -> str:
+    return syllable_key(reading)
+
+
+def _cased(token: str, syllable: str) -> str:
+    letters = [c for c in token if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return syllable.upper()
+    if any(c.isupper() for c in token[:2]):
+        return syllable[:1].upper() + syllable[1:]
+    return syllable
+
+
+_model: DiacriticsModel | None = None
+_model_lock = threading.Lock()
+
+
+def load_model() -> DiacriticsModel:
+    """The model, read from importer/data once per process (lazily: importing the
+    importer does not cost the parse of the model)."""
+    global _model
+    if _model is None:
+        with _model_lock:
+            if _model is None:
+                with gzip.open(MODEL_PATH, "rt", encoding="utf-8") as fh:
+                    _model = DiacriticsModel(json.load(fh))
+    return _model
+
+
+@dataclass
+class _Slot:
+    token: str
+    start: int
+    end: int
+    reading: str
+    cands: tuple[_Candidate, ...]  # empty: a fixed word (kept as written)
+
+
+def _is_word(token: str, text: str, start: int, end: int) -> bool:
+    """Whether a token may be a Vietnamese syllable worth reading (not a number, a code
+    such as "KH-UBND" or "23-NQ/TU", a Roman numeral or a long foreign word)."""
+    if not any(c.isalpha() for c in token) or len(token) > 9:
+        return False
+    if token[0].isdigit() and not (len(token) <= 4 and token[-1].isalpha()):
+        return False
+    if _ROMAN.match(token) or set(token) <= _ROMAN_OCR:
+        return False  # "II", and OCR's "11l", "Il", "1V" for Roman numerals
+    around = text[start - 1 : start] + text[end : end + 1]
+    if any(not c.isspace() and c not in _PUNCTUATION for c in around):
+        return False  # glued to OCR debris ("Ti€u", "cén?bcf)"): left to fuzzy matching
+    if token.isupper() and len(token) > 1:
+        before = text[start - 1 : start]
+        after = text[end : end + 1]
+        if before in "/-&" and before or after in "/-&" and after:
+            return False
+    return True
+
+
+def _slots(text: str, model: DiacriticsModel) -> tuple[list[_Slot | None], int, int]:
+    """The line's words (None marks a break in the sentence), how many may be syllables,
+    and how many of those the model knows as written."""
+    slots: list[_Slot | None] = []
+    words = known = 0
+    last = 0
+    for m in _TOKEN.finditer(text):
+        token = m.group(0)
+        if _BREAK.search(text[last : m.start()]):
+            slots.append(None)
+        last = m.end()
+        if not _is_word(token, text, m.start(), m.end()):
+            if any(c.isalpha() for c in token):
+                slots.append(_Slot(token, m.start(), m.end(), "<o>", ()))
+            continue
+        reading = _reading(token)
+        words += 1
+        if reading == token.lower() and (
+            model.well_written(reading)
+            or (syllable_key(reading) != reading and model.possible(reading))
+        ):
+            known += 1  # known, or at least a well-formed marked syllable (a name)
+        slots.append(_Slot(token, m.start(), m.end(), reading, ()))
+    return slots, words, known
+
+
+def _decide(slot: _Slot, model: DiacriticsModel, whole: bool) -> None:
+    """Give a word its candidates, or leave it fixed."""
+    reading = slot.reading
+    if reading == "<o>":
+        return
+    if slot.token.isupper() and len(slot.token) > 1 and not model.possible_key(_ocr_key(reading)):
+        return  # an abbreviation ("UBND", "THPT"): only syllables in capitals are read
+    written_ok = model.well_written(reading) and reading == slot.token.lower()
+    if not whole:
+        unmarked = syllable_key(reading) == reading
+        if written_ok or (model.possible(reading) and not unmarked):
+            return
+        if model.possible(reading) and not model.by_key.get(_ocr_key(reading)):
+            return  # a possible word with no other reading: a name, kept
+    slot.cands = model.candidates(reading)
+
+
+def _identity_cost(slot: _Slot, model: DiacriticsModel) -> float:
+    return 0.0 if model.possible(slot.reading) else _IMPOSSIBLE
+
+
+def restore_line(text: str, model: DiacriticsModel | None = None) -> str:
+    """The line with its words' diacritics restored where it needs it; else as given."""
+    if not text or not any(c.isalpha() for c in text):
+        return text
+    model = model or load_model()
+    slots, words, known = _slots(text, model)
+    if not words:
+        return text
+    whole = words >= 2 and known < _FULL_LINE_RATIO * words or words == 1 and known == 0
+    for slot in slots:
+        if slot is not None:
+            _decide(slot, model, whole)
+    if not any(slot is not None and slot.cands for slot in slots):
+        return text
+    choices = _viterbi(slots, model)
+    out: list[str] = []
+    pos = 0
+    for slot, choice in zip((s for s in slots if s is not None), choices, strict=True):
+        if not choice:
+            continue
+        out.append(text[pos : slot.start])
+        out.append(_cased(slot.token, choice))
+        pos = slot.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _viterbi(slots: list[_Slot | None], model: DiacriticsModel) -> list[str]:
+    """The best syllable for each word ("" = keep as written).
+
+    A Viterbi search whose states are the current word's candidates; each state keeps
+    the syllable before it on its best path, so the trigram model scores every step
+    (the usual approximation of a second-order search, at a first-order cost: at most
+    `_MAX_CANDIDATES`² steps per word).
+    """
+    # lm token -> (score, the lm token before it, backpointer chain of outputs)
+    states: dict[str, tuple[float, str, tuple | None]] = {"<s>": (0.0, "<s>", None)}
+    logp = model.logp
+    for slot in slots:
+        if slot is None:
+            score, _prev, chain = max(states.values(), key=lambda st: st[0])
+            states = {"<s>": (score, "<s>", chain)}
+            continue
+        if not slot.cands:
+            known = slot.reading != "<o>" and slot.reading in model.lp1
+            options = [(slot.reading if known else "<o>", "", 0.0)]
+        else:
+            options = [(c.syllable, c.syllable, c.cost) for c in slot.cands]
+            if not any(c.syllable == slot.reading for c in slot.cands):
+                options.append((slot.reading, "", _identity_cost(slot, model)))
+        new: dict[str, tuple[float, str, tuple | None]] = {}
+        for w, output, cost in options:
+            best: tuple[float, str, tuple | None] | None = None
+            for v, (score, u, chain) in states.items():
+                total = score + (0.0 if w == "<o>" else logp(u, v, w)) + cost
+                if best is None or total > best[0]:
+                    best = (total, v, chain)
+            assert best is not None
+            previous = new.get(w)
+            if previous is None or best[0] > previous[0]:
+                new[w] = (best[0], best[1], (output, best[2]))
+        states = new
+    _, _, chain = max(states.values(), key=lambda st: st[0])
+    choices: list[str] = []
+    while chain is not None:
+        choices.append(chain[0])
+        chain = chain[1]
+    choices.reverse()
+    return choices
+
+
+def restore_text(lines: Iterable[str]) -> list[str]:
+    """`restore_line` over many lines, sharing one model."""
+    model = load_model()
+    return [restore_line(line, model) for line in lines]
