@@ -9,13 +9,16 @@ from collections import Counter
 from . import limits
 from .directory import Directory, Entry
 from .draft import DraftItem, PlanDraft
+from .duties import find_duties, heading_ids
 from .fields import COORDINATING, IN_CHARGE, LEAD, PRODUCT, TIMEFRAME
 from .metadata import PlanMeta, extract_metadata, place_of
 from .normalize import Line, build_paragraphs, clean_lines, repair_quarters
+from .plantime import plan_timeframe
 from .restore import restore_diacritics, restore_lines
 from .segment import Node, Outline, segment
-from .textutil import fold, match_key, squash_spaces
+from .textutil import fold, squash_spaces
 from .timeframes import Timeframe, parse_timeframe
+from .unitlist import mend
 from .units import Mention, find_abbreviations, resolve_mentions
 
 LOW_CONFIDENCE = 0.9
@@ -97,6 +100,10 @@ class _Context:
         self.abbreviations = abbreviations
         self.year = year
         self.home = self._home(issuer)
+        # Names the plan writes in full (folded), never cut by the unit-list splitter.
+        self.known: set[str] = set()
+        # The plan-wide timeframe, for items without their own (plantime.py).
+        self.plan_timeframe = ""
         # Group code -> the issuer's own member: asked once per mention of a group, and
         # each answer reads the whole directory (H2: a plan can name a group thousands of
         # times).
@@ -141,7 +148,7 @@ class _Context:
             own = self._own_member(mention.code)
             if own is not None:
                 mention.unit, mention.kind, mention.code = own.name, "unit", own.code
-        return found
+        return mend(found, text, self.known)
 
 
 def _item_from_node(node: Node, ctx: _Context) -> DraftItem:
@@ -175,6 +182,11 @@ def _item_from_node(node: Node, ctx: _Context) -> DraftItem:
     item.warnings += _mention_warnings(coordinating, "phối hợp")
 
     tf_text = _clean_value("; ".join(node.fields.get(TIMEFRAME, [])))
+    if not tf_text and ctx.plan_timeframe:
+        tf_text = ctx.plan_timeframe
+        item.warnings.append(
+            f"Mục không ghi thời gian: lấy thời gian chung của kế hoạch “{tf_text}”."
+        )
     tf = parse_timeframe(tf_text, ctx.year)
     tf.text = tf_text if tf.adjusted else repair_quarters(tf_text)
     _apply_timeframe(item, tf)
@@ -239,49 +251,54 @@ def _suggestions(outline: Outline, ctx: _Context) -> list[DraftItem]:
     return found
 
 
-_UNIT_HEADS = re.compile(
-    r"^(?:c\w{1,2}c\s+)?(?:phong|uy b\w{1,2}n|h\w{1,2}i|trung t\w{1,2}m|li\w{1,2}n do\w{1,2}n|ban|"
-    r"s\w{0,2}|tr\w{1,3}ng|do\w{1,2}n|cong an|d\w{1,2}i|chi cuc|v\w{1,2}n phong|thanh tra|"
-    r"t\w{0,2} ch\w{1,3}c|ubnd)\b"
-)
-
-
 def _duties_as_items(outline: Outline, ctx: _Context) -> list[DraftItem]:
     """Plans without labelled items assign work per unit under "Tổ chức thực hiện".
 
-    Each numbered heading there that names a unit becomes a task led by that unit,
-    its duties as content. Used only when the plan has no labelled tasks, because
-    plans that have them repeat the same duties there in summary.
+    DESIGN.md: every bullet under a unit heading is a task led by the heading's unit(s),
+    numbered "N.k"; units after "phối hợp với" coordinate (duties.py finds them). Used
+    only when the plan has no labelled tasks, because plans that have them repeat the
+    same duties there in summary.
     """
     items: list[DraftItem] = []
-    sections = [s for s in outline.sections if "chuc thuc hien" in match_key(s.title)]
-    if not sections:
-        return items
-    names = {s.number for s in sections}
-    for node in outline.nodes:
-        if node.kind != "number" or node.parent is not None or node.roman not in names:
-            continue
-        heading = re.sub(r"^\W*[dđpb]\S{0,2}\s+ngh\S{0,2}\s+", "", node.text, flags=re.I)
-        if not _UNIT_HEADS.match(fold(heading)) or len(heading) > 200:
-            continue
+    duties = find_duties(outline)
+    leads: dict[str, list[Mention]] = {}  # heading -> its units, resolved once
+    for duty in duties:
+        if duty.heading not in leads:
+            leads[duty.heading] = ctx.mentions(duty.heading)
         item = DraftItem(
-            number=node.number,
-            section=node.roman,
-            title=make_title(node.content[0]) if node.content else make_title(heading),
-            content="\n".join([heading, *node.content]),
+            number=duty.number,
+            section=duty.section,
+            title=make_title(duty.text),
+            content="\n".join(duty.content),
         )
-        item.lead = ctx.mentions(heading)
+        item.lead = [copy.copy(m) for m in leads[duty.heading]]
+        lead_keys = {m.code or fold(m.text) for m in item.lead}
+        item.coordinating = [
+            m
+            for m in (ctx.mentions(duty.coordinating) if duty.coordinating else [])
+            if (m.code or fold(m.text)) not in lead_keys
+        ]
         item.warnings.append(
-            "Nhiệm vụ suy ra từ phần “Tổ chức thực hiện” (kế hoạch không có mục phân công "
-            "riêng); cần xác nhận."
+            "Nhiệm vụ suy ra từ phần “Tổ chức thực hiện” (nhiệm vụ liệt kê theo từng đơn vị); "
+            "cần xác nhận."
         )
         item.warnings += _mention_warnings(item.lead, "chủ trì")
-        item.warnings.append("Không có thời gian thực hiện.")
+        item.warnings += _mention_warnings(item.coordinating, "phối hợp")
+        tf_text = _clean_value(duty.timeframe)
+        if not tf_text and ctx.plan_timeframe:
+            tf_text = ctx.plan_timeframe
+            item.warnings.append(
+                f"Mục không ghi thời gian: lấy thời gian chung của kế hoạch “{tf_text}”."
+            )
+        tf = parse_timeframe(tf_text, ctx.year)
+        _apply_timeframe(item, tf)
+        if not tf_text:
+            item.warnings.append("Không có thời gian thực hiện.")
         item.confidence = {
             "lead": _confidence(item.lead),
-            "coordinating": 1.0,
-            "timeframe": 0.0,
-            "title": 0.5,
+            "coordinating": _confidence(item.coordinating) if item.coordinating else 1.0,
+            "timeframe": 1.0 if tf.understood else 0.0,
+            "title": 1.0 if len(item.title) >= 8 else 0.5,
         }
         items.append(item)
     return items
@@ -335,7 +352,11 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
     if meta.title:
         meta.title = restore_diacritics(meta.title)
     draft = PlanDraft(plan=meta)
-    tasks = [node for node in outline.nodes if node.is_task]
+    ctx.plan_timeframe = plan_timeframe(outline, meta.title, ctx.year)
+    # Unit headings of a "Tổ chức thực hiện" section are not tasks themselves, even when
+    # a label line under them ("Thời gian: …") gave them a field (duties.py).
+    duty_ids = heading_ids(outline)
+    tasks = [node for node in outline.nodes if node.is_task and id(node) not in duty_ids]
     if _numbers_restart_by_section(tasks):
         draft.warnings.append(
             "Số thứ tự các mục đánh lại từ đầu trong mỗi phần; mục được ghi kèm số phần "
