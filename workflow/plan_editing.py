@@ -49,6 +49,7 @@ from workflow.plans import (
 )
 from workflow.snapshots import plan_snapshot, task_snapshot
 from workflow.state_machine import fire
+from workflow.tasks import _roll_up
 from workflow.text import fold
 from workflow.transaction import unit_of_work
 
@@ -493,9 +494,13 @@ def _set_leads(task: Task, leads: list[UnitRef], actor: User, reason: str | None
         )
     task.lead_unit_id = None
     current = {s.lead_unit_id: s for s in task.subtasks if s.state != TaskState.CANCELLED}
-    for unit_id, sub in current.items():
-        if unit_id not in unit_ids and sub.state not in _FINAL:
+    removed = [sub for unit_id, sub in current.items() if unit_id not in unit_ids]
+    for sub in removed:
+        if sub.state not in _FINAL:
             _cancel(sub, actor, reason, {"lead_removed": True})
+    if removed and not any(unit_id not in current for unit_id in unit_ids):
+        # Only leads taken away: the item may now be done (all the rest verified).
+        _roll_up(removed[0], actor)
     names = dict(
         db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()
     )

@@ -600,3 +600,22 @@ def test_a_school_year_title_proposes_the_school_year(demo_app):  # noqa: ANN001
         {"plan": {"title": "Kế hoạch tuyên truyền"}, "items": [{"number": "1", "title": "x"}]}
     )
     assert not untimed["items"][0].get("due")
+
+
+def test_taking_away_the_last_open_lead_completes_the_item(users):  # noqa: ANN001
+    plan = new_plan(users)
+    two = item(plan, "2")
+    q1 = next(s for s in two.subtasks if s.lead_unit_id == unit_id("PGD-Q1"))
+    walk(users, q1.id, "pgd-q1.member", "start", "report")
+    walk(users, q1.id, "gdtx.coordinator", "verify")
+    two = item(plan, "2")
+    service.edit_item(
+        two.id,
+        users("gdtx.coordinator"),
+        ItemFields(number="2", title=two.title, leads=["PGD-Q1"], due_on=two.due_on),
+        expected_version=two.version,
+        reason="Quận 3 không tham gia",
+    )
+    two = item(plan, "2")
+    assert two.state == TaskState.VERIFIED
+    assert {"task.update", "task.rollup"} <= {e.action for e in events_for(two.id)}
