@@ -290,10 +290,50 @@ def _page_blocks(page) -> list[tuple[float, list[Line]]]:
         return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
 
     text_page = page.filter(outside) if boxes else page
-    for line in text_page.extract_text_lines(layout=False, return_chars=False):
-        blocks.append((line["top"], [Line(line["text"])]))
+    lines = text_page.extract_text_lines(layout=False, return_chars=True)
+    left = min((line["x0"] for line in lines), default=0)
+    for line in lines:
+        blocks.append((line["top"], [Line(_spaced_text(line, left))]))
     blocks.sort(key=lambda b: b[0])
     return blocks
+
+
+def _spaced_text(line: dict, left: float = 0) -> str:
+    """A PDF line's text with its wide gaps kept as runs of spaces, the way
+    `pdftotext -layout` writes them: a table without rules has its columns only in the
+    characters' x positions, and tables.py finds them in the spaces. Each run after a
+    wide gap starts at the column its x gives, so runs at one x line up across lines;
+    a line without a wide gap keeps pdfplumber's text."""
+    chars = [c for c in line.get("chars") or [] if c.get("text", "").strip()]
+    if len(chars) < 2:
+        return line["text"]
+    size = sorted(c.get("size", 10) for c in chars)[len(chars) // 2] or 10
+    # Characters per point, on the narrow side so that text never outruns its column.
+    unit = 0.4 * size
+    wide = 0.9 * size
+    indent = round((chars[0]["x0"] - left) / unit) if chars[0]["x0"] - left > wide else 0
+    if not indent and not any(
+        b["x0"] - a["x1"] > wide for a, b in zip(chars, chars[1:], strict=False)
+    ):
+        return line["text"]
+    out: list[str] = [" " * indent]
+    length = indent
+    previous = None
+    for c in sorted(chars, key=lambda c: c["x0"]):
+        if previous is not None:
+            gap = c["x0"] - previous["x1"]
+            if gap > wide:
+                column = round((c["x0"] - left) / unit)
+                pad = max(column - length, 2)
+                out.append(" " * pad)
+                length += pad
+            elif gap > 0.15 * size:
+                out.append(" ")
+                length += 1
+        out.append(c["text"])
+        length += len(c["text"])
+        previous = c
+    return "".join(out)
 
 
 def pdf_lines(data: bytes) -> list[Line]:

@@ -16,6 +16,7 @@ from .normalize import Line, build_paragraphs, clean_lines, repair_quarters
 from .plantime import plan_timeframe
 from .restore import restore_diacritics, restore_lines
 from .segment import Node, Outline, segment
+from .tables import find_layout_tables
 from .textutil import fold, squash_spaces
 from .timeframes import Timeframe, parse_timeframe
 from .unitlist import mend
@@ -341,7 +342,8 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
     limits.check_lines(len(lines))
     limits.check_chars(sum(len(x.text or "") for x in lines))
     # Diacritics first: everything after (segmentation, fields, units) reads restored text.
-    cleaned = restore_lines(clean_lines(lines))
+    # Space-aligned tables first: cleaning squashes the spaces that hold their columns.
+    cleaned = restore_lines(clean_lines(find_layout_tables(lines)))
     paragraphs = build_paragraphs(cleaned, cleaned=True)
     outline = segment(paragraphs)
     meta = extract_metadata(
