@@ -14,7 +14,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from .textutil import match_key
+from .textutil import fold, match_key
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "units.json"
 
@@ -91,6 +91,15 @@ class Directory:
             for name in (group.name, *group.aliases):
                 self._by_key.setdefault(match_key(name), entry)
         self._by_key.pop("", None)
+        # Names and aliases exactly as written (folded): a group is named only this way.
+        self._by_fold: dict[str, Entry] = {}
+        for unit in self.units:
+            for name in (unit.name, *unit.aliases):
+                entry = Entry(unit.code, unit.name, "unit", unit.parent)
+                self._by_fold.setdefault(_named_key(name), entry)
+        for group in self.groups:
+            for name in (group.name, *group.aliases):
+                self._by_fold.setdefault(_named_key(name), Entry(group.code, group.name, "group"))
         self._keys = list(self._by_key)
         self._cache: dict[str, Match | None] = {}
 
@@ -109,6 +118,10 @@ class Directory:
             if entry.code == code:
                 return entry
         return None
+
+    def named(self, text: str) -> Entry | None:
+        """The entry whose name or alias `text` is, letter for letter once folded."""
+        return self._by_fold.get(_named_key(text))
 
     def members(self, code: str) -> list[Entry]:
         """The units of a group, as entries (empty for a unit or an unknown code)."""
@@ -160,6 +173,16 @@ class Directory:
                     result = Match(self._by_key[cand], round(score / 100.0, 3))
         self._cache[key] = result
         return result
+
+
+def _named_key(text: str) -> str:
+    """The match key, keeping a leading plural ("các …"): "Phòng GD&ĐT" names the
+    alias "Phòng GDĐT", but "Phòng Giáo dục và Đào tạo" does not name "các Phòng …"."""
+    head = fold(text).split(" ", 1)[0]
+    key = match_key(text)
+    if head in ("cac", "nhung") and not key.startswith(head + " "):
+        return f"{head} {key}"
+    return key
 
 
 def _ends_agree(key: str, cand: str) -> bool:

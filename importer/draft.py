@@ -36,6 +36,10 @@ class DraftItem:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     confidence: dict[str, float] = field(default_factory=dict)
+    # Field -> where it was read: {"in": "content" or a field label, "start", "end"}.
+    spans: dict[str, Any] = field(default_factory=dict)
+    # The labelled field texts the item was read from ("Đơn vị chủ trì: …"), by label.
+    sources: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The item as in `planwork plans parse --json`."""
@@ -53,6 +57,8 @@ class DraftItem:
             "ongoing": self.ongoing,
             "warnings": list(self.warnings),
             "confidence": dict(self.confidence),
+            "spans": dict(self.spans),
+            "sources": {k: list(v) for k, v in self.sources.items()},
             "mentions": {
                 "lead": [m.to_json() for m in self.lead],
                 "coordinating": [m.to_json() for m in self.coordinating],
@@ -68,6 +74,8 @@ class PlanDraft:
     items: list[DraftItem] = field(default_factory=list)
     suggestions: list[DraftItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The issuer as resolved: directory code, confidence, place (importer.scope).
+    issuer: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The draft as a JSON-ready dict (see the issue for the exact shape)."""
@@ -78,6 +86,7 @@ class PlanDraft:
                 "issuer": self.plan.issuer,
                 "title": self.plan.title,
                 "based_on": list(self.plan.based_on),
+                "issuer_resolution": dict(self.issuer),
             },
             "items": [item.to_json() for item in self.items],
             "suggestions": [item.to_json() for item in self.suggestions],

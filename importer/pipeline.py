@@ -14,7 +14,9 @@ from .fields import COORDINATING, IN_CHARGE, LEAD, PRODUCT, TIMEFRAME
 from .metadata import PlanMeta, extract_metadata, place_of
 from .normalize import Line, build_paragraphs, clean_lines, repair_quarters
 from .plantime import plan_timeframe
+from .provenance import annotate
 from .restore import restore_diacritics, restore_lines
+from .scope import Scope
 from .segment import Node, Outline, segment
 from .tables import find_layout_tables
 from .textutil import fold, squash_spaces
@@ -100,6 +102,8 @@ class _Context:
         self.directory = directory
         self.abbreviations = abbreviations
         self.year = year
+        # The issuer's place and level: what its mentions may resolve to (scope.py).
+        self.scope = Scope.of(directory, issuer)
         self.home = self._home(issuer)
         # Names the plan writes in full (folded), never cut by the unit-list splitter.
         self.known: set[str] = set()
@@ -112,12 +116,8 @@ class _Context:
 
     def _home(self, issuer: str | None) -> tuple[str, str] | None:
         """(code, folded place) of the issuing unit, when the directory knows it."""
-        if self.directory is None or not issuer:
-            return None
-        match = self.directory.lookup(issuer)
-        if match is None or match.entry.kind == "group":
-            return None
-        return match.entry.code, fold(place_of(match.entry.name) or "")
+        entry = self.scope.entry
+        return (entry.code, fold(place_of(entry.name) or "")) if entry else None
 
     def _own_member(self, group_code: str) -> Entry | None:
         """The member of a group that is the issuer, or the issuer's office of that kind
@@ -138,7 +138,7 @@ class _Context:
         return local[0] if len(local) == 1 else None
 
     def mentions(self, text: str) -> list[Mention]:
-        found = resolve_mentions(text, self.directory, self.abbreviations)
+        found = resolve_mentions(text, self.directory, self.abbreviations, self.scope)
         for mention in found:
             # A group named in the singular ("Phòng GD&ĐT", not "các Phòng GD&ĐT") in
             # a plan issued by one of its members means that member: the plan's own office.
@@ -177,6 +177,7 @@ def _item_from_node(node: Node, ctx: _Context) -> DraftItem:
     seen = {m.code or fold(m.text) for m in lead}
     coordinating = [m for m in coordinating if (m.code or fold(m.text)) not in seen]
     item.lead, item.coordinating = lead, coordinating
+    item.sources = {label: list(values) for label, values in node.fields.items()}
     if not lead:
         item.warnings.append("Chưa xác định được đơn vị chủ trì.")
     item.warnings += _mention_warnings(lead, "chủ trì")
@@ -386,4 +387,7 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
         draft.warnings.append("Không đọc được số kế hoạch.")
     if meta.issued_on is None:
         draft.warnings.append("Không đọc được ngày ban hành.")
+    # Each field's source span, unknown units proposed under the issuer (provenance.py).
+    annotate(draft, ctx.scope)
+    draft.issuer = ctx.scope.describe()
     return draft

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .directory import Directory, Entry
+from .directory import Directory, Entry, Match
+from .scope import Scope
 from .textutil import capitalize_first, fold, match_key, squash_spaces
 
 _OPEN_QUOTES = '“"«'
@@ -64,6 +65,11 @@ class Mention:
     kind: str | None = None  # "unit" | "group" | None
     confidence: float = 0.0
     code: str | None = None
+    # Where a unit the directory lacks would be created: {"parent", "parent_code"}.
+    proposed: dict | None = None
+    # (start, end) of the mention in its item's content, set by importer.provenance.
+    span: tuple[int, int] | None = None
+    source: dict | None = None  # {"in": "content" | field label, "index", "start", "end"}
 
     @property
     def name(self) -> str:
@@ -72,12 +78,17 @@ class Mention:
 
     def to_json(self) -> dict:
         """JSON form used in the draft's "mentions" block."""
-        return {
+        data: dict = {
             "text": self.text,
             "unit": self.unit,
             "kind": self.kind,
+            "code": self.code,
             "confidence": round(self.confidence, 3),
+            "source": self.source,
         }
+        if self.unit is None and self.proposed is not None:
+            data["proposed"] = {"name": self.text, **self.proposed}
+        return data
 
 
 def _close_open_quotes(text: str) -> str:
@@ -253,7 +264,23 @@ def _expand(text: str, abbreviations: dict[str, str]) -> str:
     return expanded
 
 
-def _lookup(text: str, directory: Directory | None, abbreviations: dict[str, str], single: bool):
+def _lookup(
+    text: str,
+    directory: Directory | None,
+    abbreviations: dict[str, str],
+    single: bool,
+    scope: Scope | None = None,
+) -> Match | None:
+    """The directory's match for a span of pieces, if the issuer's scope allows it."""
+    match = _raw_lookup(text, directory, abbreviations, single)
+    if match is not None and scope is not None and not scope.allows(match, text):
+        return None
+    return match
+
+
+def _raw_lookup(
+    text: str, directory: Directory | None, abbreviations: dict[str, str], single: bool
+) -> Match | None:
     if directory is None:
         return None
     bare = squash_spaces(re.sub(r"\([^()]*\)", " ", text))
@@ -289,8 +316,12 @@ def resolve_mentions(
     text: str,
     directory: Directory | None,
     abbreviations: dict[str, str] | None = None,
+    scope: Scope | None = None,
 ) -> list[Mention]:
     """Split a written list of units and resolve each name.
+
+    With a `scope` (the issuer's, see importer.scope) a name resolves only to what the
+    issuer may mean; the others stay as written, proposed as new units under the issuer.
 
     Longest match first: from each piece, the longest run of pieces that the directory
     recognises is one unit. Unrecognised neighbours joined by "và" stay one name
@@ -322,7 +353,7 @@ def resolve_mentions(
                 span += seps[k] + pieces[k + 1]
             if j > i and len(span) > _MAX_NAME_CHARS:
                 continue  # too long to be one name: not worth matching (see _lookup)
-            match = _lookup(span, directory, abbreviations, single=i == j)
+            match = _lookup(span, directory, abbreviations, single=i == j, scope=scope)
             if match:
                 mention = Mention(
                     text=_display(span, abbreviations),
@@ -363,6 +394,8 @@ def resolve_mentions(
             mention.text = _display(mention.text, abbreviations)
             if not mention.text:
                 continue
+            if scope is not None:
+                mention.proposed = scope.proposal()
         key = mention.code or fold(mention.text)
         if key in seen:
             continue

@@ -1,0 +1,68 @@
+"""The Ba Đình seed: OCR without diacritics, a Hà Nội district's plan.
+
+Restored before anything is matched; resolved only within the issuer's own place (the
+demo directory is Ho Chi Minh City's, so nothing of it is this plan's)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import importer
+from importer.textutil import fold
+
+from .support import seed_text
+
+SEED = "128-KH-UBND-Ba-Dinh-2025-district-learning-city-ocr"
+HCMC = ("ho chi minh", "thu duc", "cac quan, huyen", "quan 1", "quan 8", "go vap", "cu chi")
+
+
+@pytest.fixture(scope="module")
+def draft():
+    return importer.parse_text(seed_text(SEED), importer.default_directory()).to_json()
+
+
+def _mentions(draft):
+    for item in draft["items"] + draft["suggestions"]:
+        for role in ("lead", "coordinating"):
+            yield from item["mentions"][role]
+
+
+def test_header_reads_with_diacritics(draft):
+    plan = draft["plan"]
+    assert plan["number"] == "128/KH-UBND"
+    assert plan["issued_on"] == "2025-04-08"
+    assert plan["issuer"] == "Ủy ban nhân dân quận Ba Đình"
+    assert plan["title"].startswith("Xây dựng Thủ đô Hà Nội trở thành thành viên Mạng lưới")
+    assert plan["title"].endswith("của UNESCO trên địa bàn quận Ba Đình")
+
+
+def test_unit_names_have_their_diacritics(draft):
+    leads = {name for item in draft["items"] for name in item["lead"]}
+    for name in (
+        "Phòng Giáo dục và Đào tạo",
+        "Phòng Tài chính - Kế hoạch",
+        "Phòng Nội vụ",
+        "Phòng Y tế",
+        "Phòng Tài nguyên và Môi trường",
+        "Liên đoàn Lao động quận",
+        "Ủy ban nhân dân các phường",
+    ):
+        assert name in leads, sorted(leads)
+
+
+def test_items_take_the_plans_2025_timeframe(draft):
+    assert draft["items"]
+    assert all(item["periods"] == ["2025"] for item in draft["items"])
+
+
+def test_no_ho_chi_minh_city_unit_anywhere(draft):
+    text = fold(json.dumps(draft, ensure_ascii=False))
+    for place in HCMC:
+        assert place not in text
+    # Nothing of the (Ho Chi Minh City) directory is this district's: every unit is
+    # kept as written and proposed as a new unit under the issuer.
+    for mention in _mentions(draft):
+        assert mention["unit"] is None and mention["code"] is None
+        assert mention["proposed"]["parent"] == "Ủy ban nhân dân quận Ba Đình"
