@@ -39,6 +39,7 @@ from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.routing import IntegerConverter, Rule
+from wtforms import FieldList, FormField
 from wtforms.fields.core import UnboundField
 
 from models import (
@@ -278,6 +279,22 @@ def _build_world(app: Flask, walker: User | None, tmp_path: Path) -> World:
     return world
 
 
+def _unbound_fields(form_class: type) -> list[str]:
+    """A form class's field names; a list of sub-forms gives its first two rows' names
+    ("items-0-title"), as the browser sends them."""
+    names = []
+    for name in dir(form_class):
+        unbound = getattr(form_class, name, None)
+        if not isinstance(unbound, UnboundField):
+            continue
+        names.append(name)
+        inner = unbound.args[0] if unbound.field_class is FieldList and unbound.args else None
+        if isinstance(inner, UnboundField) and inner.field_class is FormField:
+            for sub in _unbound_fields(inner.args[0]):
+                names += [f"{name}-0-{sub}", f"{name}-1-{sub}"]
+    return names
+
+
 def _form_fields(module) -> set[str]:  # type: ignore[no-untyped-def]  # noqa: ANN001
     """The fields of the WTForms classes a module uses, with the prefixes it gives them."""
     source = inspect.getsource(module)
@@ -287,7 +304,7 @@ def _form_fields(module) -> set[str]:  # type: ignore[no-untyped-def]  # noqa: A
     names: set[str] = set()
     for obj in vars(module).values():
         if isinstance(obj, type) and issubclass(obj, FlaskForm) and obj is not FlaskForm:
-            fields = [n for n in dir(obj) if isinstance(getattr(obj, n, None), UnboundField)]
+            fields = _unbound_fields(obj)
             for prefix in prefixes.get(obj.__name__, set()) | {""}:
                 names |= {f"{prefix}-{n}" if prefix else n for n in fields}
     return names
