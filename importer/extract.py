@@ -36,7 +36,7 @@ def detect_kind(data: bytes) -> str:
     if _PDF in head:
         return "pdf"
     if data.startswith(_ZIP):
-        return "docx"
+        return "xlsx" if _is_workbook(data) else "docx"
     if data.startswith(_OLE):
         raise errors.UnsupportedFormat(
             "Tệp Word cũ (.doc) hoặc Excel cũ không được hỗ trợ. Hãy lưu lại dạng DOCX hoặc PDF."
@@ -107,7 +107,16 @@ def text_lines(text: str) -> list[Line]:
 # --- DOCX -----------------------------------------------------------------------------
 
 
-def _check_zip(data: bytes) -> zipfile.ZipFile:
+def _is_workbook(data: bytes) -> bool:
+    """A ZIP whose parts are an Excel workbook (the assignment appendix sent as XLSX)."""
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False  # _check_zip reports the broken archive
+    return "xl/workbook.xml" in names and "word/document.xml" not in names
+
+
+def _check_zip(data: bytes, part: str = "word/document.xml") -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -135,7 +144,7 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     # python-docx parses every XML part into memory: what they unpack to is what it costs.
     limits.check_docx_xml(xml_size)
     names = {i.filename for i in infos}
-    if "word/document.xml" not in names:
+    if part not in names:
         if "xl/workbook.xml" in names or "ppt/presentation.xml" in names:
             raise errors.UnsupportedFormat(
                 "Tệp Excel/PowerPoint không được hỗ trợ. Hãy dùng TXT, DOCX hoặc PDF."
@@ -228,6 +237,44 @@ def _table_lines(table) -> list[Line]:
             cells.append(" ".join(_paragraph_text(p) for p in cell.paragraphs).strip())
         if any(cells):
             out.append(Line(" | ".join(cells), cells))
+    return out
+
+
+# --- XLSX -----------------------------------------------------------------------------
+
+
+def xlsx_lines(data: bytes) -> list[Line]:
+    """Rows of every sheet of an Excel workbook, in order: a row with one filled cell is a
+    line of text (the plan's heading lines above an appendix), a row with more is a table
+    row. Merged cells (group rows "I", "II") hold their value in the first cell only."""
+    _check_docx_structure(_check_zip(data, part="xl/workbook.xml"))
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on broken packages
+        raise errors.CorruptDocument() from exc
+    out: list[Line] = []
+    try:
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows(values_only=True):
+                cells = ["" if v is None else " ".join(str(v).split()) for v in row]
+                while cells and not cells[-1]:
+                    cells.pop()
+                filled = [c for c in cells if c]
+                if not filled:
+                    continue
+                if len(filled) == 1 and cells[0]:
+                    out.append(Line(cells[0]))
+                else:
+                    out.append(Line(" | ".join(cells), cells))
+                limits.check_lines(len(out), at_least=True)
+    except errors.DocumentError:
+        raise
+    except Exception as exc:
+        raise errors.CorruptDocument() from exc
+    finally:
+        book.close()
     return out
 
 
@@ -416,6 +463,8 @@ def extract_lines(
             lines = _drop_running_lines([text_lines(t) for t in ocr.read_pdf(data, progress)])
     elif kind == "image":
         lines = text_lines("\f".join(ocr.read_image(data, progress)))
+    elif kind == "xlsx":
+        lines = xlsx_lines(data)
     elif kind == "docx":
         lines = docx_lines(data)
     else:

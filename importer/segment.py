@@ -79,6 +79,11 @@ class _Builder:
         self.stack: list[Node] = []  # numbered nodes, outermost first
         self.letter: Node | None = None
         self.columns: dict[int, str] | None = None
+        # Columns per quarter or month marked "x" (DESIGN.md's timeframe table): index ->
+        # ("quý", "II") or ("tháng", "9"); and a year a row above the header names.
+        self.marks: dict[int, tuple[str, str]] = {}
+        self.mark_year: str | None = None
+        self.header_cells: list[str] | None = None
         self.last_row: Node | None = None
         self.row_numbers: dict[str, Node] = {}
         # What rows cut by page breaks add to last_row, by kind: joined once in
@@ -174,18 +179,29 @@ class _Builder:
         cells = [c.strip() for c in (para.cells or [])]
         kinds = {i: column_kind(c) for i, c in enumerate(cells)}
         found = {k for k in kinds.values() if k}
-        if CONTENT in found and found & {LEAD, TIMEFRAME, IN_CHARGE} and len(found) >= 2:
-            self.columns = {i: k for i, k in kinds.items() if k}
+        marks = {i: m for i, c in enumerate(cells) if (m := period_column(c))}
+        if CONTENT in found and (found & {LEAD, TIMEFRAME, IN_CHARGE} or marks) and len(found) >= 2:
+            if self.columns is not None and cells == self.header_cells:
+                return  # the header repeated after a page break: the row may go on
+            self.header_cells = cells
+            self.columns = {i: k for i, k in kinds.items() if k and i not in marks}
+            self.marks = marks
             self._settle_row()
             self.last_row = None
             return
         if self.columns is None:
+            year = re.search(r"\b(20\d{2})\b", " ".join(cells))
+            if year and len([c for c in cells if c]) == 1:
+                self.mark_year = year.group(1)  # "Thời gian thực hiện năm 2025" above
             self._loose(Paragraph("text", " ".join(c for c in cells if c)))
             return
         values: dict[str, str] = {}
         for i, kind in self.columns.items():
             if i < len(cells) and cells[i]:
                 values[kind] = (values.get(kind, "") + " " + cells[i]).strip()
+        marked = [m for i, m in self.marks.items() if i < len(cells) and _is_mark(cells[i])]
+        if marked and TIMEFRAME not in values:
+            values[TIMEFRAME] = marked_timeframe(marked, self.mark_year)
         number = values.pop("number", "").strip().rstrip(".")
         if not number:
             # A row cut by a page break continues the previous row.
@@ -222,6 +238,47 @@ class _Builder:
                 node.fields[kind][-1] = " ".join((node.fields[kind][-1], *texts))
             else:
                 node.add_field(kind, " ".join(texts))
+
+
+_PERIOD_HEADER = re.compile(
+    r"^(?:qu\S{0,2}|q)\s*([1-4]|i{1,3}|iv)(?:\s*[/-]\s*(20\d{2}))?$"
+    r"|^(?:th\S{0,3}ng|t)\s*(\d{1,2})(?:\s*[/-]\s*(20\d{2}))?$",
+    re.IGNORECASE,
+)
+_MARKS = {"x", "X", "✓", "✔", "v", "+", "•", "*"}
+
+
+def period_column(header: str) -> tuple[str, str] | None:
+    """ "Quý II", "Q2", "T9", "Tháng 9" as a column header -> ("quý", "II"), ("tháng", "9")."""
+    m = _PERIOD_HEADER.match(" ".join(header.split()))
+    if not m:
+        return None
+    if m.group(1):
+        q = m.group(1).upper()
+        roman = {"1": "I", "2": "II", "3": "III", "4": "IV"}.get(q, q)
+        return ("quý", roman + (f"/{m.group(2)}" if m.group(2) else ""))
+    month = int(m.group(3))
+    if not 1 <= month <= 12:
+        return None
+    return ("tháng", str(month) + (f"/{m.group(4)}" if m.group(4) else ""))
+
+
+def _is_mark(cell: str) -> bool:
+    return cell.strip() in _MARKS
+
+
+def marked_timeframe(marked: list[tuple[str, str]], year: str | None) -> str:
+    """The timeframe the marked columns say, as a plan would write it: "Quý I, II năm
+    2025", "tháng 10, 11" (the plan's year is added when parsed)."""
+    parts: list[str] = []
+    for kind in ("quý", "tháng"):
+        values = [v for k, v in marked if k == kind]
+        if values:
+            parts.append(f"{kind.capitalize() if not parts else kind} {', '.join(values)}")
+    text = " và ".join(parts)
+    if year and not re.search(r"20\d{2}", text):
+        text += f" năm {year}"
+    return text
 
 
 def _settle_letters(nodes: list[Node]) -> None:

@@ -54,6 +54,13 @@ def _xlsx_like() -> bytes:
     return out.getvalue()
 
 
+def _pptx_like() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("ppt/presentation.xml", "<presentation/>")
+    return out.getvalue()
+
+
 CASES = [
     ("empty", b"", errors.EmptyDocument, "rỗng"),
     ("whitespace", b"  \n\t \n", errors.EmptyDocument, "rỗng"),
@@ -65,7 +72,9 @@ CASES = [
         errors.UnsupportedFormat,
         "DOCX",
     ),
-    ("xlsx", None, errors.UnsupportedFormat, "Excel"),
+    # An Excel workbook is read (extract.xlsx_lines); one without its sheets is broken.
+    ("xlsx", None, errors.CorruptDocument, "hỏng"),
+    ("pptx", None, errors.UnsupportedFormat, "PowerPoint"),
     ("garbage", bytes(range(256)) * 40, errors.BinaryContent, "nhị phân"),
     ("encrypted", None, errors.EncryptedDocument, "mật khẩu"),
     ("scanned", None, errors.UnreadableScan, "quét lại"),
@@ -75,6 +84,7 @@ CASES = [
 ]
 BUILDERS = {
     "xlsx": _xlsx_like,
+    "pptx": _pptx_like,
     "encrypted": _encrypted_pdf,
     "scanned": _image_only_pdf,
     "zip-bomb": _zip_bomb_docx,

@@ -35,6 +35,8 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 ACCEPT = ".txt,.docx,.pdf,text/plain,application/pdf,"
 ACCEPT += "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# The assignment appendix sent as an Excel workbook (importer/extract.py xlsx_lines).
+ACCEPT += ",.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Scans and photos of a plan, read by OCR in the import job (importer/ocr.py).
 ACCEPT += ",.png,.jpg,.jpeg,image/png,image/jpeg"
 
