@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 from . import limits
+from .abbrev import expand, find_definitions
 from .directory import Directory, Entry
 from .draft import DraftItem, PlanDraft
 from .duties import find_duties, heading_ids
@@ -109,6 +110,8 @@ class _Context:
         self.known: set[str] = set()
         # The plan-wide timeframe, for items without their own (plantime.py).
         self.plan_timeframe = ""
+        # Abbreviations the plan defines in forms units.py does not read (abbrev.py).
+        self.definitions: list[tuple[str, str]] = []
         # Group code -> the issuer's own member: asked once per mention of a group, and
         # each answer reads the whole directory (H2: a plan can name a group thousands of
         # times).
@@ -138,6 +141,8 @@ class _Context:
         return local[0] if len(local) == 1 else None
 
     def mentions(self, text: str) -> list[Mention]:
+        # Short forms the plan defines put back to their full names first (abbrev.py).
+        text = expand(text, self.definitions)
         found = resolve_mentions(text, self.directory, self.abbreviations, self.scope)
         for mention in found:
             # A group named in the singular ("Phòng GD&ĐT", not "các Phòng GD&ĐT") in
@@ -352,6 +357,8 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
     )
     full_text = " ".join(p.text for p in paragraphs)
     ctx = _Context(directory, find_abbreviations(full_text), _plan_year(meta, cleaned), meta.issuer)
+    ctx.definitions = find_definitions(full_text)
+    ctx.known = {fold(long) for _, long in ctx.definitions}
     if meta.title:
         meta.title = restore_diacritics(meta.title)
     draft = PlanDraft(plan=meta)

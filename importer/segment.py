@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .fields import (
     CONTENT,
+    COORDINATING,
     IN_CHARGE,
     LEAD,
     TIMEFRAME,
@@ -84,6 +85,8 @@ class _Builder:
         self.marks: dict[int, tuple[str, str]] = {}
         self.mark_year: str | None = None
         self.header_cells: list[str] | None = None
+        # A unit label left empty ("Đơn vị phối hợp:"): its units follow as bullets.
+        self.open_field: tuple[Node, str] | None = None
         self.last_row: Node | None = None
         self.row_numbers: dict[str, Node] = {}
         # What rows cut by page breaks add to last_row, by kind: joined once in
@@ -115,6 +118,14 @@ class _Builder:
 
     # -- paragraphs -----------------------------------------------------------
     def feed(self, para: Paragraph) -> None:
+        open_field, self.open_field = self.open_field, None
+        if open_field is not None and para.kind == "bullet" and not detect_label(para.text):
+            # "Đơn vị phối hợp:" and then one unit per "+ " bullet line.
+            node, kind = open_field
+            node.add_field(kind, para.text)
+            node.paragraphs.append(para)
+            self.open_field = open_field
+            return
         if para.kind == "row":
             self._row(para)
             return
@@ -167,6 +178,10 @@ class _Builder:
         self._loose(para)
 
     def _field(self, node: Node, label: tuple[str, str], para: Paragraph) -> None:
+        if label[0] in (LEAD, COORDINATING, IN_CHARGE) and not label[1].strip(" .;:"):
+            self.open_field = (node, label[0])
+            node.paragraphs.append(para)
+            return
         for kind, value in split_labels(*label):
             if kind == CONTENT:
                 node.content.append(value)
