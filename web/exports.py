@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app
 
 from workflow.tabular import Column, to_csv, to_xlsx
 
@@ -22,15 +22,12 @@ def export_response(
 ) -> Response:
     """A download of the rows in `fmt` ("csv" or "xlsx"); above EXPORT_INLINE_MAX_ROWS rows,
     a redirect to a background job that writes the same file (jobs/tasks.py: export)."""
-    if not g.get("planwork_job_id"):
+    from web.views.jobs import defer_download, in_job
+
+    if not in_job():
         rows = list(rows)
         if len(rows) > int(current_app.config.get("EXPORT_INLINE_MAX_ROWS", 5000)):
-            from flask_babel import get_locale
-
-            from web.views.jobs import submit
-
-            params = {"path": request.full_path, "lang": str(get_locale()), "format": fmt}
-            return submit("export", params)
+            return defer_download(fmt)
     if fmt == "xlsx":
         body, mimetype = to_xlsx(rows, columns), XLSX_MIME
     else:

@@ -3,6 +3,7 @@ inspection pack, year-end documents and large exports, each through /jobs/<id>."
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import zipfile
@@ -268,19 +269,44 @@ def test_the_worker_command_runs_a_queued_import_and_stops_on_ctrl_c(web, demo_a
         SECRET_KEY="worker-test-" + "k" * 40,
     )
     command = [str(Path(sys.executable).parent / "planwork"), "worker", "run", "--workers", "1"]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:  # a file, not a pipe nobody reads while the worker runs
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while not (job := db.session.get(BackgroundJob, job_id)).finished:
-            assert time.monotonic() < deadline and process.poll() is None
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
             db.session.expire_all()
         assert job.state == JobState.DONE, job.message
         assert len(list((instance / "imports").glob("*.json"))) == 1
     finally:
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
+        process.wait(timeout=60)
+    output = log.read_text()
     assert process.returncode == 0, output
     assert "Tiến trình xử lý nền đang chạy" in output and "Đã dừng tiến trình xử lý nền." in output
+
+
+def test_a_large_audit_export_is_written_by_the_worker(year, app, queue_worker):
+    web = app.test_client()
+    sign_in(web, "sgddt.inspector")
+    inline = web.get("/audit/export.csv")
+    assert inline.status_code == 200
+    app.config["EXPORT_INLINE_MAX_ROWS"] = 10
+    job_id = job_id_of(web.get("/audit/export.csv"))
+    job = queue_worker.wait(job_id)
+    assert job.state == JobState.DONE, job.message
+    download = web.get(f"/jobs/{job_id}/download")
+    assert download.headers["Content-Disposition"].endswith("filename=nhat-ky.csv")
+
+    def rows(body: bytes) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+    # The same rows and one more: the export's own request is an audit event now.
+    written, before = rows(download.data), rows(inline.data)
+    download.close()
+    assert written[: len(before)] == before and len(written) == len(before) + 1
+    assert written[-1]["Thao tác"] == "job.request"
+    assert web.get("/audit/export.doc").status_code == 404

@@ -7,12 +7,12 @@ events of those plans; everyone else gets 403.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from models import Plan, Role, Unit, User, db
+from models import AuditEvent, Plan, Role, Unit, User, db
 from web import params
-from web.views.jobs import submit
+from web.views.jobs import defer_download, in_job, submit
 from workflow.action_labels import ACTION_LABELS
 from workflow.audit_exports import audit_csv, audit_pdf, audit_xlsx
 from workflow.audit_trail import AuditFilter, audit_page, chain_status
@@ -105,8 +105,15 @@ def index() -> str:
 @bp.route("/export.<fmt>")
 @login_required
 def export(fmt: str) -> Response:
-    """The filtered trail as CSV, XLSX or PDF (every row, each hash-checked)."""
+    """The filtered trail as CSV, XLSX or PDF (every row, each hash-checked); above
+    EXPORT_INLINE_MAX_ROWS events the worker writes it (the whole trail: a million)."""
     flt = filter_from_request(scope_for(current_user))
+    if fmt not in ("csv", "xlsx", "pdf"):
+        abort(404)
+    limit = int(current_app.config.get("EXPORT_INLINE_MAX_ROWS", 5000))
+    more = sa.select(AuditEvent.seq).where(*flt.conditions()).offset(limit).limit(1)
+    if not in_job() and db.session.execute(more).first() is not None:
+        return defer_download(fmt)
     if fmt == "csv":
         body, mimetype = audit_csv(flt), "text/csv; charset=utf-8"
     elif fmt == "xlsx":

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -17,6 +18,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -44,6 +46,17 @@ def submit(kind: str, params: dict[str, Any], **options: Any) -> Response:
         except Exception:  # the queue's storage is down: say so rather than wait forever
             job_service.fail(job.id, job_service.GENERIC_FAILURE)
     return redirect(url_for("jobs.show", job_id=job.id))
+
+
+def in_job() -> bool:
+    """Whether this request is the worker replaying a user's export (jobs/tasks.py)."""
+    return bool(g.get("planwork_job_id"))
+
+
+def defer_download(fmt: str) -> Response:
+    """Queue this GET to be replayed by the worker, as this user, to write the file."""
+    params = {"path": request.full_path, "lang": str(get_locale()), "format": fmt}
+    return submit("export", params)
 
 
 def _job(job_id: int) -> BackgroundJob:
