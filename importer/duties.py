@@ -92,10 +92,12 @@ _HEADS = "|".join(
 )
 _UNIT_HEAD = re.compile(rf"^(?:{_HEADS})\b")
 _REQUEST = re.compile(r"^\W*(?:de|dd|de?)\s+ngh\w{0,2}\s+", re.IGNORECASE)
-_REQUEST_KEY = re.compile(r"^d\w?e?\s+ngh\w{0,2}\s+")
+# "Đề nghị", also as OCR leaves it ("P& nghị", "De nghi"): a short word, then "nghị".
+_REQUEST_KEY = re.compile(r"^\w{0,3}\s+ngh\w{0,2}\s+")
 # A heading names units and nothing else: short, no sentence in it.
 _MAX_HEADING = 160
 # What ends the list of units after "phối hợp với": a verb of the duty, or punctuation.
+# Only words no unit name holds: "tại" would cut "Phòng Tài chính" (folded alike).
 _VERBS = (
     "to chuc",
     "xay dung",
@@ -132,20 +134,14 @@ _VERBS = (
     "phat trien",
     "nang cao",
     "cap nhat",
-    "trao",
-    "mo",
-    "dua",
-    "de",
     "nham",
-    "trong",
-    "tai",
-    "ve",
-    "theo",
 )
 # "các tổ chức" is a noun: a verb right after "các"/"những" does not end the list.
 _VERB_RE = re.compile(
     r"(?<!cac )(?<!nhung )\b(?:{})\b".format("|".join(v.replace(" ", r"\s+") for v in _VERBS))
 )
+_MAX_NAMES = 12
+_WINDOW = 300
 _COORD = re.compile(r"\bphoi\s+hop\s+(?:voi|cung)\s+")
 _OWN_TIME = re.compile(
     r"(?:\bthoi\s+(?:gian|han)(?:\s+hoan\s+thanh|\s+thuc\s+hien)?\s*:\s*"
@@ -186,7 +182,7 @@ def unit_names_text(heading: str) -> str:
     text = _REQUEST.sub("", heading.strip())
     if text is heading.strip() or text == heading.strip():
         key = fold_chars(heading)
-        m = re.match(r"^\W*d\w?e?\s+ngh\w{0,2}\s+", key)
+        m = re.match(r"^\W*\w{0,3}\W{0,2}\s+ngh\w{0,2}\s+", key)
         if m:
             text = heading.strip()[m.end() :]
     return text.strip(" .:;,")
@@ -278,8 +274,12 @@ def coordinating_text(text: str, known: list[str]) -> str:
         return ""
     pos = m.end()
     parts: list[str] = []
-    while pos < len(key):
-        rest = key[pos:]
+    # A list names a handful of units: a bounded window and number of names keep a
+    # hostile bullet ("phối hợp với A, A, A, …") linear.
+    for _ in range(_MAX_NAMES):
+        if pos >= len(key):
+            break
+        rest = key[pos : pos + _WINDOW]
         name = next((k for k in known if rest.startswith(k)), None)
         if name is not None:
             end = pos + len(name)

@@ -24,11 +24,13 @@ import re
 
 from .fields import CONTENT, IN_CHARGE, LEAD, TIMEFRAME, column_kind
 from .normalize import Line, nfc, roman_value
+from .textutil import fold
 
 _RUN = re.compile(r"\S+(?: \S+)*")
 _ROW_NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVXL]{1,5}\.?)$")
 _PAGE = re.compile(r"^\s*(?:trang\s+)?-?\s*\d{1,3}\s*(?:/\s*\d{1,3})?\s*-?\s*$", re.IGNORECASE)
 _MIN_COLUMNS = 3
+_NUMBER_HEADERS = {"stt", "tt", "so tt", "so thu tu", "s tt"}
 _MAX_WIDTH = 400  # characters: a wider line is not a table row
 
 
@@ -58,7 +60,11 @@ def is_header(text: str) -> bool:
     """A space-aligned header line: "STT  Nội dung  Đơn vị chủ trì  …"."""
     if "|" in text or len(text) > _MAX_WIDTH:
         return False
-    return _header_kinds(_runs(text)) is not None
+    runs = _runs(text)
+    # Cheap test first: every line is asked, and column_kind matches fuzzily.
+    if len(runs) < _MIN_COLUMNS or fold(runs[0][2]) not in _NUMBER_HEADERS:
+        return False
+    return _header_kinds(runs) is not None
 
 
 def _columns(lines: list[str]) -> list[tuple[int, int]]:

@@ -50,9 +50,8 @@ def opens_unit(text: str) -> bool:
     return first[:1].isupper() or key.startswith(("cac ", "nhung "))
 
 
-def _joined(previous: str, piece: str, source: str) -> str:
-    """previous + piece with the separator the source text has between them."""
-    src = fold(source)
+def _joined(previous: str, piece: str, src: str) -> str:
+    """previous + piece with the separator the (folded) source text has between them."""
     for sep in (", ", " và ", "; "):
         if fold(previous + sep + piece) in src:
             return previous + sep + piece
@@ -63,12 +62,13 @@ def mend(mentions: list[Mention], source: str, known: set[str] | None = None) ->
     """Join cut names and split joined ones in resolve_mentions' result for `source`."""
     known = known or set()
     out: list[Mention] = []
+    src = fold(source) if len(mentions) > 1 else ""  # once per list: joins read it
     for mention in mentions:
         pieces = [mention] if mention.unit else _split_and(mention, known)
         for piece in pieces:
             prev = out[-1] if out else None
             if prev is not None and piece.unit is None and _continues(prev, piece, known):
-                text = _joined(prev.text, _lower_first(piece.text), source)
+                text = _joined(prev.text, _lower_first(piece.text), src)
                 out[-1] = Mention(text=text)
                 continue
             out.append(piece)

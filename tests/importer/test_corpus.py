@@ -112,3 +112,42 @@ def test_plan_number_and_date(name, directory):
     want = _answer(name)["plan"]
     assert plan["number"] == want["number"]
     assert plan["issued_on"] == want["issued_on"]
+
+
+BA_DINH = FIXTURES / "128-KH-UBND-Ba-Dinh-2025-district-learning-city-ocr.txt"
+
+
+def test_ba_dinh_reads_as_per_unit_duties(directory):
+    """The Ba Đình seed (OCR without diacritics) is a plan of duties listed under each
+    unit: every bullet is a task numbered N.k (11.2.k under the sub-heading "11.2. Hội
+    Khuyến học quận"), led by its heading's unit(s), with the plan's 2025 timeframe."""
+    items = importer.parse_text(BA_DINH.read_text(encoding="utf-8"), directory).to_json()["items"]
+    numbers = [i["number"] for i in items]
+    assert numbers[:12] == [f"1.{k}" for k in range(1, 13)]
+    assert {"2.4", "3.4", "8.4", "10.2", "11.2.5", "11.5.2", "12.3"} <= set(numbers)
+    assert all(n.count(".") in (1, 2) for n in numbers)  # no annex row became a task
+    assert len(numbers) == len(set(numbers)) >= 55
+    assert all(i["periods"] == ["2025"] and i["due"] == "2025-12-31" for i in items)
+    by_number = {i["number"]: i for i in items}
+    assert len(by_number["11.5.1"]["lead"]) == 3  # "Hội Cựu chiến binh, Hội Người cao tuổi, …"
+    assert [x.lower() for x in by_number["11.2.3"]["lead"]] == ["hội khuyến học quận"]
+    assert any("tài chính" in c.lower() for c in by_number["1.5"]["coordinating"])
+
+
+def test_unit_list_helpers_stay_linear():
+    """A hostile duty ("phối hợp với A, A, A, …") and a page of aligned-looking lines
+    cost time in proportion to their length (H2)."""
+    import time
+
+    from importer.duties import coordinating_text
+    from importer.extract import text_lines
+    from importer.tables import find_layout_tables
+
+    def cost(n: int) -> float:
+        started = time.perf_counter()
+        coordinating_text("Phối hợp với " + "Phòng Nội vụ, " * n, ["phong noi vu"])
+        find_layout_tables(text_lines("STT   Nội dung   Đơn vị chủ trì   Thời gian\n" * n))
+        return time.perf_counter() - started
+
+    small, large = cost(500), cost(4000)
+    assert large < 8 * small * 3 + 0.5
