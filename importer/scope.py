@@ -49,7 +49,7 @@ class Scope:
     def of(cls, directory: Directory | None, issuer: str | None) -> Scope:
         """The scope of plans issued by `issuer` (a name as the plan writes it)."""
         if directory is None or not issuer:
-            return cls(issuer=issuer)
+            return cls(issuer=issuer, directory=directory)
         places = {p for p in (_place(u.name) for u in directory.units) if p}
         place = _place(issuer)
         match = directory.lookup(issuer)

@@ -64,6 +64,12 @@ class UnitGroup(db.Model):
     )
 
 
+ALIAS_GLOBAL = "global"
+ALIAS_ISSUER = "issuer"
+ALIAS_PLAN = "plan"
+ALIAS_SCOPES = (ALIAS_PLAN, ALIAS_ISSUER, ALIAS_GLOBAL)
+
+
 class UnitAlias(db.Model):
     """Another way a unit or group is written: an abbreviation, an old name, an OCR form."""
 
@@ -72,12 +78,19 @@ class UnitAlias(db.Model):
         sa.CheckConstraint(
             "(unit_id IS NULL) <> (group_id IS NULL)", name="alias_names_one_target"
         ),
+        sa.CheckConstraint("scope IN ('global', 'issuer', 'plan')", name="alias_scope_known"),
+        # One spelling names one target within a scope (migration 0009).
+        sa.UniqueConstraint("folded", "scope", "scope_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(sa.String(300))
-    # Diacritics- and case-folded text, unique so one spelling names one target.
-    folded: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    # Diacritics- and case-folded text.
+    folded: Mapped[str] = mapped_column(sa.String(300))
+    # Where the alias holds: "global" (everywhere), "issuer" (plans of the issuer whose
+    # folded name is scope_key) or "plan" (the plan whose fingerprint is scope_key).
+    scope: Mapped[str] = mapped_column(sa.String(10), default=ALIAS_GLOBAL, server_default="global")
+    scope_key: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit_groups.id"), index=True)
 

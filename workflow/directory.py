@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from models import Unit, UnitAlias, UnitGroup, UnitKind, User, db
+from models.units import ALIAS_GLOBAL, ALIAS_SCOPES
 from workflow import audit
 from workflow.errors import InvalidInput, NotFound
 from workflow.snapshots import unit_snapshot
@@ -14,18 +15,26 @@ from workflow.text import fold
 from workflow.transaction import unit_of_work
 
 
-def _alias_taken(folded: str) -> bool:
-    return (
-        db.session.execute(sa.select(UnitAlias.id).where(UnitAlias.folded == folded)).first()
-        is not None
+def _scoped(folded: str, scope: str = ALIAS_GLOBAL, scope_key: str = "") -> sa.Select:
+    """The alias rows of one spelling within one scope."""
+    return sa.select(UnitAlias).where(
+        UnitAlias.folded == folded, UnitAlias.scope == scope, UnitAlias.scope_key == scope_key
     )
+
+
+def _alias_taken(folded: str, scope: str = ALIAS_GLOBAL, scope_key: str = "") -> bool:
+    return db.session.execute(_scoped(folded, scope, scope_key)).first() is not None
 
 
 def load_directory(data: dict[str, Any], actor: User | None) -> dict[str, int]:
     """Create units, aliases and groups from records (units.json's shape), in the caller's
     transaction; returns code → unit id. Aliases whose folded form is taken are skipped."""
     by_code: dict[str, Unit] = {}
-    seen_folds = set(db.session.execute(sa.select(UnitAlias.folded)).scalars())
+    seen_folds = set(
+        db.session.execute(
+            sa.select(UnitAlias.folded).where(UnitAlias.scope == ALIAS_GLOBAL)
+        ).scalars()
+    )
     for record in data["units"]:
         unit = Unit(
             code=record["code"],
@@ -86,11 +95,21 @@ def _add_alias(
     unit_id: int | None = None,
     group_id: int | None = None,
     reason: str | None = None,
+    scope: str = ALIAS_GLOBAL,
+    scope_key: str = "",
 ) -> int | None:
     """Add the alias inside the caller's transaction (never commits); returns its id.
 
-    A spelling already recorded for the same unit or group is not an error: returns None.
+    `scope` says where it holds: everywhere ("global"), in the plans of one issuer
+    ("issuer", `scope_key` its folded name) or in one plan ("plan", `scope_key` its
+    document fingerprint). A spelling already recorded for the same unit or group in the
+    same scope is not an error: returns None.
     """
+    if scope not in ALIAS_SCOPES:
+        raise InvalidInput("Phạm vi của tên gọi khác không hợp lệ.")
+    scope_key = "" if scope == ALIAS_GLOBAL else (scope_key or "")[:300]
+    if scope != ALIAS_GLOBAL and not scope_key:
+        raise InvalidInput("Phạm vi của tên gọi khác không hợp lệ.")
     text = (text or "").strip()
     folded = fold(text)
     if not folded:
@@ -103,14 +122,19 @@ def _add_alias(
         raise InvalidInput("Đơn vị không tồn tại.")
     if group_id is not None and db.session.get(UnitGroup, group_id) is None:
         raise InvalidInput("Nhóm đơn vị không tồn tại.")
-    existing = db.session.execute(
-        sa.select(UnitAlias).where(UnitAlias.folded == folded)
-    ).scalar_one_or_none()
+    existing = db.session.execute(_scoped(folded, scope, scope_key)).scalar_one_or_none()
     if existing is not None:
         if existing.unit_id == unit_id and existing.group_id == group_id:
             return None
         raise InvalidInput(f"Tên gọi «{text}» đã được gán cho một đơn vị khác.")
-    alias = UnitAlias(text=text, folded=folded, unit_id=unit_id, group_id=group_id)
+    alias = UnitAlias(
+        text=text,
+        folded=folded,
+        unit_id=unit_id,
+        group_id=group_id,
+        scope=scope,
+        scope_key=scope_key,
+    )
     db.session.add(alias)
     db.session.flush()
     audit.record(
@@ -119,7 +143,7 @@ def _add_alias(
         object_type="unit" if unit_id else "unit_group",
         object_id=unit_id or group_id,
         unit_id=unit_id,
-        after={"alias": text, "alias_id": alias.id},
+        after={"alias": text, "alias_id": alias.id, "scope": scope, "scope_key": scope_key},
         reason=reason,
     )
     return alias.id
@@ -139,9 +163,16 @@ def add_alias(
 
 
 def directory_records() -> dict[str, Any]:
-    """The directory as plain records (units.json's shape), for the importer's resolver."""
+    """The directory as plain records (units.json's shape), for the importer's resolver.
+
+    Only aliases that hold everywhere: one scoped to an issuer or a plan is applied by the
+    review (workflow.imports.Resolver), never to other plans."""
     units = db.session.execute(sa.select(Unit).where(Unit.active.is_(True))).scalars().all()
-    aliases = db.session.execute(sa.select(UnitAlias)).scalars().all()
+    aliases = (
+        db.session.execute(sa.select(UnitAlias).where(UnitAlias.scope == ALIAS_GLOBAL))
+        .scalars()
+        .all()
+    )
     unit_aliases: dict[int, list[str]] = {}
     group_aliases: dict[int, list[str]] = {}
     for alias in aliases:

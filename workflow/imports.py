@@ -25,7 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from importer.directory import Directory, default_directory
+from importer.directory import Directory, Entry, Match, default_directory
+from importer.scope import Scope
 from importer.timeframes import parse_timeframe
 from models import (
     Plan,
@@ -42,6 +43,7 @@ from models import (
     db,
 )
 from models import User as UserModel
+from models.units import ALIAS_GLOBAL, ALIAS_ISSUER, ALIAS_PLAN, ALIAS_SCOPES
 from workflow import audit, clock
 from workflow.directory import _add_alias, directory_records
 from workflow.errors import InvalidInput, NotFound, PermissionDenied
@@ -117,6 +119,19 @@ def import_directory() -> Directory:
     return Directory(records["units"], records["groups"])
 
 
+def alias_scope_keys(draft: Mapping[str, Any]) -> dict[str, str]:
+    """The keys a mapping made while reviewing `draft` is saved under, by scope: the
+    issuer's folded name, and the document's fingerprint (same text, same plan)."""
+    meta = draft.get("plan") or {}
+    keys = {ALIAS_GLOBAL: ""}
+    issuer = fold(meta.get("issuer") or "")
+    if issuer:
+        keys[ALIAS_ISSUER] = issuer[:300]
+    fingerprint = draft.get("source_hash") or source_fingerprint(draft)
+    keys[ALIAS_PLAN] = str(fingerprint)[:300]
+    return keys
+
+
 @dataclass(frozen=True)
 class Target:
     """What a mention is mapped to: one unit or one group."""
@@ -143,10 +158,17 @@ class Target:
 
 
 class Resolver:
-    """Unit names, group names and aliases of the database → ids; OCR-tolerant fallback
-    through the importer's fuzzy directory."""
+    """Unit names, group names and aliases of the database → ids, within the scope of the
+    plan under review.
 
-    def __init__(self) -> None:
+    With the draft, a name resolves only to what its issuer may mean (importer.scope: a
+    Hà Nội district's "Phòng Giáo dục và Đào tạo" is no Ho Chi Minh City office; a group
+    only when the text names it): first the reviewer's mappings, then aliases scoped to
+    this plan, then to this issuer's plans, then the importer's own resolution of the
+    draft, then names and global aliases, then the OCR-tolerant fuzzy directory.
+    """
+
+    def __init__(self, draft: Mapping[str, Any] | None = None) -> None:
         records = directory_records()
         self.directory = Directory(records["units"], records["groups"])
         units = db.session.execute(
@@ -159,17 +181,54 @@ class Resolver:
         self.group_by_code = {g.code: g.id for g in groups}
         self.names: dict[Target, str] = {Target(unit_id=u.id): u.name for u in units}
         self.names.update({Target(group_id=g.id): g.name for g in groups})
+        self.entries: dict[Target, Entry] = {
+            Target(unit_id=u.id): Entry(u.code, u.name, "unit") for u in units
+        }
+        self.entries.update({Target(group_id=g.id): Entry(g.code, g.name, "group") for g in groups})
         self.by_fold: dict[str, Target] = {}
+        # (folded, scope, scope key) -> target, for aliases that hold in one issuer or plan.
+        self.scoped: dict[tuple[str, str, str], Target] = {}
         active = {u.id for u in units}
         for alias in db.session.execute(sa.select(UnitAlias)).scalars():
             if alias.unit_id is not None and alias.unit_id in active:
-                self.by_fold[alias.folded] = Target(unit_id=alias.unit_id)
+                target = Target(unit_id=alias.unit_id)
             elif alias.group_id is not None:
-                self.by_fold[alias.folded] = Target(group_id=alias.group_id)
+                target = Target(group_id=alias.group_id)
+            else:
+                continue
+            if alias.scope == ALIAS_GLOBAL:
+                self.by_fold[alias.folded] = target
+            else:
+                self.scoped[(alias.folded, alias.scope, alias.scope_key)] = target
         for g in groups:
             self.by_fold[fold(g.name)] = Target(group_id=g.id)
         for u in units:
             self.by_fold[fold(u.name)] = Target(unit_id=u.id)
+        meta = (draft or {}).get("plan") or {}
+        issuer = (meta.get("issuer") or "").strip() or None
+        self.scope = Scope.of(self.directory, issuer)
+        self.scope_keys = alias_scope_keys(draft) if draft is not None else {}
+        self.from_draft = self._draft_resolutions(draft) if draft is not None else {}
+
+    def _draft_resolutions(self, draft: Mapping[str, Any]) -> dict[str, Target]:
+        """Name (folded) → target, as the importer resolved the draft's mentions."""
+        out: dict[str, Target] = {}
+        for item in [*(draft.get("items") or []), *(draft.get("suggestions") or [])]:
+            for role in ("lead", "coordinating"):
+                for mention in ((item.get("mentions") or {}).get(role)) or []:
+                    code = mention.get("code") if isinstance(mention, Mapping) else None
+                    name = mention.get("unit") if isinstance(mention, Mapping) else None
+                    if not code or not name:
+                        continue
+                    if mention.get("kind") == "group" and code in self.group_by_code:
+                        out[fold(name)] = Target(group_id=self.group_by_code[code])
+                    elif code in self.unit_by_code:
+                        out[fold(name)] = Target(unit_id=self.unit_by_code[code])
+        return out
+
+    def _allowed(self, target: Target, text: str, confidence: float = 1.0) -> bool:
+        entry = self.entries.get(target)
+        return entry is not None and self.scope.allows(Match(entry, confidence), text)
 
     def target(self, text: str, mappings: Mapping[str, Target] | None = None) -> Target | None:
         """The unit or group `text` names, or None."""
@@ -178,10 +237,17 @@ class Resolver:
             return None
         if mappings and folded in mappings:
             return mappings[folded]
+        for scope in (ALIAS_PLAN, ALIAS_ISSUER):
+            key = self.scope_keys.get(scope)
+            if key and (folded, scope, key) in self.scoped:
+                return self.scoped[(folded, scope, key)]
+        if folded in self.from_draft:
+            return self.from_draft[folded]
         if folded in self.by_fold:
-            return self.by_fold[folded]
+            target = self.by_fold[folded]
+            return target if self._allowed(target, text) else None
         match = self.directory.lookup(text)
-        if match is None:
+        if match is None or not self.scope.allows(match, text):
             return None
         if match.entry.kind == "group" and match.entry.code in self.group_by_code:
             return Target(group_id=self.group_by_code[match.entry.code])
@@ -465,15 +531,22 @@ def apply_edits(
             except InvalidInput as exc:
                 errors.append(exc.message)
     mappings: dict[str, str] = {}
+    scopes: dict[str, str] = {}
     for key in form:
         match = re.fullmatch(r"map-(\d+)-text", key)
         if match:
             text = (form.get(key) or "").strip()
             value = (form.get(f"map-{match.group(1)}") or "").strip()
+            scope = (form.get(f"map-{match.group(1)}-scope") or ALIAS_GLOBAL).strip()
+            if scope not in ALIAS_SCOPES:
+                errors.append("Phạm vi của lựa chọn đơn vị không hợp lệ.")
+                scope = ALIAS_GLOBAL
             if text and value:
                 mappings[text] = value
+                scopes[text] = scope
     if any(re.fullmatch(r"map-(\d+)-text", k) for k in form):
         data["mappings"] = mappings
+        data["mapping_scopes"] = scopes
     return data, errors
 
 
@@ -482,6 +555,8 @@ def pending_mentions(draft: Mapping[str, Any], resolver: Resolver) -> list[dict[
     reviewer's mappings), with where it occurs and the current mapping choice."""
     found: dict[str, dict[str, Any]] = {}
     chosen = {fold(k): v for k, v in (draft.get("mappings") or {}).items()}
+    scopes = {fold(k): v for k, v in (draft.get("mapping_scopes") or {}).items()}
+    issuer = ((draft.get("plan") or {}).get("issuer") or "").strip()
     for item in included(draft):
         for role in ("lead", "coordinating"):
             for text in item.get(role) or []:
@@ -489,7 +564,15 @@ def pending_mentions(draft: Mapping[str, Any], resolver: Resolver) -> list[dict[
                     continue
                 entry = found.setdefault(
                     fold(text),
-                    {"text": text, "items": [], "choice": chosen.get(fold(text), "")},
+                    {
+                        "text": text,
+                        "items": [],
+                        "choice": chosen.get(fold(text), ""),
+                        # The reviewer's scope; "this issuer's plans" until they choose.
+                        "scope": scopes.get(fold(text), ALIAS_ISSUER if issuer else ALIAS_GLOBAL),
+                        # Not in the directory: proposed as a new unit under the issuer.
+                        "proposed_parent": issuer or None,
+                    },
                 )
                 if item.get("number") not in entry["items"]:
                     entry["items"].append(item.get("number"))
@@ -577,14 +660,30 @@ def draft_to_input(
 
 
 def _save_mappings(
-    mappings: Mapping[str, tuple[str, Target]], actor: UserModel, number: str | None
+    mappings: Mapping[str, tuple[str, Target]],
+    actor: UserModel,
+    number: str | None,
+    draft: Mapping[str, Any] | None = None,
 ) -> int:
-    """Each mapping becomes an alias, in the caller's transaction; returns how many are new."""
+    """Each mapping becomes an alias, in the caller's transaction, in the scope the reviewer
+    chose for it (this plan, this issuer's plans, everywhere: `draft["mapping_scopes"]`,
+    everywhere when unsaid); returns how many are new."""
     reason = f"Gán khi nhập kế hoạch {number}" if number else "Gán khi nhập kế hoạch"
+    scopes = {fold(k): v for k, v in ((draft or {}).get("mapping_scopes") or {}).items()}
+    keys = alias_scope_keys(draft) if draft is not None else {ALIAS_GLOBAL: ""}
     added = 0
-    for text, target in mappings.values():
+    for folded, (text, target) in mappings.items():
+        scope = scopes.get(folded, ALIAS_GLOBAL)
+        if scope not in keys:
+            scope = ALIAS_GLOBAL  # no issuer read: "this issuer" cannot be told apart
         alias_id = _add_alias(
-            text, actor, unit_id=target.unit_id, group_id=target.group_id, reason=reason
+            text,
+            actor,
+            unit_id=target.unit_id,
+            group_id=target.group_id,
+            reason=reason,
+            scope=scope,
+            scope_key=keys[scope],
         )
         added += alias_id is not None
     return added
@@ -605,7 +704,7 @@ def commit_import(
     A plan with the same number raises `DuplicatePlan` (offer `update_from_import`).
     """
     check_can_import(actor)
-    resolver = Resolver()
+    resolver = Resolver(draft)
     chosen = parse_mappings(mappings if mappings is not None else draft.get("mappings"), resolver)
     tracking = tracking_unit_id or default_tracking_unit(draft, actor, resolver)
     plan_input = draft_to_input(draft, resolver, tracking, chosen)
@@ -613,7 +712,7 @@ def commit_import(
     if existing is not None:
         raise DuplicatePlan(plan_input.number or "", existing.id)
     try:
-        _save_mappings(chosen, actor, plan_input.number)
+        _save_mappings(chosen, actor, plan_input.number, draft)
         # create_plan's unit of work commits the session: the aliases flushed above go in
         # the same database transaction as the plan, or are rolled back with it.
         return create_plan(plan_input, actor)
@@ -759,7 +858,7 @@ def update_from_import(
             "Chỉ quản trị viên hoặc điều phối viên của cơ quan thường trực mới được cập nhật "
             "kế hoạch này."
         )
-    resolver = Resolver()
+    resolver = Resolver(draft)
     chosen = parse_mappings(mappings if mappings is not None else draft.get("mappings"), resolver)
     plan_input = draft_to_input(draft, resolver, plan.tracking_unit_id, chosen)
     if plan_input.number and plan.number and plan_input.number != plan.number:
@@ -778,7 +877,7 @@ def update_from_import(
     summary = UpdateSummary(plan_id=plan.id)
     now = clock.now()
     with unit_of_work():
-        summary.aliases = _save_mappings(chosen, actor, plan.number)
+        summary.aliases = _save_mappings(chosen, actor, plan.number, draft)
         tasks = (
             db.session.execute(
                 sa.select(Task)

@@ -13,8 +13,10 @@ from models import AuditEvent, Plan, Task, Unit, UnitAlias, User, db
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "importer"
 SEED_4403 = FIXTURES / "4403-KH-SGDDT-2024-hcmc-doet-learning-society-ocr.txt"
 NUMBER_4403 = "4403/KH-SGDĐT"
-# The one coordinating unit of item 10 the directory does not know (OCR-damaged).
-UNKNOWN = "Ban chi dao va To gilip viéc Ban chi dao Phong trao thi dua cac cap"
+# A coordinating unit of item 10 the directory does not know (OCR-damaged, its diacritics
+# restored by the importer), and the other one beside it.
+UNKNOWN = "Tổ giúp việc Ban chỉ đạo Phong trào thi đua các cấp"
+UNKNOWN_TOO = "Ban chỉ đạo"
 
 
 def user(username: str) -> User:

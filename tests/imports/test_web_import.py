@@ -17,6 +17,7 @@ from .helpers import (
     NUMBER_4403,
     SEED_4403,
     UNKNOWN,
+    UNKNOWN_TOO,
     counts,
     csrf,
     field_named,
@@ -94,6 +95,10 @@ def test_coordinator_imports_4403_maps_a_unit_confirms_and_sees_items(
 
     # Map the one unknown unit, fix an OCR-damaged title and the plan title, then confirm.
     fields[field_named(fields, UNKNOWN)] = f"unit:{unit('TCCB').id}"
+    # The reviewer's scope for the mapping: every plan (the page offers this issuer's plans).
+    assert fields[field_named(fields, UNKNOWN) + "-scope"] == "issuer"
+    fields[field_named(fields, UNKNOWN) + "-scope"] = "global"
+    fields[field_named(fields, UNKNOWN_TOO)] = f"unit:{unit('VPS').id}"
     fields["items-0-title"] = "Thực hiện nhiệm vụ “Giao Sở GDĐT chủ trì phối hợp với Sở Nội vụ”"
     fields["plan-title"] = "Triển khai thực hiện Đề án “Xây dựng xã hội học tập” năm 2024"
     fields["tracking_unit"] = f"unit:{unit('GDTX').id}"
@@ -125,7 +130,12 @@ def test_coordinator_imports_4403_maps_a_unit_confirms_and_sees_items(
     alias = db.session.execute(
         sa.select(UnitAlias).where(UnitAlias.folded == fold(UNKNOWN))
     ).scalar_one()
-    assert alias.unit_id == unit("TCCB").id
+    assert alias.unit_id == unit("TCCB").id and alias.scope == "global"
+    issuer_alias = db.session.execute(
+        sa.select(UnitAlias).where(UnitAlias.folded == fold(UNKNOWN_TOO))
+    ).scalar_one()
+    assert issuer_alias.scope == "issuer"
+    assert issuer_alias.scope_key == fold("Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh")
     events = db.session.execute(sa.select(AuditEvent.action, AuditEvent.actor_id)).all()
     coordinator_id = user("gdtx.coordinator").id
     assert ("unit.alias", coordinator_id) in events and ("plan.create", coordinator_id) in events

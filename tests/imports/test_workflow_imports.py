@@ -11,7 +11,7 @@ from workflow import imports
 from workflow.errors import NotFound, PermissionDenied
 from workflow.plans import DuplicatePlan
 
-from .helpers import SEED_4403, UNKNOWN, counts, unit, user
+from .helpers import SEED_4403, UNKNOWN, UNKNOWN_TOO, counts, unit, user
 
 
 def _draft() -> dict:
@@ -57,7 +57,7 @@ def test_edits_reparse_a_changed_timeframe_unless_the_date_is_set(import_app):
     # An unknown name typed by the reviewer is offered for mapping, flagged meanwhile.
     edited, _ = imports.apply_edits(edited, {**form, "items-2-lead": "Ban Tuyên giáo Thành ủy"})
     pending = {m["text"]: m["items"] for m in imports.pending_mentions(edited, resolver)}
-    assert pending == {UNKNOWN: ["10"], "Ban Tuyên giáo Thành ủy": ["3"]}
+    assert pending == {UNKNOWN_TOO: ["10"], UNKNOWN: ["10"], "Ban Tuyên giáo Thành ủy": ["3"]}
     assert imports.draft_to_input(edited, resolver, unit("GDTX").id).items[2].leads[0].needs_review
     # Excluded items are not imported.
     edited, _ = imports.apply_edits(edited, {"items-10-number": "11", "items-10-title": "x"})

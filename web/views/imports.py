@@ -100,7 +100,7 @@ def upload() -> Response | tuple[str, int]:
 def _review_page(
     token: str, draft: dict[str, Any], errors: list[str] | None = None, status: int = 200
 ) -> tuple[str, int]:
-    resolver = imports.Resolver()
+    resolver = imports.Resolver(draft)
     existing = imports.find_existing_plan(draft)
     choices = resolver.choices()
     return (
