@@ -85,6 +85,23 @@ class Scope:
             return exact  # another district's office, only when named in full
         return True
 
+    def own_member(self, group_code: str) -> Entry | None:
+        """The member of a group that is the issuer, or the issuer's office of that kind
+        ("Phòng GD&ĐT" in a plan of UBND quận Gò Vấp is the office of quận Gò Vấp)."""
+        if self.entry is None or self.directory is None:
+            return None
+        members = self.directory.members(group_code)
+        for member in members:
+            if member.code == self.entry.code:
+                return member
+        local = [m for m in members if self.place and _place(m.name) == self.place]
+        return local[0] if len(local) == 1 else None
+
+    @staticmethod
+    def singular(text: str) -> bool:
+        """Whether a mention names one body ("Phòng GD&ĐT", not "các Phòng GD&ĐT")."""
+        return not _PLURAL.search(fold(text)) and "," not in text
+
     def describe(self) -> dict[str, object]:
         """The issuer's resolution for the draft: its code and how sure, its place, and
         whether the directory's units are within its reach."""

@@ -232,6 +232,17 @@ class Resolver:
 
     def target(self, text: str, mappings: Mapping[str, Target] | None = None) -> Target | None:
         """The unit or group `text` names, or None."""
+        target = self._target(text, mappings)
+        if target is not None and target.group_id is not None and Scope.singular(text):
+            # A group named in the singular in a plan of one of its members is that
+            # member: the plan's own office (as the importer reads it).
+            entry = self.entries.get(target)
+            own = self.scope.own_member(entry.code) if entry else None
+            if own is not None and own.code in self.unit_by_code:
+                return Target(unit_id=self.unit_by_code[own.code])
+        return target
+
+    def _target(self, text: str, mappings: Mapping[str, Target] | None) -> Target | None:
         folded = fold(text)
         if not folded:
             return None

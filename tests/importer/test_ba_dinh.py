@@ -15,7 +15,15 @@ from importer.textutil import fold
 from .support import seed_text
 
 SEED = "128-KH-UBND-Ba-Dinh-2025-district-learning-city-ocr"
-HCMC = ("ho chi minh", "thu duc", "cac quan, huyen", "quan 1", "quan 8", "go vap", "cu chi")
+HCMC = (
+    "thanh pho ho chi minh",
+    "thu duc",
+    "cac quan, huyen",
+    "quan 1",
+    "quan 8",
+    "go vap",
+    "cu chi",
+)
 
 
 @pytest.fixture(scope="module")
