@@ -238,10 +238,13 @@ def _bullet_groups(node: Node) -> list[list[Paragraph]]:
     """The node's own paragraphs after its heading, one group per "- " bullet: "+ "
     sub-bullets, labels and wrapped text belong to the bullet before them."""
     groups: list[list[Paragraph]] = []
+    # The heading's own bullets use the marker of its first bullet ("-", or "+" in some
+    # plans); another marker under them is a sub-point of the bullet above.
+    top = next((p.marker for p in node.paragraphs[1:] if p.kind == "bullet"), "-")
     for para in node.paragraphs[1:]:
         if fold_chars(para.text).startswith(("noi nhan", "tm.", "kt.")):
             break  # the signature block: "Nơi nhận: - Như trên; - Lưu: VT."
-        if para.kind == "bullet" and para.marker not in ("+", "*"):
+        if para.kind == "bullet" and para.marker == top:
             groups.append([para])
         elif groups:
             groups[-1].append(para)

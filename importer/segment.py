@@ -204,6 +204,13 @@ class _Builder:
             self._settle_row()
             self.last_row = None
             return
+        if marks and self.columns is not None and self.last_row is None and not cells[0]:
+            # A second header row under "Thời gian thực hiện (năm 2025)": "Quý I | Quý II …".
+            self.marks = marks
+            self.columns = {i: k for i, k in self.columns.items() if i not in marks}
+            year = re.search(r"\b(20\d{2})\b", " ".join(self.header_cells or []))
+            self.mark_year = year.group(1) if year else self.mark_year
+            return
         if self.columns is None:
             year = re.search(r"\b(20\d{2})\b", " ".join(cells))
             if year and len([c for c in cells if c]) == 1:
