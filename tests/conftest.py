@@ -239,7 +239,7 @@ class QueueWorker:
             self.thread.join(timeout=30)
             self.thread = None
 
-    def wait(self, job_id: int, timeout: float = 60.0):  # type: ignore[no-untyped-def]
+    def wait(self, job_id: int, timeout: float = 120.0):  # type: ignore[no-untyped-def]
         """Start the worker if needed and poll until the job is done or failed."""
         from workflow.jobs import load
 
