@@ -151,3 +151,24 @@ def test_unit_list_helpers_stay_linear():
 
     small, large = cost(500), cost(4000)
     assert large < 8 * small * 3 + 0.5
+
+
+def test_quarter_columns_in_a_second_header_row(directory):
+    """ "Thời gian thực hiện năm 2025" over a second header row "Quý I | … | Quý IV"."""
+    text = "\n".join(
+        [
+            "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO",
+            "KẾ HOẠCH",
+            "Kiểm tra chuyên đề",
+            "| STT | Nội dung | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian thực hiện năm 2025"
+            " | | | |",
+            "| | | | | Quý I | Quý II | Quý III | Quý IV |",
+            "| 1 | Kiểm tra thư viện | Bộ phận Tiểu học | Bộ phận Mầm non | | x | x | |",
+            "| 2 | Kiểm tra y tế học đường | Bộ phận Trung học cơ sở | | x | | | |",
+        ]
+    )
+    items = importer.parse_text(text, directory).to_json()["items"]
+    assert [(i["number"], i["periods"], i["due"]) for i in items] == [
+        ("1", ["2025-Q2", "2025-Q3"], "2025-09-30"),
+        ("2", ["2025-Q1"], "2025-03-31"),
+    ]
