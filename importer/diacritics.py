@@ -43,7 +43,10 @@ _PRUNE = 3.0  # the word had marks and the candidate has others
 _FULL_LINE_RATIO = 0.75  # below this share of known words, the line is decoded whole
 _DIGITS = {"0": "o", "3": "a", "4": "a", "6": "o", "8": "o", "9": "o"}
 _VOWEL_KEYS = set("aeiouy")
-_TOKEN = re.compile(r"[^\W_](?:[^\W_]|['’](?=[^\W_]))*", re.UNICODE)
+# A word, with the symbols OCR puts for a marked vowel inside it ("K& hoạch", "t§ chức"),
+# never starting with one.
+_TOKEN = re.compile(r"[^\W_](?:[^\W_]|[&§¢@](?![^\W_&§¢@]{5})|['’](?=[^\W_]))*", re.UNICODE)
+_SYMBOLS = {"&": "e", "§": "o", "¢": "c", "@": "a"}
 _BREAK = re.compile(r"[.,;:!?()\[\]“”\"«»]")
 _ROMAN = re.compile(r"^[IVXL]{1,5}$")
 _ROMAN_OCR = set("1IlVX|")
@@ -256,6 +259,8 @@ def _reading(token: str) -> str:
     word = unicodedata.normalize("NFC", token.lower())
     word = re.sub(r"o['’]", "ơ", word)
     word = re.sub(r"u['’]", "ư", word).replace("'", "").replace("’", "")
+    if any(c in _SYMBOLS for c in word):
+        word = "".join(_SYMBOLS.get(c, c) for c in word)
     if any(c.isdigit() for c in word):
         head = "l" if word[0] == "1" and len(word) > 1 else word[0]
         word = head + word[1:]
@@ -368,21 +373,33 @@ def _identity_cost(slot: _Slot, model: DiacriticsModel) -> float:
     return 0.0 if model.possible(slot.reading) else _IMPOSSIBLE
 
 
+START = ("<s>", "<s>")
+
+
 def restore_line(text: str, model: DiacriticsModel | None = None) -> str:
     """The line with its words' diacritics restored where it needs it; else as given."""
+    return restore_in_context(text, model)[0]
+
+
+def restore_in_context(
+    text: str, model: DiacriticsModel | None = None, context: tuple[str, str] = START
+) -> tuple[str, tuple[str, str]]:
+    """`restore_line` for a line that continues the one before it: `context` is the last
+    two syllables of that line (a sentence wrapped after "Thành" goes on with "phố");
+    returns the restored line and its own last two syllables, for the next line."""
     if not text or not any(c.isalpha() for c in text):
-        return text
+        return text, START
     model = model or load_model()
     slots, words, known = _slots(text, model)
     if not words:
-        return text
+        return text, START
     whole = words >= 2 and known < _FULL_LINE_RATIO * words or words == 1 and known == 0
     for slot in slots:
         if slot is not None:
             _decide(slot, model, whole)
     if not any(slot is not None and slot.cands for slot in slots):
-        return text
-    choices = _viterbi(slots, model)
+        return text, _tail(text, slots, [""] * sum(s is not None for s in slots), model)
+    choices = _viterbi(slots, model, context)
     out: list[str] = []
     pos = 0
     for slot, choice in zip((s for s in slots if s is not None), choices, strict=True):
@@ -392,10 +409,30 @@ def restore_line(text: str, model: DiacriticsModel | None = None) -> str:
         out.append(_cased(slot.token, choice))
         pos = slot.end
     out.append(text[pos:])
-    return "".join(out)
+    return "".join(out), _tail(text, slots, choices, model)
 
 
-def _viterbi(slots: list[_Slot | None], model: DiacriticsModel) -> list[str]:
+def _tail(
+    text: str, slots: list[_Slot | None], choices: list[str], model: DiacriticsModel
+) -> tuple[str, str]:
+    """The last two syllables the line ends with, as context for the next line."""
+    words = [s for s in slots if s is not None]
+    if not words or slots[-1] is None or _BREAK.search(text[words[-1].end :]):
+        return START
+    seq: list[str] = []
+    for slot in slots[::-1]:
+        if slot is None or len(seq) == 2:
+            break
+        choice = choices[words.index(slot)] if len(seq) < 2 else ""
+        token = choice or (slot.reading if slot.reading in model.lp1 else "<o>")
+        seq.append(token)
+    seq += ["<s>"] * (2 - len(seq))
+    return seq[1], seq[0]
+
+
+def _viterbi(
+    slots: list[_Slot | None], model: DiacriticsModel, context: tuple[str, str] = ("<s>", "<s>")
+) -> list[str]:
     """The best syllable for each word ("" = keep as written).
 
     A Viterbi search whose states are the current word's candidates; each state keeps
@@ -404,7 +441,7 @@ def _viterbi(slots: list[_Slot | None], model: DiacriticsModel) -> list[str]:
     `_MAX_CANDIDATES`² steps per word).
     """
     # lm token -> (score, the lm token before it, backpointer chain of outputs)
-    states: dict[str, tuple[float, str, tuple | None]] = {"<s>": (0.0, "<s>", None)}
+    states: dict[str, tuple[float, str, tuple | None]] = {context[1]: (0.0, context[0], None)}
     logp = model.logp
     for slot in slots:
         if slot is None:

@@ -23,7 +23,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from .diacritics import load_model, restore_line
+from .diacritics import START, load_model, restore_in_context
 from .normalize import Line
 from .textutil import strip_marks
 
@@ -37,29 +37,45 @@ MAX_LINE_CHARS = 3_000
 
 
 def restore_lines(lines: list[Line]) -> list[Line]:
-    """The lines (and table cells) with diacritics restored where they were lost."""
+    """The lines (and table cells) with diacritics restored where they were lost.
+
+    A line that reads on from the one before it (it starts in lower case) keeps that
+    line's last syllables as context (a name wrapped after "Thành" goes on with "phố");
+    any other line, a table row, or a line that opens a paragraph starts afresh.
+    """
     model = load_model()
     budget = MAX_RESTORED_CHARS
-    done: dict[str, str] = {}  # a running header or a repeated cell is decoded once
+    # A running header or a repeated cell is decoded once (per context).
+    done: dict[tuple[str, tuple[str, str]], tuple[str, tuple[str, str]]] = {}
 
-    def restore(text: str) -> str:
+    def restore(text: str, context: tuple[str, str] = START) -> tuple[str, tuple[str, str]]:
         nonlocal budget
-        if text in done:
-            return done[text]
+        key = (text, context)
+        if key in done:
+            return done[key]
         if budget <= 0 or len(text) > MAX_LINE_CHARS:
-            return text
+            return text, START
         budget -= len(text)
-        done[text] = restore_line(text, model)
-        return done[text]
+        done[key] = restore_in_context(text, model, context)
+        return done[key]
 
     out: list[Line] = []
+    context = START
     for line in lines:
         if line.cells is not None:
-            cells = [restore(c) for c in line.cells]
-            out.append(replace(line, text=restore(line.text), cells=cells))
-        else:
-            out.append(replace(line, text=restore(line.text)))
+            cells = [restore(c)[0] for c in line.cells]
+            out.append(replace(line, text=restore(line.text)[0], cells=cells))
+            context = START
+            continue
+        first = line.text.lstrip()[:1]
+        if not first.islower() or _OPENS_PARAGRAPH.match(line.text):
+            context = START  # only a line that starts in lower case reads on
+        text, context = restore(line.text, context)
+        out.append(replace(line, text=text))
     return out
+
+
+_OPENS_PARAGRAPH = re.compile(r"^\s*(?:[-–—+•*~]|\d{1,2}(?:\.\d{1,2})*[.)]|[IVX]{1,5}\.|[a-zđ]\))")
 
 
 # Phrases of plan titles and items, spelled as in official documents. Proper names keep

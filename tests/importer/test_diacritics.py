@@ -119,3 +119,24 @@ def test_restoration_is_linear():
 
 def test_model_file_is_built_by_the_script():
     assert Path(FIXTURES.parent.parent.parent / "importer" / "data" / "diacritics.json.gz").exists()
+
+
+def test_a_wrapped_line_reads_on_from_the_line_before():
+    lines = restore_lines(
+        [
+            Line("~ c) Don vi phdi hop: Cac phong thugc So GDDT; Dai Truyén hinh Thanh"),
+            Line("pho; Uy ban nhan dan thanh pho Thu buc va cac quan, huyén"),
+            Line("S6: 128/KH-UBND"),  # a capital: a new line of the header, not read on
+        ]
+    )
+    assert lines[0].text.endswith("Đài Truyền hình Thành")
+    assert lines[1].text.startswith("phố; Ủy ban nhân dân thành phố Thủ")
+    assert lines[2].text == "Số: 128/KH-UBND"
+
+
+@pytest.mark.parametrize(
+    ("ocr", "want"),
+    [("K& hoach.", "Kế hoạch."), ("Hang nim t§ chirc tap huin", "Hằng năm tổ chức tập huấn")],
+)
+def test_symbols_ocr_puts_for_marked_vowels(ocr, want):
+    assert restore_line(ocr) == want
