@@ -339,8 +339,21 @@ def _page_blocks(page) -> list[tuple[float, list[Line]]]:
     text_page = page.filter(outside) if boxes else page
     lines = text_page.extract_text_lines(layout=False, return_chars=True)
     left = min((line["x0"] for line in lines), default=0)
+    heights = sorted(line["bottom"] - line["top"] for line in lines)
+    height = heights[len(heights) // 2] if heights else 0
+    previous = None
     for line in lines:
-        blocks.append((line["top"], [Line(_spaced_text(line, left))]))
+        text = _spaced_text(line, left)
+        # A blank line where rows of a table without rules leave a gap: tables.py reads
+        # blank-separated rows whose number sits on any of their lines.
+        if (
+            previous is not None
+            and "   " in text + previous[1]
+            and line["top"] - previous[0] > 0.9 * height
+        ):
+            blocks.append((previous[0] + 0.01, [Line("")]))
+        blocks.append((line["top"], [Line(text)]))
+        previous = (line["bottom"], text)
     blocks.sort(key=lambda b: b[0])
     return blocks
 

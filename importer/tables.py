@@ -139,40 +139,75 @@ def find_layout_tables(lines: list[Line]) -> list[Line]:
     return out
 
 
+def _numbered(cells: list[str]) -> bool:
+    """A row's first line: its number cell holds "3", "3.", "1.2" or a Roman "II"."""
+    first = cells[0] if cells else ""
+    return bool(
+        first
+        and _ROW_NUMBER.match(first)
+        and (any(c.isdigit() for c in first) or roman_value(first.rstrip(".")))
+    )
+
+
+def _merge(rows: list[list[str]], cells: list[str]) -> None:
+    rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
+
+
 def _read_table(texts: list[str]) -> list[Line]:
-    """Rows of one table: its stretches between repeated headers read one by one."""
+    """Rows of one table: its stretches between repeated headers read one by one.
+
+    Rows separated by blank lines (a ruled table through `pdftotext -layout`) may have
+    their number on any line of the row, the cell centred vertically: when every
+    blank-separated block holds one number at most, a block is a row. Otherwise a
+    numbered line opens a row and the lines after it continue it.
+    """
     stretches: list[list[str]] = []
     for text in texts:
         if is_header(text):
             stretches.append([])
-        if text.strip() and not _PAGE.match(text.strip()):
-            stretches[-1].append(text)
+        if text.strip() and _PAGE.match(text.strip()):
+            continue
+        stretches[-1].append(text if text.strip() else "")
     rows: list[list[str]] = []
     header: list[str] | None = None
     for stretch in stretches:
-        spans = _columns(stretch)
+        spans = _columns([t for t in stretch if t])
         if len(spans) < _MIN_COLUMNS:
             continue
-        head = _cells(stretch[0], spans)
+        cells = [_cells(t, spans) if t else None for t in stretch]
+        head = cells[0] or []
         k = 1
         # Header cells wrapped onto the lines before the first row ("Cơ quan / chủ trì").
-        while k < len(stretch) and not _is_row_start(stretch[k]):
-            more = _cells(stretch[k], spans)
-            head = [f"{a} {b}".strip() for a, b in zip(head, more, strict=True)]
+        while k < len(cells) and cells[k] is not None and not _numbered(cells[k]):
+            head = [f"{a} {b}".strip() for a, b in zip(head, cells[k], strict=True)]
             k += 1
         if header is None or len(head) != len(header):
             header = head
             rows.append(head)
-        for text in stretch[k:]:
-            cells = _cells(text, spans)
-            if len(cells) != len(header):
+        blocks: list[list[list[str]]] = [[]]
+        for line in cells[k:]:
+            if line is None:
+                if blocks[-1]:
+                    blocks.append([])
+            else:
+                blocks[-1].append(line)
+        blocks = [b for b in blocks if b]
+        by_block = len(blocks) > 1 and all(sum(map(_numbered, b)) <= 1 for b in blocks)
+        for block in blocks:
+            if by_block:
+                merged = block[0]
+                for line in block[1:]:
+                    merged = [f"{a} {b}".strip() for a, b in zip(merged, line, strict=True)]
+                number = next((line[0] for line in block if _numbered(line)), "")
+                if number:
+                    merged[0] = number
+                    rows.append(merged)
+                elif rows and rows[-1] is not header:
+                    _merge(rows, merged)
                 continue
-            if (
-                cells[0]
-                and _ROW_NUMBER.match(cells[0])
-                and (any(c.isdigit() for c in cells[0]) or roman_value(cells[0].rstrip(".")))
-            ):
-                rows.append(cells)
-            elif rows and rows[-1] is not header:
-                rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
+            for line in block:
+                if _numbered(line):
+                    rows.append(line)
+                elif rows and rows[-1] is not header:
+                    _merge(rows, line)
     return [Line(" | ".join(r), r) for r in rows]

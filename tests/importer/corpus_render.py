@@ -52,7 +52,7 @@ def blocks(text: str, genre: str) -> list[Block]:
     lines = text.splitlines()
     layout_from = None
     if genre == "layout":
-        layout_from = next(i for i, x in enumerate(lines) if re.match(r"^(STT|TT)\s{2,}", x))
+        layout_from = next(i for i, x in enumerate(lines) if re.match(r"^\s*(STT|TT)\s{2,}", x))
     for i, line in enumerate(lines):
         if layout_from is not None and i >= layout_from:
             if not out or out[-1].kind != "layout":
