@@ -13,14 +13,16 @@ from web.app import create_app
 
 def _factory(tmp_path, config: dict) -> Flask:
     """An app whose instance folder (where a generated key lives) is tmp_path."""
-    from config import settings
+    # The factory's own Settings (another test may have reloaded config.settings).
+    import web.app
 
-    old = settings.Settings.INSTANCE_DIR
-    settings.Settings.INSTANCE_DIR = tmp_path
+    settings = web.app.Settings
+    old = settings.INSTANCE_DIR
+    settings.INSTANCE_DIR = tmp_path
     try:
         return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'k.db'}", **config})
     finally:
-        settings.Settings.INSTANCE_DIR = old
+        settings.INSTANCE_DIR = old
 
 
 @pytest.mark.parametrize(
