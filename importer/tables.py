@@ -110,14 +110,27 @@ def _is_row_start(text: str) -> bool:
     return bool(runs) and runs[0][0] <= 2 and bool(_ROW_NUMBER.match(runs[0][2]))
 
 
-def _table_end(text: str) -> bool:
-    """A line starting at the margin that is neither a row number nor a header."""
+def _table_end(text: str, header: list[tuple[int, int, str]]) -> bool:
+    """A line that is not the table's: prose after it.
+
+    Either it starts at the margin and is neither a row number nor a header, or it is a
+    single run that starts in the number column and runs on into the content column
+    ("III. TỔ CHỨC THỰC HIỆN"): a row keeps its number apart from its text by a gutter;
+    or a single run longer than most of the header's width (a paragraph of prose).
+    `header` is the runs of the header line.
+    """
     stripped = text.strip()
-    if not stripped or _PAGE.match(stripped):
+    if not stripped or _PAGE.match(stripped) or is_header(text):
         return False
+    runs = _runs(text)
+    number_end, content_at, width = header[0][1], header[1][0], header[-1][1] - header[0][0]
+    if len(runs) == 1:
+        start, end, _ = runs[0]
+        if start <= number_end + 1 and end > content_at + 2 or end - start > 0.6 * width:
+            return True
     if text[:1].isspace():
         return False
-    return not _is_row_start(text) and not is_header(text)
+    return not _is_row_start(text)
 
 
 def find_layout_tables(lines: list[Line]) -> list[Line]:
@@ -131,8 +144,9 @@ def find_layout_tables(lines: list[Line]) -> list[Line]:
             out.append(line)
             i += 1
             continue
+        header = _runs(nfc(line.text))
         j = i + 1
-        while j < n and lines[j].cells is None and not _table_end(nfc(lines[j].text)):
+        while j < n and lines[j].cells is None and not _table_end(nfc(lines[j].text), header):
             j += 1
         out.extend(_read_table([nfc(x.text) for x in lines[i:j]]))
         i = j

@@ -172,3 +172,27 @@ def test_quarter_columns_in_a_second_header_row(directory):
         ("1", ["2025-Q2", "2025-Q3"], "2025-09-30"),
         ("2", ["2025-Q1"], "2025-03-31"),
     ]
+
+
+def test_layout_table_ends_where_prose_starts(directory):
+    """pdftotext keeps the page's left margin: the table ends at a heading or a paragraph
+    that runs across its columns, not at the first line at the margin."""
+    text = "\n".join(
+        [
+            "    KẾ HOẠCH",
+            "    Phát triển thư viện năm 2025",
+            "",
+            "    STT   Nội dung công việc             Đơn vị chủ trì    Thời gian",
+            "    1.    Rà soát thư viện các trường    Bộ phận Tiểu      Tháng 4/2025",
+            "          tiểu học                       học",
+            "    2.    Bổ sung sách tham khảo         Bộ phận THCS      Quý II/2025",
+            "",
+            "    III. TỔ CHỨC THỰC HIỆN",
+            "        Các bộ phận triển khai thực hiện Kế hoạch này, báo cáo kết quả về Phòng",
+            "    trước ngày 20/12/2025.",
+        ]
+    )
+    items = importer.parse_text(text, directory).items
+    assert [i.number for i in items] == ["1", "2"]
+    assert items[0].lead[0].text == "Bộ phận Tiểu học"
+    assert "TỔ CHỨC" not in items[1].content and items[1].timeframe_text == "Quý II/2025"
