@@ -161,8 +161,17 @@ def fold_chars(text: str) -> str:
     return "".join(out)
 
 
+def _split_heading(text: str) -> tuple[str, str]:
+    """ "Phòng Giáo dục và Đào tạo: chủ trì …" -> (the units, the duty written inline)."""
+    head, colon, rest = text.partition(":")
+    if colon and len(head) <= _MAX_HEADING:
+        return head.strip(), rest.strip()
+    return text.strip(), ""
+
+
 def is_unit_heading(text: str) -> bool:
     """A heading that names units (after a leading "Đề nghị"), not a duty or a topic."""
+    text = _split_heading(text)[0]
     if not text or len(text) > _MAX_HEADING:
         return False
     key = _REQUEST_KEY.sub("", match_key(text))
@@ -178,7 +187,9 @@ def is_unit_heading(text: str) -> bool:
 
 
 def unit_names_text(heading: str) -> str:
-    """The units a heading names: without "Đề nghị" and trailing punctuation."""
+    """The units a heading names: without "Đề nghị", an inline duty after a colon, and
+    trailing punctuation."""
+    heading = _split_heading(heading)[0]
     text = _REQUEST.sub("", heading.strip())
     if text is heading.strip() or text == heading.strip():
         key = fold_chars(heading)
@@ -189,8 +200,10 @@ def unit_names_text(heading: str) -> str:
 
 
 def is_duties_section(title: str) -> bool:
-    """ "IV. TỔ CHỨC THỰC HIỆN" (also "TO CHUC THUC HIEN", OCR's "Té chirc thuc hién")."""
-    return "chuc thuc hien" in match_key(title)
+    """ "IV. TỔ CHỨC THỰC HIỆN" (also "TO CHUC THUC HIEN", OCR's "Té chirc thuc hién"),
+    "TRÁCH NHIỆM CỦA CÁC CƠ QUAN, ĐƠN VỊ", "PHÂN CÔNG TRÁCH NHIỆM"."""
+    key = match_key(title)
+    return any(k in key for k in ("chuc thuc hien", "trach nhiem cua cac", "phan cong trach"))
 
 
 @dataclass
@@ -227,7 +240,10 @@ def heading_ids(outline: Outline) -> set[int]:
     """ids of the unit headings of duties sections and of every node under them."""
     ids: set[int] = set()
     for node in _heading_nodes(outline):
-        ids.add(id(node))
+        # Only a heading with duties under it: a labelled item that happens to open
+        # with a unit's name ("1. Phòng … chủ trì …" + "- Thời gian: …") stays a task.
+        if _bullet_groups(node) or _letters(node) or _split_heading(node.text)[1]:
+            ids.add(id(node))
     for node in outline.nodes:  # parents come before children in outline.nodes
         if node.parent is not None and id(node.parent) in ids:
             ids.add(id(node))
@@ -244,13 +260,18 @@ def _bullet_groups(node: Node) -> list[list[Paragraph]]:
     for para in node.paragraphs[1:]:
         if fold_chars(para.text).startswith(("noi nhan", "tm.", "kt.")):
             break  # the signature block: "Nơi nhận: - Như trên; - Lưu: VT."
-        if para.kind == "bullet" and para.marker == top:
+        if para.kind == "bullet" and para.marker == top and not detect_label(para.text):
             groups.append([para])
         elif groups:
             groups[-1].append(para)
         elif para.kind in ("bullet", "text") and not detect_label(para.text):
             groups.append([para])
     return groups
+
+
+def _letters(node: Node) -> list[Node]:
+    """Lettered duties under a unit heading ("a) Chủ trì …"), numbered "N.a"."""
+    return [c for c in node.children if c.kind == "letter"]
 
 
 def own_timeframe(text: str) -> str:
@@ -315,7 +336,19 @@ def find_duties(outline: Outline) -> list[Duty]:
     known = [k for k in known if len(k) >= 6]
     duties: list[Duty] = []
     for node in headings:
-        for k, group in enumerate(_bullet_groups(node), start=1):
+        lettered = [
+            (child.number.rsplit(".", 1)[-1], [*child.paragraphs]) for child in _letters(node)
+        ]
+        numbered = [(str(k), g) for k, g in enumerate(_bullet_groups(node), start=1)]
+        inline = _split_heading(node.text)[1]
+        if inline and not numbered and not lettered:
+            # "1. Phòng Giáo dục và Đào tạo: tham mưu …" and nothing under it: the heading
+            # is the task, with its own number. With duties under it, the inline text
+            # introduces them ("… có trách nhiệm:").
+            numbered = [("", [Paragraph("text", inline)])]
+        for k, group in numbered + lettered:
+            if not group:
+                continue
             first = group[0]
             text = " ".join(p.text for p in group if not detect_label(p.text))
             labels = [detect_label(p.text) for p in group]
@@ -325,7 +358,7 @@ def find_duties(outline: Outline) -> list[Duty]:
             whole = " ".join((p.text if not detect_label(p.text) else p.text) for p in group)
             duties.append(
                 Duty(
-                    number=f"{node.number}.{k}",
+                    number=f"{node.number}.{k}" if k else node.number,
                     section=node.number,
                     heading=unit_names_text(node.text),
                     text=first.text,

@@ -196,3 +196,42 @@ def test_layout_table_ends_where_prose_starts(directory):
     assert [i.number for i in items] == ["1", "2"]
     assert items[0].lead[0].text == "Bộ phận Tiểu học"
     assert "TỔ CHỨC" not in items[1].content and items[1].timeframe_text == "Quý II/2025"
+
+
+def test_duty_forms_inline_lettered_and_plus_bullets(directory):
+    """A duty written after the heading's colon (the heading is the task), lettered
+    duties ("2.a"), "+ " bullets with "- " sub-points, in a section "Trách nhiệm của các
+    cơ quan, đơn vị"."""
+    text = "\n".join(
+        [
+            "ỦY BAN NHÂN DÂN HUYỆN QUỲNH LƯU",
+            "Số: 31/KH-UBND                      Quỳnh Lưu, ngày 02 tháng 4 năm 2025",
+            "KẾ HOẠCH",
+            "Xây dựng xã hội học tập năm 2025",
+            "I. MỤC ĐÍCH",
+            "- Nâng cao nhận thức.",
+            "II. TRÁCH NHIỆM CỦA CÁC CƠ QUAN, ĐƠN VỊ",
+            "1. Phòng Giáo dục và Đào tạo: tham mưu Ủy ban nhân dân huyện sơ kết phong trào.",
+            "2. Phòng Văn hóa và Thông tin huyện",
+            "a) Tuyên truyền về xã hội học tập trên đài truyền thanh huyện.",
+            "b) Phối hợp với Hội Khuyến học huyện tổ chức Tuần lễ học tập suốt đời, hoàn thành"
+            " trước ngày 15/10/2025.",
+            "3. Hội Khuyến học huyện",
+            "+ Vận động xây dựng quỹ khuyến học.",
+            "+ Đánh giá các mô hình học tập:",
+            "- Gia đình học tập;",
+            "- Dòng họ học tập.",
+            "Nơi nhận:",
+            "- Như trên.",
+        ]
+    )
+    items = importer.parse_text(text, directory).to_json()["items"]
+    assert [(i["number"], i["periods"]) for i in items] == [
+        ("1", ["2025"]),
+        ("2.a", ["2025"]),
+        ("2.b", ["2025-10"]),
+        ("3.1", ["2025"]),
+        ("3.2", ["2025"]),
+    ]
+    assert items[2]["coordinating"] == ["Hội Khuyến học huyện"]
+    assert items[3]["lead"] == ["Hội Khuyến học huyện"]
