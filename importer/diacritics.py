@@ -36,10 +36,10 @@ _MAX_EDIT = 1.6  # weighted edits allowed between a word's key and a candidate's
 _DISCOUNT = 0.75
 _UNKNOWN = math.log(1e-6)  # a word the model has never seen, kept as written
 _IMPOSSIBLE = -6.0  # and, on top, a spelling Vietnamese does not allow
-_EDIT_COST = 2.8  # log-probability cost of one weighted edit
-_MARKS_DIFFER = 1.2
-_RARE_BARE = 1.5
-_PRUNE = 3.0  # the word had marks and the candidate has others
+_EDIT_COST = 5.0  # log-probability cost of one weighted edit
+_MARKS_DIFFER = 0.8  # the word had marks and the candidate has others
+_RARE_BARE = 1.0
+_PRUNE = 3.0  # candidates this much worse than the best on the channel are dropped
 _FULL_LINE_RATIO = 0.75  # below this share of known words, the line is decoded whole
 _DIGITS = {"0": "o", "3": "a", "4": "a", "6": "o", "8": "o", "9": "o"}
 _VOWEL_KEYS = set("aeiouy")
@@ -50,6 +50,7 @@ _SYMBOLS = {"&": "e", "§": "o", "¢": "c", "@": "a"}
 _BREAK = re.compile(r"[.,;:!?()\[\]“”\"«»]")
 _ROMAN = re.compile(r"^[IVXL]{1,5}$")
 _ROMAN_OCR = set("1IlVX|")
+_COLUMN = re.compile(r"^[A-Z]\d{1,2}$")
 _PUNCTUATION = set(",.;:!?()[]\"“”«»'‘’-–—/…&")
 _FRONT = ("e", "i", "y")  # rhymes before which "c", "g", "ng" are spelt "k", "gh", "ngh"
 
@@ -304,6 +305,7 @@ class _Slot:
     end: int
     reading: str
     cands: tuple[_Candidate, ...]  # empty: a fixed word (kept as written)
+    fixed: bool = False  # not a word to read (a code, a column, a Roman numeral)
 
 
 def _is_word(token: str, text: str, start: int, end: int) -> bool:
@@ -313,6 +315,10 @@ def _is_word(token: str, text: str, start: int, end: int) -> bool:
         return False
     if token[0].isdigit() and not (len(token) <= 4 and token[-1].isalpha()):
         return False
+    if _COLUMN.match(token):
+        return False  # "T9", "Q4": a month or quarter column, not OCR's "Tổ"
+    if len(token) == 1 and (token.isupper() or token not in "aeiouyáàảãạóòỏõọ"):
+        return False  # an item letter, an "x" marking a column; only "o", "a" may be words
     if _ROMAN.match(token) or set(token) <= _ROMAN_OCR:
         return False  # "II", and OCR's "11l", "Il", "1V" for Roman numerals
     around = text[start - 1 : start] + text[end : end + 1]
@@ -339,7 +345,11 @@ def _slots(text: str, model: DiacriticsModel) -> tuple[list[_Slot | None], int, 
         last = m.end()
         if not _is_word(token, text, m.start(), m.end()):
             if any(c.isalpha() for c in token):
-                slots.append(_Slot(token, m.start(), m.end(), "<o>", ()))
+                # Kept as written; still context when it is a syllable ("Y" of "Y tế").
+                low = token.lower()
+                slots.append(
+                    _Slot(token, m.start(), m.end(), low if model.known(low) else "<o>", (), True)
+                )
             continue
         reading = _reading(token)
         words += 1
@@ -355,7 +365,7 @@ def _slots(text: str, model: DiacriticsModel) -> tuple[list[_Slot | None], int, 
 def _decide(slot: _Slot, model: DiacriticsModel, whole: bool) -> None:
     """Give a word its candidates, or leave it fixed."""
     reading = slot.reading
-    if reading == "<o>":
+    if reading == "<o>" or slot.fixed:
         return
     if slot.token.isupper() and len(slot.token) > 1 and not model.possible_key(_ocr_key(reading)):
         return  # an abbreviation ("UBND", "THPT"): only syllables in capitals are read

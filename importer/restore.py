@@ -61,7 +61,8 @@ def restore_lines(lines: list[Line]) -> list[Line]:
 
     out: list[Line] = []
     context = START
-    for line in lines:
+    head: str | None = None  # the restored start of a word the line before broke off
+    for i, line in enumerate(lines):
         if line.cells is not None:
             cells = [restore(c)[0] for c in line.cells]
             out.append(replace(line, text=restore(line.text)[0], cells=cells))
@@ -71,8 +72,25 @@ def restore_lines(lines: list[Line]) -> list[Line]:
         if not first.islower() or _OPENS_PARAGRAPH.match(line.text):
             context = START  # only a line that starts in lower case reads on
         text, context = restore(line.text, context)
+        if head is not None:
+            text = _LEADING_WORD.sub(lambda m, h=head: m.group(1) + h, text, count=1)
+            head = None
+        # A word hyphenated across lines ("thường xuy-" / "en"): read whole, then split.
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        tail = _TRAILING_PIECE.search(line.text)
+        lead = _LEADING_WORD.match(nxt.text) if nxt is not None and nxt.cells is None else None
+        if tail and lead and lead.group(2)[:1].islower():
+            whole = restore_in_context(tail.group(1) + lead.group(2), model, START)[0]
+            if len(whole) == len(tail.group(1)) + len(lead.group(2)):
+                cut = len(tail.group(1))
+                text = _TRAILING_PIECE.sub(lambda m, w=whole[:cut]: w + "-", text, count=1)
+                head = whole[cut:]
         out.append(replace(line, text=text))
     return out
+
+
+_TRAILING_PIECE = re.compile(r"([^\W\d_]+)-$")
+_LEADING_WORD = re.compile(r"^(\s*)([^\W\d_]+)")
 
 
 _OPENS_PARAGRAPH = re.compile(r"^\s*(?:[-–—+•*~]|\d{1,2}(?:\.\d{1,2})*[.)]|[IVX]{1,5}\.|[a-zđ]\))")
