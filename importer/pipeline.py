@@ -22,7 +22,7 @@ from .segment import Node, Outline, segment
 from .tables import find_layout_tables
 from .textutil import fold, squash_spaces
 from .timeframes import Timeframe, parse_timeframe
-from .unitlist import mend
+from .unitlist import complete, full_names, mend
 from .units import Mention, find_abbreviations, resolve_mentions
 
 LOW_CONFIDENCE = 0.9
@@ -112,6 +112,8 @@ class _Context:
         self.plan_timeframe = ""
         # Abbreviations the plan defines in forms units.py does not read (abbrev.py).
         self.definitions: list[tuple[str, str]] = []
+        # Short forms of names the plan writes in full elsewhere (unitlist.full_names).
+        self.full_names: dict[str, str] = {}
         # Group code -> the issuer's own member: asked once per mention of a group, and
         # each answer reads the whole directory (H2: a plan can name a group thousands of
         # times).
@@ -154,7 +156,7 @@ class _Context:
             own = self._own_member(mention.code)
             if own is not None:
                 mention.unit, mention.kind, mention.code = own.name, "unit", own.code
-        return mend(found, text, self.known)
+        return complete(mend(found, text, self.known), self.full_names)
 
 
 def _item_from_node(node: Node, ctx: _Context) -> DraftItem:
@@ -359,6 +361,10 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
     ctx = _Context(directory, find_abbreviations(full_text), _plan_year(meta, cleaned), meta.issuer)
     ctx.definitions = find_definitions(full_text)
     ctx.known = {fold(long) for _, long in ctx.definitions}
+    # Cells and paragraphs kept apart, so that no name runs on into the next one.
+    ctx.full_names = full_names(
+        " ; ".join(" ; ".join(p.cells) if p.cells else p.text for p in paragraphs)
+    )
     if meta.title:
         meta.title = restore_diacritics(meta.title)
     draft = PlanDraft(plan=meta)

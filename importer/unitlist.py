@@ -112,3 +112,58 @@ def _split_and(mention: Mention, known: set[str]) -> list[Mention]:
     if len(out) == 1:
         return [mention]
     return [Mention(text=p[:1].upper() + p[1:]) for p in out]
+
+
+_PLACE_NAMED = re.compile(
+    r"\b(quận|huyện|thị xã|thành phố|tỉnh|phường|xã)\s+"
+    r"((?:[A-ZĐÀ-Ỹ][^\s,;.()]*)(?:\s+[A-ZĐÀ-Ỹ0-9][^\s,;.()]*){0,2})"
+)
+_BEFORE_WORDS = 8  # words of a unit's name before its place word ("Hội Liên hiệp Phụ nữ")
+
+
+def full_names(text: str) -> dict[str, str]:
+    """Short forms of names the plan writes in full: "Hội Liên hiệp Phụ nữ huyện" (folded)
+    -> "Hội Liên hiệp Phụ nữ huyện Thanh Trì", from every "… huyện Thanh Trì" in the text
+    whose words before the place word open a unit's name. A short form two different
+    places complete is left out. One pass over the text; a bounded window per match.
+    """
+    found: dict[str, str] = {}
+    clash: set[str] = set()
+    for m in _PLACE_NAMED.finditer(text):
+        words = text[max(0, m.start() - 200) : m.start()].split()[-_BEFORE_WORDS:]
+        for k in range(1, len(words) + 1):
+            name = " ".join(words[-k:])
+            if re.search(r"[,;.()“”\"]", name):
+                break
+            if not opens_unit(name):
+                continue
+            place = _place_words(m.group(2))
+            if not place:
+                break
+            key = fold(f"{name} {m.group(1)}")
+            full = f"{name} {m.group(1)} {place}"
+            if key in found and fold(found[key]) != fold(full):
+                clash.add(key)
+            found.setdefault(key, full)
+    return {k: v for k, v in found.items() if k not in clash}
+
+
+def _place_words(words: str) -> str:
+    """The words of a place's name: up to the first that opens a unit or is in capitals
+    ("Thanh Trì", not "Thanh Trì Hội" or "II KIỂM TRA")."""
+    kept: list[str] = []
+    for word in words.split():
+        if opens_unit(word) or (len(word) > 1 and word.isupper() and not word.isdigit()):
+            break
+        kept.append(word)
+    return " ".join(kept)
+
+
+def complete(mentions: list[Mention], names: dict[str, str]) -> list[Mention]:
+    """Unresolved short forms replaced by the full name the plan wrote (`full_names`)."""
+    for mention in mentions:
+        if mention.unit is None and names:
+            full = names.get(fold(mention.text))
+            if full:
+                mention.text = full
+    return mentions
