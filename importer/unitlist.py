@@ -29,6 +29,7 @@ _HEAD_WORDS = re.compile(
 )
 # Words a head word also opens as a common noun: "Khoa học" (science), "Đoàn thể".
 _COMMON_NOUNS = ("khoa hoc", "doan the", "to dan pho", "bao cao", "dai hoc")
+_MAX_SOURCE = 2000  # a longer list is not searched for the case of its pieces (H2)
 _PLACE_TAIL = re.compile(r"^(?:xa|phuong|thi tran|thi xa|quan|huyen|tinh|thanh pho)$")
 
 
@@ -63,29 +64,38 @@ def mend(mentions: list[Mention], source: str, known: set[str] | None = None) ->
     known = known or set()
     out: list[Mention] = []
     src = fold(source) if len(mentions) > 1 else ""  # once per list: joins read it
+    lowered = source.lower() if len(mentions) > 1 and len(source) <= _MAX_SOURCE else ""
     for mention in mentions:
         pieces = [mention] if mention.unit else _split_and(mention, known)
         for piece in pieces:
             prev = out[-1] if out else None
-            if prev is not None and piece.unit is None and _continues(prev, piece, known):
-                text = _joined(prev.text, _lower_first(piece.text), src)
+            # The piece as the text writes it: resolve_mentions capitalises each piece,
+            # and "ngành" in "các phòng, ngành" is no head of a name.
+            written = _as_written(piece.text, source, lowered)
+            if prev is not None and piece.unit is None and _continues(prev, written, known):
+                text = _joined(prev.text, _lower_first(written), src)
                 out[-1] = Mention(text=text)
                 continue
             out.append(piece)
     return out
 
 
-def _continues(prev: Mention, piece: Mention, known: set[str]) -> bool:
-    """Whether `piece` is the rest of the name `prev` was cut from."""
-    if opens_unit(piece.text):
+def _as_written(text: str, source: str, lowered: str) -> str:
+    """`text` with the case the source writes it in, when the source holds it."""
+    at = lowered.find(text.lower()) if lowered else -1
+    return source[at : at + len(text)] if at >= 0 else text
+
+
+def _continues(prev: Mention, piece: str, known: set[str]) -> bool:
+    """Whether `piece` (as written) is the rest of the name `prev` was cut from."""
+    if opens_unit(piece):
         return False
-    if prev.unit is None and any(
-        k.startswith(fold(prev.text) + " " + fold(piece.text)) for k in known
-    ):
+    head, first = prev.text.split()[:1], piece.split()[:1]
+    if head and first and fold(head[0]) == fold(first[0]) and first[0][:1].isupper():
+        return False  # a list of like bodies repeats its head word, even OCR-damaged
+    if prev.unit is None and any(k.startswith(fold(prev.text) + " " + fold(piece)) for k in known):
         return True  # the plan writes the joined name in full elsewhere
-    if opens_unit(piece.text):
-        return False
-    return prev.unit is None or bool(_PLACE_TAIL.match(fold(piece.text)))
+    return prev.unit is None or bool(_PLACE_TAIL.match(fold(piece)))
 
 
 def _lower_first(text: str) -> str:
