@@ -243,6 +243,19 @@ def _table_lines(table) -> list[Line]:
 # --- XLSX -----------------------------------------------------------------------------
 
 
+def _cell_text(value: object) -> str:
+    """A workbook cell as a plan writes it: 3.0 is "3", a date is "15/01/2025"."""
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return f"{value.day:02d}/{value.month:02d}/{value.year}"
+    return " ".join(str(value).split())
+
+
 def xlsx_lines(data: bytes) -> list[Line]:
     """Rows of every sheet of an Excel workbook, in order: a row with one filled cell is a
     line of text (the plan's heading lines above an appendix), a row with more is a table
@@ -258,7 +271,7 @@ def xlsx_lines(data: bytes) -> list[Line]:
     try:
         for sheet in book.worksheets:
             for row in sheet.iter_rows(values_only=True):
-                cells = ["" if v is None else " ".join(str(v).split()) for v in row]
+                cells = [_cell_text(v) for v in row]
                 while cells and not cells[-1]:
                     cells.pop()
                 filled = [c for c in cells if c]

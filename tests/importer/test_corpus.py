@@ -233,3 +233,24 @@ def test_duty_forms_inline_lettered_and_plus_bullets(directory):
     ]
     assert items[2]["coordinating"] == ["Hội Khuyến học huyện"]
     assert items[3]["lead"] == ["Hội Khuyến học huyện"]
+
+
+def test_xlsx_cells_read_as_written(directory):
+    """A workbook's numbers stored as 1.0 and dates stored as dates read as a plan writes
+    them ("1", "15/01/2025")."""
+    import datetime
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["KẾ HOẠCH"])
+    sheet.append(["Kiểm tra nội bộ năm 2025"])
+    sheet.append(["STT", "Nội dung", "Đơn vị chủ trì", "Thời hạn"])
+    sheet.append([1.0, "Rà soát hồ sơ", "Bộ phận Tiểu học", datetime.datetime(2025, 1, 15)])
+    sheet.append([2, "Tổng kết", "Bộ phận THCS", "Quý IV/2025"])
+    buf = io.BytesIO()
+    book.save(buf)
+    items = importer.parse_file(buf.getvalue(), directory=directory).to_json()["items"]
+    assert [(i["number"], i["due"]) for i in items] == [("1", "2025-01-15"), ("2", "2025-12-31")]
