@@ -39,6 +39,7 @@ _IMPOSSIBLE = -6.0  # and, on top, a spelling Vietnamese does not allow
 _EDIT_COST = 5.0  # log-probability cost of one weighted edit
 _MARKS_DIFFER = 0.8  # the word had marks and the candidate has others
 _RARE_BARE = 1.0
+_VIETNAMESE_SHAPE = 0.3  # share of a line's words shaped like syllables, to read it
 _PRUNE = 3.0  # candidates this much worse than the best on the channel are dropped
 _FULL_LINE_RATIO = 0.75  # below this share of known words, the line is decoded whole
 _DIGITS = {"0": "o", "3": "a", "4": "a", "6": "o", "8": "o", "9": "o"}
@@ -332,11 +333,11 @@ def _is_word(token: str, text: str, start: int, end: int) -> bool:
     return True
 
 
-def _slots(text: str, model: DiacriticsModel) -> tuple[list[_Slot | None], int, int]:
+def _slots(text: str, model: DiacriticsModel) -> tuple[list[_Slot | None], int, int, int]:
     """The line's words (None marks a break in the sentence), how many may be syllables,
-    and how many of those the model knows as written."""
+    how many of those the model knows as written, and how many have a syllable's shape."""
     slots: list[_Slot | None] = []
-    words = known = 0
+    words = known = shaped = 0
     last = 0
     for m in _TOKEN.finditer(text):
         token = m.group(0)
@@ -353,13 +354,14 @@ def _slots(text: str, model: DiacriticsModel) -> tuple[list[_Slot | None], int, 
             continue
         reading = _reading(token)
         words += 1
+        shaped += model.possible_key(_ocr_key(reading))
         if reading == token.lower() and (
             model.well_written(reading)
             or (syllable_key(reading) != reading and model.possible(reading))
         ):
             known += 1  # known, or at least a well-formed marked syllable (a name)
         slots.append(_Slot(token, m.start(), m.end(), reading, ()))
-    return slots, words, known
+    return slots, words, known, shaped
 
 
 def _decide(slot: _Slot, model: DiacriticsModel, whole: bool) -> None:
@@ -400,8 +402,10 @@ def restore_in_context(
     if not text or not any(c.isalpha() for c in text):
         return text, START
     model = model or load_model()
-    slots, words, known = _slots(text, model)
-    if not words:
+    slots, words, known, shaped = _slots(text, model)
+    if not words or shaped < _VIETNAMESE_SHAPE * words:
+        # Not Vietnamese, or not text (a run of random letters): nothing to restore, and
+        # reading it would only cost (H2).
         return text, START
     whole = words >= 2 and known < _FULL_LINE_RATIO * words or words == 1 and known == 0
     for slot in slots:

@@ -27,10 +27,10 @@ from .diacritics import START, load_model, restore_in_context
 from .normalize import Line
 from .textutil import strip_marks
 
-# Restoration reads at most this many characters of a document (about 80 pages of OCR);
+# Restoration reads at most this many characters of a document (about 50 pages of OCR);
 # the rest is kept as extracted. Decoding is linear, but a few microseconds a letter
 # would still let a hostile document hold the worker (H2); no real plan comes near it.
-MAX_RESTORED_CHARS = 200_000
+MAX_RESTORED_CHARS = 100_000
 # A line longer than this is no OCR line (a DOCX paragraph or a hostile run of words):
 # kept as written.
 MAX_LINE_CHARS = 3_000
