@@ -23,6 +23,7 @@ from .fields import (
     split_labels,
 )
 from .normalize import Paragraph, is_caps_heading, roman_value, to_roman
+from .textutil import fold
 
 TASK_FIELDS = (LEAD, IN_CHARGE, TIMEFRAME)
 
@@ -195,6 +196,8 @@ class _Builder:
         kinds = {i: column_kind(c) for i, c in enumerate(cells)}
         found = {k for k in kinds.values() if k}
         marks = {i: m for i, c in enumerate(cells) if (m := period_column(c))}
+        if not marks and self.columns is not None and self.last_row is None and not cells[0]:
+            marks = self._bare_period_columns(cells)
         if CONTENT in found and (found & {LEAD, TIMEFRAME, IN_CHARGE} or marks) and len(found) >= 2:
             if self.columns is not None and cells == self.header_cells:
                 return  # the header repeated after a page break: the row may go on
@@ -245,6 +248,22 @@ class _Builder:
             node.add_field(kind, text)
         self.row_numbers[number] = node
         self.last_row = node
+
+    def _bare_period_columns(self, cells: list[str]) -> dict[int, tuple[str, str]]:
+        """ "I | II | III | IV" or "9 | 10 | 11 | 12" under a header cell "Quý (năm 2025)"
+        or "Tháng": the period columns of a two-row header."""
+        header = fold(" ".join(self.header_cells or []))
+        kind = "quý" if re.search(r"\bquy\b", header) else "tháng" if "thang" in header else None
+        if kind is None:
+            return {}
+        marks: dict[int, tuple[str, str]] = {}
+        for i, cell in enumerate(cells):
+            text = cell.strip().upper()
+            if kind == "quý" and text in ("I", "II", "III", "IV", "1", "2", "3", "4"):
+                marks[i] = period_column(f"Quý {text}")  # type: ignore[assignment]
+            elif kind == "tháng" and text.isdigit() and 1 <= int(text) <= 12:
+                marks[i] = ("tháng", str(int(text)))
+        return marks if len(marks) >= 2 else {}
 
     def _settle_row(self) -> None:
         """Add the continuation rows gathered in row_more to last_row: the content to its

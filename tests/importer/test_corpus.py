@@ -254,3 +254,19 @@ def test_xlsx_cells_read_as_written(directory):
     book.save(buf)
     items = importer.parse_file(buf.getvalue(), directory=directory).to_json()["items"]
     assert [(i["number"], i["due"]) for i in items] == [("1", "2025-01-15"), ("2", "2025-12-31")]
+
+
+def test_bare_quarter_numerals_under_a_quarter_header(directory):
+    """A two-row header: "Thời gian thực hiện (Quý) năm 2025" over "I | II | III | IV"."""
+    text = "\n".join(
+        [
+            "KẾ HOẠCH",
+            "Kiểm tra chuyên đề",
+            "| STT | Nội dung | Đơn vị chủ trì | Thời gian thực hiện (Quý) năm 2025 | | | |",
+            "| | | | I | II | III | IV |",
+            "| 1 | Kiểm tra thư viện | Bộ phận Tiểu học | | x | x | |",
+            "| 2 | Kiểm tra y tế | Bộ phận THCS | x | | | |",
+        ]
+    )
+    items = importer.parse_text(text, directory).to_json()["items"]
+    assert [i["periods"] for i in items] == [["2025-Q2", "2025-Q3"], ["2025-Q1"]]
