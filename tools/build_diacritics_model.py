@@ -6,8 +6,8 @@
 The model is trained only on text the project ships: the hand-checked plans and the
 corpus plans under tests/fixtures/importer/ (clean ones whole, OCR'd ones only their
 hand-written expected answers and their well-formed lines), the unit directory and the
-indicator framework in data/, the timeframe vocabulary, and the administrative phrases
-below. Debian's `hunspell-vi` word list (GPL-2, `apt-get install hunspell-vi`), when
+indicator framework in data/, the timeframe vocabulary, the administrative phrases
+below and our own sentences of the genre in tools/diacritics_phrases.txt. Debian's `hunspell-vi` word list (GPL-2, `apt-get install hunspell-vi`), when
 present, is used at build time only: to accept a line of OCR'd text as well formed, and
 to learn which rhymes (vowel + final + tone) Vietnamese spelling allows. No word of it is
 copied into the model, only the rhyme inventory, a fact of the orthography.
@@ -37,6 +37,7 @@ MODEL = ROOT / "importer" / "data" / "diacritics.json.gz"
 HELDOUT = ROOT / "tests" / "fixtures" / "importer" / "restore_heldout.txt"
 FIXTURES = ROOT / "tests" / "fixtures" / "importer"
 HUNSPELL = Path("/usr/share/hunspell/vi_VN.dic")
+PHRASES = ROOT / "tools" / "diacritics_phrases.txt"  # our own sentences of the genre
 HOLD_EVERY = 8
 MIN_BIGRAM = 1
 
@@ -197,6 +198,7 @@ def build() -> tuple[dict, list[str]]:
     train += [t for t in answer_texts() if " ".join(t.split()) not in held]
     train += ocr_well_formed_lines(words)
     train.append(ADMIN_TEXT)
+    train += PHRASES.read_text(encoding="utf-8").splitlines()[1:]
 
     uni: Counter[str] = Counter()
     bi: Counter[tuple[str, str]] = Counter()
