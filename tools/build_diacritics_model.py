@@ -7,10 +7,13 @@ The model is trained only on text the project ships: the hand-checked plans and 
 corpus plans under tests/fixtures/importer/ (clean ones whole, OCR'd ones only their
 hand-written expected answers and their well-formed lines), the unit directory and the
 indicator framework in data/, the timeframe vocabulary, the administrative phrases
-below and our own sentences of the genre in tools/diacritics_phrases.txt. Debian's `hunspell-vi` word list (GPL-2, `apt-get install hunspell-vi`), when
-present, is used at build time only: to accept a line of OCR'd text as well formed, and
-to learn which rhymes (vowel + final + tone) Vietnamese spelling allows. No word of it is
-copied into the model, only the rhyme inventory, a fact of the orthography.
+below, and our own sentences of the genre in tools/diacritics_phrases.txt.
+
+Debian's `hunspell-vi` word list (GPL-2, `apt-get install hunspell-vi`), when present, is
+used at build time only: to accept a line of OCR'd text as well formed, and to learn
+which rhymes (vowel + final + tone) Vietnamese spelling allows. No word of it is copied
+into the model, only the rhyme inventory, a fact of the orthography. Without it the
+rhymes come from the training text alone (the build warns).
 
 Every eighth sentence of the clean text is held out of training and written to
 tests/fixtures/importer/restore_heldout.txt, so that the tests measure restoration on
