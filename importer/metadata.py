@@ -14,7 +14,7 @@ from datetime import date
 
 from rapidfuzz import fuzz
 
-from .directory import Directory
+from .directory import Directory, Match
 from .normalize import Paragraph, is_caps_heading, starts_basis
 from .textutil import fold, squash_spaces
 
@@ -216,6 +216,14 @@ def place_of(text: str) -> str | None:
     return None
 
 
+def _same_place(text: str, match: Match) -> bool:
+    """Whether a name and its fuzzy match end with the same place (or neither names one)."""
+    mine, theirs = place_of(text), place_of(match.entry.name)
+    if mine is None or theirs is None:
+        return True
+    return fuzz.ratio(fold(mine), fold(theirs)) >= 90
+
+
 def _issuer(body: list[str], directory: Directory | None) -> str | None:
     if not body:
         return None
@@ -230,6 +238,8 @@ def _issuer(body: list[str], directory: Directory | None) -> str | None:
     if directory is not None:
         for cand in candidates:
             match = directory.lookup(cand)
+            if match is not None and match.confidence < 1.0 and not _same_place(cand, match):
+                match = None  # "… quận Ba Đình" is not "… quận Bình Tân", however alike
             if match and match.entry.kind == "group" and qualified:
                 # A plan is issued by one body, never by a group of them.
                 match = directory.lookup(qualified)

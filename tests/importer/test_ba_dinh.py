@@ -74,3 +74,16 @@ def test_no_ho_chi_minh_city_unit_anywhere(draft):
     for mention in _mentions(draft):
         assert mention["unit"] is None and mention["code"] is None
         assert mention["proposed"]["parent"] == "Ủy ban nhân dân quận Ba Đình"
+
+
+def test_an_issuer_is_never_a_like_named_body_of_another_place():
+    from importer.metadata import _issuer
+
+    directory = importer.default_directory()
+    # "quận Ba Đình" and "quận Bình Tân" are alike to a fuzzy matcher, not to a reader.
+    assert _issuer(["ỦY BAN NHÂN DÂN", "QUẬN BA ĐÌNH"], directory) == (
+        "Ủy ban nhân dân quận Ba Đình"
+    )
+    assert _issuer(["UY BAN NHAN DAN", "QUAN BINH TAN"], directory) == (
+        "Ủy ban nhân dân quận Bình Tân"
+    )
