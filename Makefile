@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install ocr-engine lint format clean lock
+.PHONY: run test install ocr-engine lint format clean lock diacritics-model
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { \
@@ -59,6 +59,14 @@ lock:
 	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 --upgrade -o requirements.lock
 	rm -rf .lock-venv
 	@echo "requirements.lock refreshed: run 'make test' before committing it."
+
+# Rebuild importer/data/diacritics.json.gz from the shipped text (tools/build_diacritics_model.py);
+# Debian's hunspell-vi gives it the rhymes Vietnamese spelling allows.
+diacritics-model: install
+	@[ -f /usr/share/hunspell/vi_VN.dic ] || { \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq hunspell-vi; }
+	$(BIN)/python tools/build_diacritics_model.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
