@@ -91,9 +91,13 @@ _HEADS = "|".join(
     )
 )
 _UNIT_HEAD = re.compile(rf"^(?:{_HEADS})\b")
-_REQUEST = re.compile(r"^\W*(?:de|dd|de?)\s+ngh\w{0,2}\s+", re.IGNORECASE)
 # "Đề nghị", also as OCR leaves it ("P& nghị", "De nghi"): a short word, then "nghị".
-_REQUEST_KEY = re.compile(r"^\w{0,3}\s+ngh\w{0,2}\s+")
+_REQUEST_KEY = re.compile(r"^(?:\w{0,3}\s+ngh\w{0,2}|doi voi|(?:trach nhiem|nhiem vu) cua)\s+")
+# The same on fold_chars() text, whose length is the heading's: "Đối với Phòng …",
+# "Trách nhiệm của Phòng …" name the unit after the words.
+_LEAD_IN = re.compile(
+    r"^\W*(?:\w{0,3}\W{0,2}\s+ngh\w{0,2}|doi voi|(?:trach nhiem|nhiem vu) cua)\s+"
+)
 # A heading names units and nothing else: short, no sentence in it.
 _MAX_HEADING = 160
 # What ends the list of units after "phối hợp với": a verb of the duty, or punctuation.
@@ -212,12 +216,10 @@ def unit_names_text(heading: str) -> str:
     """The units a heading names: without "Đề nghị", an inline duty after a colon, and
     trailing punctuation."""
     heading = _split_heading(heading)[0]
-    text = _REQUEST.sub("", heading.strip())
-    if text is heading.strip() or text == heading.strip():
-        key = fold_chars(heading)
-        m = re.match(r"^\W*\w{0,3}\W{0,2}\s+ngh\w{0,2}\s+", key)
-        if m:
-            text = heading.strip()[m.end() :]
+    text = heading.strip()
+    m = _LEAD_IN.match(fold_chars(text))
+    if m:
+        text = text[m.end() :]
     return text.strip(" .:;,")
 
 

@@ -25,11 +25,7 @@ TABLE_GENRES = ("pipe", "xq", "xm")
 # (plan, format) pairs that do not reach MIN_SCORE yet, and why: a Hà Nội or Đà Nẵng
 # unit resolved to a Ho Chi Minh City office or group (place-scoped resolution, DESIGN.md;
 # not segmentation).
-_HCMC_MATCH = (
-    "KH-SGDDT-Da-Nang-2025-foreign-languages-appendix",
-    "KH-UBND-Dong-Anh-2025-reading-culture",
-    "KH-UBND-Thanh-Xuan-2025-learning-city-duties",
-)
+_HCMC_MATCH = ("KH-SGDDT-Da-Nang-2025-foreign-languages-appendix",)
 PENDING: set[tuple[str, str]] = {
     (name, kind) for name in _HCMC_MATCH for kind in ("txt", "docx", "pdf", "xlsx")
 }
