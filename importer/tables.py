@@ -30,6 +30,7 @@ _RUN = re.compile(r"\S+(?: \S+)*")
 _ROW_NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVXL]{1,5}\.?)$")
 _PAGE = re.compile(r"^\s*(?:trang\s+)?-?\s*\d{1,3}\s*(?:/\s*\d{1,3})?\s*-?\s*$", re.IGNORECASE)
 _MIN_COLUMNS = 3
+_MAX_COLUMNS = 24  # more runs than a table has columns: not a header (and bounded work)
 _NUMBER_HEADERS = {"stt", "tt", "so tt", "so thu tu", "s tt"}
 _MAX_WIDTH = 400  # characters: a wider line is not a table row
 
@@ -62,7 +63,7 @@ def is_header(text: str) -> bool:
         return False
     runs = _runs(text)
     # Cheap test first: every line is asked, and column_kind matches fuzzily.
-    if len(runs) < _MIN_COLUMNS or fold(runs[0][2]) not in _NUMBER_HEADERS:
+    if not _MIN_COLUMNS <= len(runs) <= _MAX_COLUMNS or fold(runs[0][2]) not in _NUMBER_HEADERS:
         return False
     return _header_kinds(runs) is not None
 
