@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -72,7 +73,7 @@ def _read_pages(pages: Iterator, total: int, progress: Progress | None) -> list[
             progress(done, total)
     if not any(t.strip() for t in texts):
         raise errors.UnreadableScan()
-    return texts
+    return repair_sections("\f".join(texts)).split("\f")
 
 
 # --- page images --------------------------------------------------------------------
@@ -137,8 +138,11 @@ def _open_image(data: bytes):  # noqa: ANN202 (a PIL image, imported lazily)
     except errors.DocumentError:
         raise
     except Image.DecompressionBombError as exc:
+        # Pillow refuses twice its own threshold before the size can be read.
         raise errors.LimitExceeded(
-            "Ảnh quá lớn để đọc. Hãy chụp hoặc quét lại ở độ phân giải thấp hơn (khoảng 300 dpi)."
+            f"Ảnh có hơn {limits.number(Image.MAX_IMAGE_PIXELS * 2 // 1_000_000)} triệu điểm "
+            f"ảnh, vượt giới hạn {limits.number(limits.MAX_IMAGE_PIXELS // 1_000_000)} triệu "
+            "điểm ảnh. Hãy chụp hoặc quét lại ở độ phân giải thấp hơn (khoảng 300 dpi)."
         ) from exc
     except Exception as exc:  # Pillow raises many kinds on truncated or forged images
         raise errors.CorruptDocument("Tệp ảnh bị hỏng, không đọc được.") from exc
@@ -197,7 +201,7 @@ def skew_angle(image) -> float:  # noqa: ANN001 (a PIL image)
 
     def sharpness(angle: float) -> float:
         rows = ink.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=0)
-        profile = list(rows.resize((1, rows.height), Image.Resampling.BOX).getdata())
+        profile = rows.resize((1, rows.height), Image.Resampling.BOX).tobytes()
         return float(sum((b - a) * (b - a) for a, b in zip(profile, profile[1:], strict=False)))
 
     best = max((a / 2 for a in range(-10, 11)), key=sharpness)
@@ -237,11 +241,15 @@ def otsu_level(image) -> int:  # noqa: ANN001 (a grayscale PIL image)
 
 
 def binarize(image):  # noqa: ANN001, ANN201 (PIL images)
-    """Black ink on white paper. Tesseract thresholds by itself, but on a grainy scan its
-    local thresholds drop whole words ("Hội Khuyến học" read as "Hội an học"); one global
-    level keeps them."""
-    level = otsu_level(image)
-    return image.point(lambda v: 0 if v <= level else 255)
+    """Black ink on white paper, specks removed. Tesseract thresholds by itself, but on a
+    grainy scan its local thresholds drop whole words ("Hội Khuyến học" read as "Hội an
+    học"), and dust reads as stray letters; a 3-pixel median (finer than a stroke at
+    300 dpi) and one global level keep the words and drop the dust."""
+    from PIL import ImageFilter
+
+    clean = image.filter(ImageFilter.MedianFilter(3))
+    level = otsu_level(clean)
+    return clean.point(lambda v: 0 if v <= level else 255)
 
 
 # --- reading ------------------------------------------------------------------------
@@ -254,13 +262,15 @@ def read_page(image) -> str:  # noqa: ANN001 (a PIL image)
     # Tesseract's OpenMP threads make one page slower on a shared machine, not faster.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     dpi = image.info.get("dpi")
-    config = "--psm 3"
+    # Interword spaces kept: the header's two blocks and a table's columns read as the
+    # importer reads `pdftotext -layout`, columns apart.
+    config = "--psm 3 -c preserve_interword_spaces=1"
     if dpi:
         config += f" --dpi {round(float(dpi[0]))}"
     page = image
     try:
         page = binarize(deskew(upright(image)))
-        return pytesseract.image_to_string(page, lang=LANG, config=config, timeout=PAGE_TIMEOUT)
+        text = pytesseract.image_to_string(page, lang=LANG, config=config, timeout=PAGE_TIMEOUT)
     except pytesseract.TesseractNotFoundError as exc:
         raise errors.OcrUnavailable() from exc
     except pytesseract.TesseractError as exc:
@@ -277,6 +287,46 @@ def read_page(image) -> str:  # noqa: ANN001 (a PIL image)
     finally:
         if page is not image:
             page.close()
+    return repair_numerals("\n".join(line.rstrip() for line in text.splitlines()))
+
+
+# "III" in a serif face is three strokes whose serifs touch: Tesseract reads "IH", "HI",
+# "II1", "HII" (the seeds have "I11. NOI DUNG"). Where only a Roman numeral can stand (after
+# "Quý", or as a section number opening a line), strokes are counted back to I, II or III.
+_QUARTER_NUMERALS = re.compile(
+    r"(?<=\b[Qq]uý )((?:[IVHl1|]{1,4}\s*(?:,|và|-|–)\s*)*[IVHl1|]{1,4})(?=[\s/,.;)]|$)"
+)
+_NUMERAL = re.compile(r"[IVHl1|]+")
+_SECTION_NUMERAL = re.compile(r"(?m)^(\s*)([IHl1|]{2,4})(?=\.\s)")
+
+
+def _strokes(token: str) -> str:
+    if token in ("I", "II", "III", "IV", "V") or "V" in token or not re.search(r"[IH]", token):
+        return token  # already right, or a number ("11.") that is not a numeral
+    count = sum(2 if c in "Hh" else 1 for c in token)
+    return "I" * min(count, 3)
+
+
+def _quarter_list(listed: str) -> str:
+    """ "II, IH" -> "II, III"; and "II, II", a stroke lost, -> "II, III": a list of
+    quarters never names one twice."""
+    previous = ""
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal previous
+        token = _strokes(match.group())
+        if token == previous and token in ("I", "II"):
+            token += "I"
+        previous = token
+        return token
+
+    return _NUMERAL.sub(fix, listed)
+
+
+def repair_numerals(text: str) -> str:
+    """Roman numerals I–III that OCR split or merged, where nothing else can stand."""
+    text = _QUARTER_NUMERALS.sub(lambda m: _quarter_list(m.group(1)), text)
+    return _SECTION_NUMERAL.sub(lambda m: m.group(1) + _strokes(m.group(2)), text)
 
 
 def available() -> bool:
@@ -287,3 +337,31 @@ def available() -> bool:
         return LANG in pytesseract.get_languages(config="")
     except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError):
         return False
+
+
+_ROMANS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+# A part heading: a Roman numeral opening a line, then a word in capitals.
+_PART_HEADING = re.compile(r"(?m)^([ \t]*)([IVXHl1|]{1,5})(\.?[ \t]+)(\S+)")
+
+
+def repair_sections(text: str) -> str:
+    """Part numbers in sequence: a bold "III." that OCR read as "II." (or as no numeral at
+    all) between "II." and "IV." is the next part, not a second part II; a part number
+    that lost its dot gets it back."""
+    previous = 0
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal previous
+        indent, token, gap, word = match.groups()
+        if not (word.isupper() and len(word) > 1 and re.search(r"[IVXH]", token)):
+            return match.group(0)
+        value = _ROMANS.index(token) + 1 if token in _ROMANS else 0
+        expected = previous + 1
+        if value != expected and value in (0, previous) and expected <= len(_ROMANS):
+            token, value = _ROMANS[expected - 1], expected
+        previous = value
+        if value and "." not in gap:
+            gap = ". "  # "II NHIỆM VỤ": the dot OCR lost, which the outline needs
+        return f"{indent}{token}{gap}{word}"
+
+    return _PART_HEADING.sub(fix, text)
