@@ -162,8 +162,13 @@ _OWN_TIME = re.compile(
     r"(?:\bthoi\s+(?:gian|han)(?:\s+hoan\s+thanh|\s+thuc\s+hien)?\s*:\s*"
     r"(?P<label>[^.;()]{2,60}?)\s*(?:[.;)]|$))"
     r"|(?P<before>\btruoc\s+ngay\s+[0-9][0-9/ ]{2,12}(?:thang\s+\d{1,2}\s+nam\s+\d{4})?)"
-    r"|\bhoan\s+thanh\s+trong\s+(?P<within>(?:quy|thang|nam)\s[^.;()]{1,40}?)\s*(?:[.;)]|$)"
+    r"|\btrong\s+(?P<within>(?:quy|thang|nam)\s+[0-9ivx][^.;()]{0,40})"
+    r"|(?P<span>\btu\s+thang\s+\d{1,2}(?:\s*/\s*\d{4})?\s+den\s+thang\s+\d{1,2}"
+    r"(?:\s*/\s*\d{4}|\s+nam\s+\d{4})?)"
 )
+
+
+_PERIOD_NUMBER = re.compile(r"\d+|\b[ivx]{1,4}\b")
 
 
 class _FoldTable(dict):
@@ -300,13 +305,20 @@ def _letters(node: Node) -> list[Node]:
 
 def own_timeframe(text: str) -> str:
     """A timeframe a duty gives itself ("Thời gian: Quý II/2025", "hoàn thành trước ngày
-    30/11/2025"), as written; "" when it gives none."""
+    30/11/2025", "trong quý III/2025", "từ tháng 8 đến tháng 12/2025"), as written; ""
+    when it gives none. "trong tháng" must name its period ("trong quý II", not "trong
+    năm học tới")."""
     key = fold_chars(text)
     m = _OWN_TIME.search(key)
     if not m:
         return ""
-    name = "label" if m.group("label") else "before" if m.group("before") else "within"
-    return text[m.start(name) : m.end(name)].strip(" .;,")
+    name = next(g for g in ("label", "before", "within", "span") if m.group(g))
+    end = m.end(name)
+    if name == "within":
+        # Up to its last number: "quý III/2025 tại các phường" -> "quý III/2025".
+        numbers = list(_PERIOD_NUMBER.finditer(key, m.start(name), end))
+        end = numbers[-1].end() if numbers else m.start(name)
+    return text[m.start(name) : end].strip(" .;,")
 
 
 def coordinating_text(text: str, known: list[str]) -> str:

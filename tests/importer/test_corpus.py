@@ -266,3 +266,16 @@ def test_bare_quarter_numerals_under_a_quarter_header(directory):
     )
     items = importer.parse_text(text, directory).to_json()["items"]
     assert [i["periods"] for i in items] == [["2025-Q2", "2025-Q3"], ["2025-Q1"]]
+
+
+def test_a_duty_gives_its_own_timeframe_in_words():
+    """ "trong quý III/2025", "từ tháng 8 đến tháng 12/2025", "hoàn thành trước ngày …";
+    "trong năm học tới" names no period."""
+    from importer.duties import own_timeframe
+
+    assert own_timeframe("Tổ chức hội thi trong quý III/2025 tại các trường.") == "quý III/2025"
+    assert own_timeframe("Khảo sát trong tháng 9, 10 năm 2025.") == "tháng 9, 10 năm 2025"
+    assert own_timeframe("Mở lớp từ tháng 8 đến tháng 12/2025.") == "từ tháng 8 đến tháng 12/2025"
+    assert own_timeframe("Tổng kết, hoàn thành trước ngày 15/12/2025.") == "trước ngày 15/12/2025"
+    assert own_timeframe("Tuyên truyền trong năm học tới.") == ""
+    assert own_timeframe("Triển khai trong các trường học.") == ""
