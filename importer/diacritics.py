@@ -52,6 +52,7 @@ _BREAK = re.compile(r"[.,;:!?()\[\]“”\"«»]")
 _ROMAN = re.compile(r"^[IVXL]{1,5}$")
 _ROMAN_OCR = set("1IlVX|")
 _COLUMN = re.compile(r"^[A-Z]\d{1,2}$")
+_COLUMNS = re.compile(r"\b[A-Z]\d{1,2}\b")
 _PUNCTUATION = set(",.;:!?()[]\"“”«»'‘’-–—/…&")
 _FRONT = ("e", "i", "y")  # rhymes before which "c", "g", "ng" are spelt "k", "gh", "ngh"
 
@@ -309,15 +310,15 @@ class _Slot:
     fixed: bool = False  # not a word to read (a code, a column, a Roman numeral)
 
 
-def _is_word(token: str, text: str, start: int, end: int) -> bool:
+def _is_word(token: str, text: str, start: int, end: int, columns: bool = False) -> bool:
     """Whether a token may be a Vietnamese syllable worth reading (not a number, a code
     such as "KH-UBND" or "23-NQ/TU", a Roman numeral or a long foreign word)."""
     if not any(c.isalpha() for c in token) or len(token) > 9:
         return False
     if token[0].isdigit() and not (len(token) <= 4 and token[-1].isalpha()):
         return False
-    if _COLUMN.match(token):
-        return False  # "T9", "Q4": a month or quarter column, not OCR's "Tổ"
+    if columns and _COLUMN.match(token):
+        return False  # "T9 T10 T11", "Q4": columns of months or quarters, not OCR's "Tổ"
     if len(token) == 1 and (token.isupper() or token not in "aeiouyáàảãạóòỏõọ"):
         return False  # an item letter, an "x" marking a column; only "o", "a" may be words
     if _ROMAN.match(token) or set(token) <= _ROMAN_OCR:
@@ -339,12 +340,14 @@ def _slots(text: str, model: DiacriticsModel) -> tuple[list[_Slot | None], int, 
     slots: list[_Slot | None] = []
     words = known = shaped = 0
     last = 0
+    # A line of month or quarter headings ("T9 T10 T11 T12"), or one alone in its cell.
+    columns = len(_COLUMNS.findall(text)) >= 2 or bool(_COLUMN.match(text.strip()))
     for m in _TOKEN.finditer(text):
         token = m.group(0)
         if _BREAK.search(text[last : m.start()]):
             slots.append(None)
         last = m.end()
-        if not _is_word(token, text, m.start(), m.end()):
+        if not _is_word(token, text, m.start(), m.end(), columns):
             if any(c.isalpha() for c in token):
                 # Kept as written; still context when it is a syllable ("Y" of "Y tế").
                 low = token.lower()

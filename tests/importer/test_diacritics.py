@@ -167,3 +167,9 @@ def test_ocr_lines_of_the_ba_dinh_seed_come_back():
             right += sum(x == y for x, y in zip(a, b, strict=True))
     assert total >= 300
     assert right / total >= MIN_OCR_ACCURACY, f"{right}/{total}"
+
+
+def test_month_columns_are_kept_but_ocr_digits_in_words_are_read():
+    assert restore_line("T9 T10 T11 T12") == "T9 T10 T11 T12"
+    assert restore_line("T9") == "T9"
+    assert restore_line("Ban chi dao va T6 giup viec").endswith("Tổ giúp việc")
