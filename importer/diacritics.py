@@ -39,7 +39,7 @@ _IMPOSSIBLE = -6.0  # and, on top, a spelling Vietnamese does not allow
 _EDIT_COST = 5.0  # log-probability cost of one weighted edit
 _MARKS_DIFFER = 0.8  # the word had marks and the candidate has others
 _RARE_BARE = 1.0
-_VIETNAMESE_SHAPE = 0.3  # share of a line's words shaped like syllables, to read it
+_VIETNAMESE_SHAPE = 0.15  # share of a line's words shaped like syllables, to read it
 _PRUNE = 3.0  # candidates this much worse than the best on the channel are dropped
 _FULL_LINE_RATIO = 0.75  # below this share of known words, the line is decoded whole
 _DIGITS = {"0": "o", "3": "a", "4": "a", "6": "o", "8": "o", "9": "o"}
@@ -262,6 +262,8 @@ def _reading(token: str) -> str:
     word = unicodedata.normalize("NFC", token.lower())
     word = re.sub(r"o['’]", "ơ", word)
     word = re.sub(r"u['’]", "ư", word).replace("'", "").replace("’", "")
+    # No Vietnamese word has "ii": OCR's reading of one marked vowel ("Viin" văn, "ciia").
+    word = word.replace("ii", "i")
     if any(c in _SYMBOLS for c in word):
         word = "".join(_SYMBOLS.get(c, c) for c in word)
     if any(c.isdigit() for c in word):

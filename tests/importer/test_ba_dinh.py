@@ -56,6 +56,8 @@ def test_unit_names_have_their_diacritics(draft):
         "Phòng Tài nguyên và Môi trường",
         "Liên đoàn Lao động quận",
         "Ủy ban nhân dân các phường",
+        "Trung tâm Văn hóa, Thông tin và Thể thao",
+        "Ban Tuyên giáo và Dân vận quận ủy",
     ):
         assert name in leads, sorted(leads)
 
