@@ -176,9 +176,7 @@ def add_item(plan_id: int) -> Any:
             errors = _form_errors(form)
         else:
             try:
-                service.add_item(
-                    plan.id, current_user, _item_fields(form), reason=form.reason.data
-                )
+                service.add_item(plan.id, current_user, _item_fields(form), reason=form.reason.data)
             except WorkflowError as error:
                 errors.append(error.message)
             else:
