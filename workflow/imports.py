@@ -590,6 +590,250 @@ def pending_mentions(draft: Mapping[str, Any], resolver: Resolver) -> list[dict[
     return list(found.values())
 
 
+# --- the review table: compact rows, their source text, and row actions ------------------
+
+_SOURCE_LABELS = {
+    "content": "Đoạn văn bản",
+    "lead": "Đơn vị chủ trì",
+    "coordinating": "Đơn vị phối hợp",
+    "in_charge": "Đơn vị thực hiện",
+    "timeframe": "Thời gian",
+}
+_ROW_ACTION = re.compile(r"^(split|merge|remove|restore):(items|suggestions)-(\d{1,6})$")
+
+
+def _spans_of(item: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every span the importer recorded for the item's fields and mentions."""
+    spans = item.get("spans") or {}
+    out: list[Any] = []
+    for value in spans.values() if isinstance(spans, Mapping) else []:
+        out.extend(value if isinstance(value, list) else [value])
+    return [s for s in out if isinstance(s, Mapping)]
+
+
+def _marked(text: str, ranges: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, highlighted) with the given ranges merged."""
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in sorted(ranges):
+        start, end = max(start, at), min(end, len(text))
+        if end <= start:
+            continue
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
+
+
+def source_blocks(item: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The text an item was read from — its paragraph, then its field cells — each cut into
+    pieces with the importer's spans highlighted; merged rows bring their own text."""
+    blocks: list[dict[str, Any]] = []
+    for part in [item, *(item.get("merged_sources") or [])]:
+        spans = _spans_of(part)
+        texts = [("content", 0, part.get("source_content", part.get("content")) or "")]
+        for label, values in (part.get("sources") or {}).items():
+            texts.extend((label, i, v) for i, v in enumerate(values or []) if isinstance(v, str))
+        for label, index, text in texts:
+            if not text.strip():
+                continue
+            ranges = [
+                (int(s.get("start") or 0), int(s.get("end") or 0))
+                for s in spans
+                if s.get("in") == label and int(s.get("index") or 0) == index
+            ]
+            blocks.append(
+                {"label": _SOURCE_LABELS.get(label, label), "pieces": _marked(text, ranges)}
+            )
+    return blocks
+
+
+def _mapped_names(draft: Mapping[str, Any], resolver: Resolver) -> dict[str, str]:
+    """Folded mention → the name of the unit or group the reviewer mapped it to."""
+    out: dict[str, str] = {}
+    for text, value in (draft.get("mappings") or {}).items():
+        try:
+            target = Target.parse(value)
+        except InvalidInput:
+            continue
+        if target is not None and target in resolver.names:
+            out[fold(text)] = resolver.names[target]
+    return out
+
+
+def review_rows(draft: Mapping[str, Any], resolver: Resolver) -> list[dict[str, Any]]:
+    """The review table's rows: each item with its units as the preview shows them (the
+    reviewer's mappings applied at once), its warnings (those about a mapped unit dropped)
+    and its source text with the spans highlighted."""
+    mapped = _mapped_names(draft, resolver)
+    rows = []
+    for kind, i, item in all_rows(draft):
+        units: dict[str, list[dict[str, Any]]] = {}
+        done: list[str] = []
+        for role in ("lead", "coordinating"):
+            units[role] = []
+            for text in item.get(role) or []:
+                name = mapped.get(fold(text))
+                if name is not None:
+                    done.append(text)
+                    units[role].append({"text": text, "name": name, "state": "mapped"})
+                elif resolver.target(text) is not None:
+                    units[role].append({"text": text, "name": text, "state": "known"})
+                else:
+                    units[role].append({"text": text, "name": text, "state": "unknown"})
+        warnings = [w for w in item.get("warnings") or [] if not any(f"“{t}”" in w for t in done)]
+        rows.append(
+            {
+                "kind": kind,
+                "index": i,
+                "item": item,
+                "lead": units["lead"],
+                "coordinating": units["coordinating"],
+                "warnings": warnings,
+                "sources": source_blocks(item),
+            }
+        )
+    return rows
+
+
+def _free_number(draft: Mapping[str, Any], base: str) -> str:
+    taken = {str(item.get("number") or "") for _, _, item in all_rows(draft)}
+    if base and base not in taken:
+        return base
+    k = 1
+    while f"{base}.{k}" in taken if base else str(k) in taken:
+        k += 1
+    return f"{base}.{k}" if base else str(k)
+
+
+def _united(first: Iterable[str], second: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for text in [*first, *second]:
+        if fold(text) not in seen:
+            seen.add(fold(text))
+            out.append(text)
+    return out
+
+
+def split_item(draft: Mapping[str, Any], kind: str, index: int, title: str = "") -> dict[str, Any]:
+    """The item cut in two rows: the second after it, with the title given (else the same),
+    the same units, timeframe and source text, and a number of its own."""
+    data = copy.deepcopy(dict(draft))
+    rows = data.get(kind) or []
+    if not 0 <= index < len(rows):
+        raise InvalidInput("Không tìm thấy dòng cần tách.")
+    first = rows[index]
+    second = copy.deepcopy(first)
+    second["title"] = title.strip()[:2000] or first.get("title") or ""
+    second["number"] = _free_number(data, f"{(first.get('number') or '').strip()}")
+    second["include"] = True
+    second["warnings"] = []
+    rows.insert(index + 1, second)
+    return data
+
+
+def merge_items(draft: Mapping[str, Any], kind: str, index: int) -> dict[str, Any]:
+    """The item and the row below it as one: titles joined, units united, the first
+    timeframe kept (the second's when the first has none), both source texts kept."""
+    data = copy.deepcopy(dict(draft))
+    rows = data.get(kind) or []
+    if not 0 <= index < len(rows):
+        raise InvalidInput("Không tìm thấy dòng cần gộp.")
+    if index + 1 >= len(rows):
+        raise InvalidInput("Dòng cuối không có dòng kế tiếp để gộp.")
+    first, second = rows[index], rows.pop(index + 1)
+    first["title"] = " ".join(
+        t for t in ((first.get("title") or "").strip(), (second.get("title") or "").strip()) if t
+    )
+    contents = [c for c in (first.get("content"), second.get("content")) if c]
+    first["content"] = "\n".join(contents) or None
+    for role in ("lead", "coordinating"):
+        first[role] = _united(first.get(role) or [], second.get(role) or [])
+    if not (first.get("timeframe_text") or "").strip():
+        for key in ("timeframe_text", "periods", "due", "recurrence", "ongoing"):
+            first[key] = second.get(key)
+    first["warnings"] = _united(first.get("warnings") or [], second.get("warnings") or [])
+    first["include"] = bool(first.get("include", True) or second.get("include", True))
+    own = {k: second.get(k) for k in ("sources", "spans")}
+    own["source_content"] = second.get("source_content", second.get("content"))
+    # The first's spans point into its own paragraph: kept apart from the joined content.
+    first.setdefault("source_content", contents[0] if first.get("content") else None)
+    first["content"] = "\n".join(contents) or None
+    first["merged_sources"] = [
+        *(first.get("merged_sources") or []),
+        own,
+        *(second.get("merged_sources") or []),
+    ]
+    mentions = first.setdefault("mentions", {})
+    for role, found in (second.get("mentions") or {}).items():
+        mentions[role] = [*(mentions.get(role) or []), *(found or [])]
+    return data
+
+
+def add_item(draft: Mapping[str, Any]) -> dict[str, Any]:
+    """An empty row at the end of the items, numbered after the others, to fill in."""
+    data = copy.deepcopy(dict(draft))
+    items = data.setdefault("items", [])
+    numbers = [int(n) for n in (str(i.get("number") or "") for i in items) if n.isdigit()]
+    number = _free_number(data, str(max(numbers, default=0) + 1))
+    items.append(
+        {
+            "number": number,
+            "section": items[-1].get("section") if items else None,
+            "title": "",
+            "content": None,
+            "lead": [],
+            "coordinating": [],
+            "timeframe_text": "",
+            "periods": [],
+            "due": None,
+            "recurrence": None,
+            "ongoing": False,
+            "warnings": [],
+            "include": True,
+            "added": True,
+        }
+    )
+    return data
+
+
+def set_included(draft: Mapping[str, Any], kind: str, index: int, include: bool) -> dict[str, Any]:
+    """The row left out of the plan (kept on the page, restorable), or taken back in."""
+    data = copy.deepcopy(dict(draft))
+    rows = data.get(kind) or []
+    if not 0 <= index < len(rows):
+        raise InvalidInput("Không tìm thấy dòng cần bỏ hoặc khôi phục.")
+    rows[index]["include"] = include
+    return data
+
+
+def review_action(
+    draft: Mapping[str, Any], action: str, form: Mapping[str, str]
+) -> tuple[dict[str, Any], list[str]]:
+    """A row action of the review page ("split:items-3", "merge:items-3", "add",
+    "remove:items-3", "restore:items-3") applied to the draft; on bad input the draft is
+    returned unchanged with a message."""
+    try:
+        if action == "add":
+            return add_item(draft), []
+        match = _ROW_ACTION.match(action or "")
+        if not match:
+            raise InvalidInput("Thao tác trên bảng nhiệm vụ không hợp lệ.")
+        verb, kind, index = match.group(1), match.group(2), int(match.group(3))
+        if verb == "split":
+            title = form.get(f"{kind}-{index}-split_title") or ""
+            return split_item(draft, kind, index, title), []
+        if verb == "merge":
+            return merge_items(draft, kind, index), []
+        return set_included(draft, kind, index, verb == "restore"), []
+    except InvalidInput as exc:
+        return copy.deepcopy(dict(draft)), [exc.message]
+
+
 def default_tracking_unit(draft: Mapping[str, Any], user: Any, resolver: Resolver) -> int:
     """The reviewer's choice; else the issuer if it is a unit of the directory; else the
     importing user's unit."""

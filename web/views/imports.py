@@ -108,7 +108,7 @@ def _review_page(
             "imports/review.html",
             token=token,
             draft=draft,
-            rows=imports.all_rows(draft),
+            rows=imports.review_rows(draft, resolver),
             pending=imports.pending_mentions(draft, resolver),
             choices=choices,
             unit_choices=[c for c in choices if c[0].startswith("unit:")],
@@ -134,8 +134,12 @@ def confirm(token: str) -> Response | tuple[str, int]:
     folder = _folder()
     draft = imports.load_draft(folder, token, current_user)
     draft, errors = imports.apply_edits(draft, request.form)
+    action = request.form.get("action") or "preview"
+    if not errors and action not in ("preview", "create", "update"):
+        # A row action (split, merge, add, remove, restore): the draft changes, then preview.
+        draft, errors = imports.review_action(draft, action, request.form)
+        action = "preview"
     imports.save_draft(folder, current_user, draft, token=token)
-    action = request.form.get("action", "preview")
     if errors:
         return _review_page(token, draft, errors, 400)
     if action == "preview":
