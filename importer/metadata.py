@@ -51,6 +51,9 @@ class PlanMeta:
     title: str | None = None
     based_on: list[str] = field(default_factory=list)
     doc_type: str | None = None
+    # Where the issuer is, as the header or title says when its own name does not
+    # ("UBND THÀNH PHỐ ĐÀ NẴNG" above "SỞ GIÁO DỤC VÀ ĐÀO TẠO"); not part of the draft.
+    place: str | None = None
 
     @property
     def year(self) -> int | None:
@@ -183,8 +186,6 @@ def extract_metadata(
         if left and sum(c.isalpha() for c in left) >= 3 and is_caps_heading(left):
             if not re.search(r"\d|/", left):
                 body.append(left)
-    meta.issuer = _issuer(body, directory)
-
     if type_index is not None:
         parts: list[str] = []
         for line in header_lines[type_index + 1 : type_index + 8]:
@@ -195,12 +196,51 @@ def extract_metadata(
             parts.append(line)
         if parts:
             meta.title = squash_spaces(" ".join(parts))
+    # The issuer's place when its name has none: a header's, else the title's.
+    meta.place = _header_place(body, head, meta.title)
+    meta.issuer = _issuer(body, directory, meta.place)
+
     based_on: dict[str, None] = {}
     for para in preamble:
         if starts_basis(para.text):
             based_on.update(dict.fromkeys(parse_references(para.text)))
     meta.based_on = list(based_on)
     return meta
+
+
+# "Đà Nẵng, ngày 14 tháng 02 năm 2025" in the header's right column (OCR: "ngay", "ngdy").
+_PLACE_DATE = re.compile(r"([^,]*),\s*ng\w{0,3}\b")
+_TITLE_PLACE = re.compile(r"\b(?:thành phố|tỉnh)\s+", re.IGNORECASE)
+
+
+def _header_place(body: list[str], head: list[str], title: str | None) -> str | None:
+    """The issuer's place when its own name has none: from the parent body above it
+    ("UBND THÀNH PHỐ ĐÀ NẴNG"), else the place-and-date line ("Đà Nẵng, ngày …"),
+    else the title ("… thành phố Đà Nẵng năm 2025"). None when none says."""
+    for line in reversed(body[:-1]):
+        place = place_of(line)
+        if place:
+            return place
+    for line in head:
+        match = _PLACE_DATE.search(line)
+        if match:
+            # The capitalised words before the comma ("Số: 512/KH-SGDĐT Đà Nẵng").
+            words: list[str] = []
+            for word in reversed(match.group(1).split()):
+                if not word[:1].isupper() or re.search(r"[\d/:\-]", word):
+                    break
+                words.insert(0, word)
+            if words:
+                return " ".join(words)
+    for match in _TITLE_PLACE.finditer(title or ""):
+        words = []
+        for word in title[match.end() :].split():
+            if not word[:1].isupper():
+                break
+            words.append(word.strip(",.;:()"))
+        if words:
+            return f"{match.group(0).strip()} {' '.join(words)}"
+    return None
 
 
 def place_of(text: str) -> str | None:
@@ -216,6 +256,30 @@ def place_of(text: str) -> str | None:
     return None
 
 
+# The directory's city, as headers name it; its districts and wards come from the directory.
+_CITY = ("ho chi minh", "hcm", "tphcm", "hcmc", "sai gon")
+_PLACE_PREFIX = re.compile(
+    r"^(?:(?:uy ban nhan dan|ubnd|thanh pho|tp\.?|tinh|quan|huyen|thi xa|thi tran|phuong|xa)\s*)+"
+)
+
+
+def _core(place: str) -> str:
+    """A folded place without its kind: "THÀNH PHỐ ĐÀ NẴNG" -> "da nang"."""
+    return _PLACE_PREFIX.sub("", fold(place).strip(" .,")).strip()
+
+
+def outside_directory(place: str | None, directory: Directory | None) -> bool:
+    """Whether a place a header names is clearly neither the directory's city nor one of
+    its districts or wards ("Đà Nẵng", "TỈNH NGHỆ AN"); unsure or unnamed is inside."""
+    core = _core(place or "")
+    if directory is None or len(core) < 2:
+        return False
+    known = {*_CITY, *(_core(place_of(u.name) or "") for u in directory.units)} - {""}
+    if core in known:
+        return False
+    return not any(len(k) > 4 and fuzz.ratio(core, k) >= 85 for k in known)
+
+
 def _same_place(text: str, match: Match) -> bool:
     """Whether a name and its fuzzy match end with the same place (or neither names one)."""
     mine, theirs = place_of(text), place_of(match.entry.name)
@@ -224,7 +288,7 @@ def _same_place(text: str, match: Match) -> bool:
     return fuzz.ratio(fold(mine), fold(theirs)) >= 90
 
 
-def _issuer(body: list[str], directory: Directory | None) -> str | None:
+def _issuer(body: list[str], directory: Directory | None, where: str | None = None) -> str | None:
     if not body:
         return None
     last = body[-1]
@@ -235,11 +299,14 @@ def _issuer(body: list[str], directory: Directory | None) -> str | None:
     # body above it, named in full with that body's place.
     place = place_of(body[-2]) if len(body) >= 2 and place_of(last) is None else None
     qualified = f"{last} {place}" if place else None
+    elsewhere = outside_directory(where, directory)
     if directory is not None:
         for cand in candidates:
             match = directory.lookup(cand)
             if match is not None and match.confidence < 1.0 and not _same_place(cand, match):
                 match = None  # "… quận Ba Đình" is not "… quận Bình Tân", however alike
+            if match and match.entry.kind != "group" and place_of(cand) is None and elsewhere:
+                match = None  # "SỞ GD&ĐT" under "UBND THÀNH PHỐ ĐÀ NẴNG": not the directory's
             if match and match.entry.kind == "group" and qualified:
                 # A plan is issued by one body, never by a group of them.
                 match = directory.lookup(qualified)

@@ -99,12 +99,13 @@ class _Context:
         abbreviations: dict[str, str],
         year: int | None,
         issuer: str | None = None,
+        place: str | None = None,
     ):
         self.directory = directory
         self.abbreviations = abbreviations
         self.year = year
         # The issuer's place and level: what its mentions may resolve to (scope.py).
-        self.scope = Scope.of(directory, issuer)
+        self.scope = Scope.of(directory, issuer, place)
         self.home = self._home(issuer)
         # Names the plan writes in full (folded), never cut by the unit-list splitter.
         self.known: set[str] = set()
@@ -358,7 +359,13 @@ def build_draft(lines: list[Line], directory: Directory | None = None) -> PlanDr
         [x.text for x in cleaned if x.cells is None], outline.preamble, directory
     )
     full_text = " ".join(p.text for p in paragraphs)
-    ctx = _Context(directory, find_abbreviations(full_text), _plan_year(meta, cleaned), meta.issuer)
+    ctx = _Context(
+        directory,
+        find_abbreviations(full_text),
+        _plan_year(meta, cleaned),
+        meta.issuer,
+        meta.place,
+    )
     ctx.definitions = find_definitions(full_text)
     ctx.known = {fold(long) for _, long in ctx.definitions}
     # Cells and paragraphs kept apart, so that no name runs on into the next one.

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from .directory import Directory, Entry, Match
-from .metadata import place_of
+from .metadata import outside_directory, place_of
 from .textutil import fold
 
 EXACT = 0.999  # a match at or above this is the text naming the entry
@@ -46,12 +46,17 @@ class Scope:
     confidence: float = 0.0  # of the issuer's own match
 
     @classmethod
-    def of(cls, directory: Directory | None, issuer: str | None) -> Scope:
-        """The scope of plans issued by `issuer` (a name as the plan writes it)."""
+    def of(cls, directory: Directory | None, issuer: str | None, where: str | None = None) -> Scope:
+        """The scope of plans issued by `issuer` (a name as the plan writes it); `where`
+        is the issuer's place as the header or title gives it, when the name has none
+        (metadata.PlanMeta.place): a "Sở Giáo dục và Đào tạo" under "UBND THÀNH PHỐ ĐÀ
+        NẴNG" is not the directory's, and none of the directory's units are its own."""
         if directory is None or not issuer:
             return cls(issuer=issuer, directory=directory)
         places = {p for p in (_place(u.name) for u in directory.units) if p}
         place = _place(issuer)
+        if not place and outside_directory(where, directory):
+            return cls(issuer, None, fold(where or ""), False, places, directory, 0.0)
         match = directory.lookup(issuer)
         entry = None
         if match is not None and match.entry.kind != "group":

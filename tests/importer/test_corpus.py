@@ -24,8 +24,8 @@ PLANS = sorted(p.name.removesuffix(".txt") for p in CORPUS.glob("*.txt"))
 TABLE_GENRES = ("pipe", "xq", "xm")
 # (plan, format) pairs that do not reach MIN_SCORE yet, and why: a Hà Nội or Đà Nẵng
 # unit resolved to a Ho Chi Minh City office or group (place-scoped resolution, DESIGN.md;
-# not segmentation).
-_HCMC_MATCH = ("KH-SGDDT-Da-Nang-2025-foreign-languages-appendix",)
+# not segmentation). None now: the issuer's place is read from the header (scope.py).
+_HCMC_MATCH: tuple[str, ...] = ()
 PENDING: set[tuple[str, str]] = {
     (name, kind) for name in _HCMC_MATCH for kind in ("txt", "docx", "pdf", "xlsx")
 }
