@@ -25,3 +25,39 @@
     }
   });
 })();
+
+// A unit chosen for a mention shows at once in every row naming it (the server does the
+// same on "Cập nhật bản xem trước", which is what is saved; this only spares the wait).
+(function () {
+  "use strict";
+  var table = document.querySelector("table.review");
+  if (!table) {
+    return;
+  }
+  document.querySelectorAll("select[id^='map-']:not([id$='-scope'])").forEach(function (select) {
+    var hidden = document.querySelector("input[name='" + select.name + "-text']");
+    if (!hidden) {
+      return;
+    }
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      table.querySelectorAll(".unit[data-mention]").forEach(function (unit) {
+        if (unit.dataset.mention !== hidden.value) {
+          return;
+        }
+        unit.textContent = "";
+        if (select.value) {
+          unit.appendChild(document.createTextNode(option.textContent + " "));
+          var note = document.createElement("span");
+          note.className = "muted";
+          note.textContent = "(«" + hidden.value + "»)";
+          unit.appendChild(note);
+          unit.className = "unit mapped";
+        } else {
+          unit.textContent = hidden.value;
+          unit.className = "unit unknown";
+        }
+      });
+    });
+  });
+})();

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Plan, Task, db
-from tests.browser.test_plan_editing import NUMBER, PLAN_TEXT, _submit, _unit
+from tests.browser.test_plan_editing import NUMBER, PLAN_TEXT, UNKNOWN, _submit, _unit
 from tests.browser.test_scenario import Session
 
 OTHER_NUMBER = "78/KH-SGDĐT"
@@ -48,12 +48,17 @@ def test_split_and_remove_rows_in_the_review_then_confirm(
     assert "Tổ chức Ngày hội đọc sách" in source.locator("mark").first.inner_text()
     s.shot("review-rows-source")
 
+    # Map the unit the directory does not know: row 2 shows the unit at once (script).
+    s.page.get_by_label(re.compile(re.escape(UNKNOWN))).select_option(f"unit:{_unit('TTTT')}")
+    assert s.page.locator("tr.item").nth(1).locator(".unit.mapped").count() == 1
+
     # Split row 2: the second row gets its own title.
     s.page.locator("#detail-items-1 details.edit summary").click()
     s.page.fill("#items-1-split_title", SPLIT_TITLE)
     _submit(s, "button[name=action][value='split:items-1']")
     assert s.page.locator("tr.item").count() == 4
     assert SPLIT_TITLE in s.page.locator("tr.item").nth(2).inner_text()
+    assert s.page.locator("tr.item .unit.mapped").count() == 2  # the server applied it too
 
     # Remove row 1: it stays on the page, marked and restorable.
     _submit(s, "button[name=action][value='remove:items-0']")
@@ -72,6 +77,13 @@ def test_split_and_remove_rows_in_the_review_then_confirm(
     ).all()
     assert [t.number for t in tasks] == ["2", "2.1", "3"]
     assert tasks[1].title == SPLIT_TITLE
+    for number in ("2", "2.1"):
+        task = db.session.execute(
+            sa.select(Task).where(
+                Task.plan_id == plan.id, Task.number == number, Task.parent_id.is_(None)
+            )
+        ).scalar_one()
+        assert [tu.unit_id for tu in task.units if tu.role == "coordinating"] == [_unit("TTTT")]
     page = s.page.inner_text("main")
     assert SPLIT_TITLE in page and "Xây dựng thư viện thân thiện" not in page
     assert s.page.locator("tr.item").count() == 3
