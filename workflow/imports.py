@@ -206,7 +206,11 @@ class Resolver:
             self.by_fold[fold(u.name)] = Target(unit_id=u.id)
         meta = (draft or {}).get("plan") or {}
         issuer = (meta.get("issuer") or "").strip() or None
-        self.scope = Scope.of(self.directory, issuer)
+        # A bare "Sở Giáo dục và Đào tạo" under "UBND THÀNH PHỐ ĐÀ NẴNG": the importer
+        # read the place from the header; the review must not take it for the city's own.
+        where = meta.get("issuer_resolution") or {}
+        place = where.get("place") if where.get("inside") is False else None
+        self.scope = Scope.of(self.directory, issuer, place)
         self.scope_keys = alias_scope_keys(draft) if draft is not None else {}
         self.from_draft = self._draft_resolutions(draft) if draft is not None else {}
 

@@ -44,6 +44,19 @@ def test_ba_dinh_resolves_to_nothing_of_ho_chi_minh_city(import_app):
     assert {m["scope"] for m in pending} == {"issuer"}
 
 
+def test_a_department_of_another_city_resolves_nothing_at_review(import_app):
+    """The Đà Nẵng Sở names itself without its city: the header's place keeps the review
+    from mapping its "Phòng Giáo dục và Đào tạo các quận, huyện" to Ho Chi Minh City's."""
+    path = FIXTURES / "corpus" / "KH-SGDDT-Da-Nang-2025-foreign-languages-appendix.txt"
+    draft = _review(path, "da-nang.txt")
+    assert draft["plan"]["issuer_resolution"]["inside"] is False
+    resolver = imports.Resolver(draft)
+    plan_input = imports.draft_to_input(draft, resolver, unit("GDTX").id)
+    refs = [ref for item in plan_input.items for ref in (*item.leads, *item.coordinating)]
+    assert refs and all(r.unit_id is None and r.group_id is None for r in refs)
+    assert plan_input.issuer_id is None
+
+
 def test_a_district_plans_own_office_and_no_fuzzy_group(import_app):
     resolver = imports.Resolver({"plan": {"issuer": "Ủy ban nhân dân quận Gò Vấp"}})
     # Named in full: another district's office, or the group itself, is what the text says.
