@@ -117,9 +117,11 @@ def _period_end(period: str) -> date:
     return date(int(period), 12, 31)
 
 
-def _sort_key(period: str) -> tuple[int, int]:
+def _sort_key(period: str) -> tuple[int, int, str]:
     end = _period_end(period)
-    return (end.year, end.month)
+    # Periods ending in the same month ("2024", "2024-Q4", "2024-12") came out of a set:
+    # the text breaks the tie, or their order would follow the interpreter's hash seed.
+    return (end.year, end.month, period)
 
 
 def _valid_year(value: str) -> bool:

@@ -99,3 +99,25 @@ def test_ocr_quarter_gap_is_closed_only_for_ocr_numerals():
 def test_nonsense_is_not_understood():
     tf = parse_timeframe("theo tiến độ chung", 2024)
     assert not tf.understood and tf.periods == [] and tf.due is None
+
+
+def test_periods_ending_in_the_same_month_keep_one_order_whatever_the_hash_seed():
+    """Sorting by end month alone left ties in set order, which changes with PYTHONHASHSEED."""
+    import subprocess
+    import sys
+
+    code = (
+        "from importer.timeframes import parse_timeframe;"
+        "print(parse_timeframe('Quý IV/2024, tháng 12/2024 và cả năm 2024').periods)"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": str(seed), "PATH": ""},
+        ).stdout
+        for seed in range(8)
+    }
+    assert len(outputs) == 1, outputs
