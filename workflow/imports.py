@@ -35,7 +35,6 @@ from models import (
     Role,
     Task,
     TaskState,
-    TaskUnit,
     Unit,
     UnitAlias,
     UnitGroup,
@@ -56,7 +55,9 @@ from workflow.plans import (
     add_items,
     create_plan,
     find_plan_by_number,
-    unit_rows,
+    propagate_to_subtasks,
+    replace_coordinating,
+    unit_keys,
 )
 from workflow.snapshots import plan_snapshot
 from workflow.text import fold
@@ -1029,26 +1030,12 @@ def _item_values(item: ItemInput) -> dict[str, Any]:
     }
 
 
-def _unit_keys(refs: Iterable[UnitRef]) -> list[tuple[Any, ...]]:
-    return [
-        (r.unit_id, r.group_id, None if (r.unit_id or r.group_id) else fold(r.mention))
-        for r in refs
-    ]
-
-
-def _row_keys(rows: Iterable[TaskUnit]) -> list[tuple[Any, ...]]:
-    return [
-        (r.unit_id, r.group_id, None if (r.unit_id or r.group_id) else fold(r.mention))
-        for r in rows
-    ]
-
-
 def _apply_item(task: Task, item: ItemInput, actor: UserModel, now: datetime) -> bool:
     """Update the task (and its sub-tasks) from the item; returns whether anything changed."""
     values = _item_values(item)
     changed = {k: v for k, v in values.items() if getattr(task, k) != v}
     old_coord = [tu for tu in task.units if tu.role == UnitRole.COORDINATING]
-    coord_changed = _row_keys(old_coord) != _unit_keys(item.coordinating)
+    coord_changed = unit_keys(old_coord) != unit_keys(item.coordinating)
     if not changed and not coord_changed:
         return False
     before: dict[str, Any] = {k: getattr(task, k) for k in changed}
@@ -1056,9 +1043,7 @@ def _apply_item(task: Task, item: ItemInput, actor: UserModel, now: datetime) ->
     if coord_changed:
         before["coordinating"] = [tu.display_name for tu in old_coord]
         after["coordinating"] = [r.mention for r in item.coordinating]
-        for row in old_coord:
-            task.units.remove(row)
-        task.units.extend(unit_rows(item.coordinating, UnitRole.COORDINATING))
+        replace_coordinating(task, item.coordinating)
     for key, value in changed.items():
         setattr(task, key, value)
     task.updated_at = now
@@ -1072,30 +1057,12 @@ def _apply_item(task: Task, item: ItemInput, actor: UserModel, now: datetime) ->
         after=after,
         reason=UPDATE_REASON,
     )
-    for sub in task.subtasks:
-        sub_changed = {k: v for k, v in changed.items() if getattr(sub, k) != v}
-        if not sub_changed:
-            continue
-        sub_before = {k: getattr(sub, k) for k in sub_changed}
-        for key, value in sub_changed.items():
-            setattr(sub, key, value)
-        sub.updated_at = now
-        audit.record(
-            "task.update",
-            actor=actor,
-            object_type="task",
-            object_id=sub.id,
-            plan_id=sub.plan_id,
-            unit_id=sub.lead_unit_id,
-            before=sub_before,
-            after=sub_changed,
-            reason=UPDATE_REASON,
-        )
+    propagate_to_subtasks(task, changed, actor, UPDATE_REASON, now, skip_cancelled=False)
     return True
 
 
 def _lead_ids(task: Task) -> list[tuple[Any, ...]]:
-    return _row_keys(tu for tu in task.units if tu.role == UnitRole.LEAD)
+    return unit_keys(tu for tu in task.units if tu.role == UnitRole.LEAD)
 
 
 def update_from_import(
@@ -1156,7 +1123,7 @@ def update_from_import(
                 new_items.append(item)
                 summary.added.append(item.number)
                 continue
-            if _lead_ids(task) != _unit_keys(item.leads):
+            if _lead_ids(task) != unit_keys(item.leads):
                 summary.lead_differs.append(item.number)
             if _apply_item(task, item, actor, now):
                 summary.updated.append(item.number)

@@ -45,6 +45,9 @@ from workflow.plans import (
     _new_task,
     add_items,
     create_plan,
+    propagate_to_subtasks,
+    replace_coordinating,
+    unit_keys,
     unit_rows,
 )
 from workflow.snapshots import plan_snapshot, task_snapshot
@@ -441,13 +444,6 @@ def add_item(plan_id: int, actor: User, fields: ItemFields, *, reason: str | Non
     return task_id
 
 
-def _keys(refs: list[UnitRef] | list[TaskUnit]) -> list[tuple[Any, ...]]:
-    return [
-        (r.unit_id, r.group_id, None if (r.unit_id or r.group_id) else fold(r.mention))
-        for r in refs
-    ]
-
-
 def _cancel(task: Task, actor: User, reason: str | None, extra: dict[str, Any]) -> None:
     """Cancel one task through the state machine, with its own audit event."""
     _cancel_all([task], actor, reason, extra)
@@ -602,8 +598,8 @@ def edit_item(
         changed = {k: v for k, v in values.items() if getattr(task, k) != v}
         old_leads = [tu for tu in task.units if tu.role == UnitRole.LEAD]
         old_coord = [tu for tu in task.units if tu.role == UnitRole.COORDINATING]
-        leads_changed = _keys(old_leads) != _keys(new.leads)
-        coord_changed = _keys(old_coord) != _keys(new.coordinating)
+        leads_changed = unit_keys(old_leads) != unit_keys(new.leads)
+        coord_changed = unit_keys(old_coord) != unit_keys(new.coordinating)
         if not changed and not leads_changed and not coord_changed:
             raise InvalidInput("Không có gì thay đổi.")
         before: dict[str, Any] = {k: getattr(task, k) for k in changed}
@@ -618,9 +614,7 @@ def edit_item(
         if coord_changed:
             before["coordinating"] = [tu.display_name for tu in old_coord]
             after["coordinating"] = [r.mention for r in new.coordinating]
-            for row in old_coord:
-                task.units.remove(row)
-            task.units.extend(unit_rows(new.coordinating, UnitRole.COORDINATING))
+            replace_coordinating(task, new.coordinating)
         for key, value in changed.items():
             setattr(task, key, value)
         task.updated_at = now
@@ -634,27 +628,7 @@ def edit_item(
             after=after,
             reason=reason,
         )
-        for sub in task.subtasks:
-            if sub.state == TaskState.CANCELLED:
-                continue
-            sub_changed = {k: v for k, v in changed.items() if getattr(sub, k) != v}
-            if not sub_changed:
-                continue
-            sub_before = {k: getattr(sub, k) for k in sub_changed}
-            for key, value in sub_changed.items():
-                setattr(sub, key, value)
-            sub.updated_at = now
-            audit.record(
-                "task.update",
-                actor=actor,
-                object_type="task",
-                object_id=sub.id,
-                plan_id=sub.plan_id,
-                unit_id=sub.lead_unit_id,
-                before=sub_before,
-                after=sub_changed,
-                reason=reason,
-            )
+        propagate_to_subtasks(task, changed, actor, reason, now, skip_cancelled=True)
         db.session.flush()
         _renumber(plan.id)
         db.session.flush()

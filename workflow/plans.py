@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -25,6 +27,7 @@ from models import (
 from workflow import audit
 from workflow.errors import InvalidInput
 from workflow.snapshots import plan_snapshot, task_snapshot
+from workflow.text import fold
 from workflow.transaction import unit_of_work
 
 
@@ -162,6 +165,55 @@ def unit_rows(refs: list[UnitRef], role: UnitRole) -> list[TaskUnit]:
         )
         for i, ref in enumerate(refs)
     ]
+
+
+def unit_keys(refs: Iterable[UnitRef] | Iterable[TaskUnit]) -> list[tuple[Any, ...]]:
+    """Comparable keys of units as named (refs) or stored (rows): the id they resolved
+    to, or the folded mention when they did not resolve."""
+    return [
+        (r.unit_id, r.group_id, None if (r.unit_id or r.group_id) else fold(r.mention))
+        for r in refs
+    ]
+
+
+def replace_coordinating(task: Task, refs: list[UnitRef]) -> None:
+    """Swap the task's coordinating rows for `refs` (the caller audits the change)."""
+    for row in [tu for tu in task.units if tu.role == UnitRole.COORDINATING]:
+        task.units.remove(row)
+    task.units.extend(unit_rows(refs, UnitRole.COORDINATING))
+
+
+def propagate_to_subtasks(
+    task: Task,
+    changed: dict[str, Any],
+    actor: User,
+    reason: str | None,
+    now: datetime,
+    *,
+    skip_cancelled: bool,
+) -> None:
+    """Copy the parent's changed fields to its sub-tasks, each with its own audit event."""
+    for sub in task.subtasks:
+        if skip_cancelled and sub.state == TaskState.CANCELLED:
+            continue
+        sub_changed = {k: v for k, v in changed.items() if getattr(sub, k) != v}
+        if not sub_changed:
+            continue
+        sub_before = {k: getattr(sub, k) for k in sub_changed}
+        for key, value in sub_changed.items():
+            setattr(sub, key, value)
+        sub.updated_at = now
+        audit.record(
+            "task.update",
+            actor=actor,
+            object_type="task",
+            object_id=sub.id,
+            plan_id=sub.plan_id,
+            unit_id=sub.lead_unit_id,
+            before=sub_before,
+            after=sub_changed,
+            reason=reason,
+        )
 
 
 def add_items(
