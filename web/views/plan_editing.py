@@ -3,6 +3,7 @@ withdraw a plan. Views only translate forms to workflow/plan_editing.py calls.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,6 +81,19 @@ def _form_errors(form: Any) -> list[str]:
     return messages
 
 
+def _submit(form: Any, call: Callable[[], object], done: str) -> list[str] | None:
+    """Validate `form` and run the service `call`: None when it succeeded (with the
+    `done` flash), else the messages to show beside the form."""
+    if not form.validate_on_submit():
+        return _form_errors(form)
+    try:
+        call()
+    except WorkflowError as error:
+        return [error.message]
+    flash(done, "success")
+    return None
+
+
 def _filled_rows(form: PlanCreateForm) -> list[Any]:
     """The item rows a person typed something in; blank rows are left out."""
     return [
@@ -139,22 +153,20 @@ def edit(plan_id: int) -> Any:
         form.issuer.data = plan.issuer_name
     errors: list[str] = []
     if request.method == "POST":
-        if not form.validate_on_submit():
-            errors = _form_errors(form)
-        else:
-            try:
-                service.update_plan_header(
-                    plan.id,
-                    current_user,
-                    _header_fields(form),
-                    expected_version=form.version.data,
-                    reason=form.reason.data,
-                )
-            except WorkflowError as error:
-                errors.append(error.message)
-            else:
-                flash(gettext("Đã sửa thông tin kế hoạch."), "success")
-                return redirect(url_for("plans.show", plan_id=plan.id))
+        outcome = _submit(
+            form,
+            lambda: service.update_plan_header(
+                plan.id,
+                current_user,
+                _header_fields(form),
+                expected_version=form.version.data,
+                reason=form.reason.data,
+            ),
+            gettext("Đã sửa thông tin kế hoạch."),
+        )
+        if outcome is None:
+            return redirect(url_for("plans.show", plan_id=plan.id))
+        errors = outcome
     status = 400 if errors else 200
     return render_template("plans/edit.html", plan=plan, form=form, errors=errors), status
 
@@ -172,22 +184,17 @@ def add_item(plan_id: int) -> Any:
     form = ItemForm()
     errors: list[str] = []
     if request.method == "POST":
-        if not form.validate_on_submit():
-            errors = _form_errors(form)
-        else:
-            try:
-                service.add_item(plan.id, current_user, _item_fields(form), reason=form.reason.data)
-            except WorkflowError as error:
-                errors.append(error.message)
-            else:
-                flash(gettext("Đã thêm nhiệm vụ."), "success")
-                return redirect(
-                    url_for(
-                        "plans.show",
-                        plan_id=plan.id,
-                        _anchor=f"item-{(form.number.data or '').strip()}",
-                    )
-                )
+        outcome = _submit(
+            form,
+            lambda: service.add_item(
+                plan.id, current_user, _item_fields(form), reason=form.reason.data
+            ),
+            gettext("Đã thêm nhiệm vụ."),
+        )
+        if outcome is None:
+            anchor = f"item-{(form.number.data or '').strip()}"
+            return redirect(url_for("plans.show", plan_id=plan.id, _anchor=anchor))
+        errors = outcome
     status = 400 if errors else 200
     return (
         render_template("plans/item.html", plan=plan, task=None, form=form, errors=errors),
@@ -213,24 +220,20 @@ def edit_item(plan_id: int, task_id: int) -> Any:
         form.version.data = task.version
     errors: list[str] = []
     if request.method == "POST":
-        if not form.validate_on_submit():
-            errors = _form_errors(form)
-        else:
-            try:
-                service.edit_item(
-                    task.id,
-                    current_user,
-                    _item_fields(form),
-                    expected_version=form.version.data,
-                    reason=form.reason.data,
-                )
-            except WorkflowError as error:
-                errors.append(error.message)
-            else:
-                flash(gettext("Đã sửa nhiệm vụ."), "success")
-                return redirect(
-                    url_for("plans.show", plan_id=plan.id, _anchor=f"item-{task.number}")
-                )
+        outcome = _submit(
+            form,
+            lambda: service.edit_item(
+                task.id,
+                current_user,
+                _item_fields(form),
+                expected_version=form.version.data,
+                reason=form.reason.data,
+            ),
+            gettext("Đã sửa nhiệm vụ."),
+        )
+        if outcome is None:
+            return redirect(url_for("plans.show", plan_id=plan.id, _anchor=f"item-{task.number}"))
+        errors = outcome
     remove_form = ReasonForm(formdata=None, data={"version": task.version})
     status = 400 if errors else 200
     return (
