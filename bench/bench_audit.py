@@ -27,8 +27,9 @@ from flask_migrate import upgrade  # noqa: E402
 
 from models import AuditChainHead, AuditEvent, db  # noqa: E402
 from models.audit import GENESIS_HASH  # noqa: E402
+from reports import audit_trail  # noqa: E402
 from web.app import create_app  # noqa: E402
-from workflow import audit, audit_trail  # noqa: E402
+from workflow import audit, audit_verification  # noqa: E402
 from workflow.audit import event_hash  # noqa: E402
 
 ACTIONS = ("task.start", "task.report", "task.verify", "task.contribute", "user.login")
@@ -100,7 +101,7 @@ def main() -> None:
         with app.app_context():
             upgrade()
             timed(f"build a chain of {n:,} events", lambda: build_chain(n))
-            row = timed("full verification (audit verify --full)", audit_trail.verify_full)
+            row = timed("full verification (audit verify --full)", audit_verification.verify_full)
             assert row.intact and row.checked == n, row
             timed(
                 "audit page, newest 50", lambda: audit_trail.audit_page(audit_trail.AuditFilter())
@@ -116,10 +117,12 @@ def main() -> None:
             timed(f"append {new:,} events through the application", lambda: append_events(new))
             row, report = timed(
                 f"resumed verification of {new:,} new (audit verify)",
-                lambda: audit_trail.run_verification(full=False),
+                lambda: audit_verification.run_verification(full=False),
             )
             assert row.intact and report.read == new and report.checked == n + new, report
-            timed("chain status shown on the page (from checkpoint)", audit_trail.chain_status)
+            timed(
+                "chain status shown on the page (from checkpoint)", audit_verification.chain_status
+            )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,10 @@ _FULL_LINE_RATIO = 0.75  # below this share of known words, the line is decoded 
 _DIGITS = {"0": "o", "3": "a", "4": "a", "6": "o", "8": "o", "9": "o"}
 _VOWEL_KEYS = set("aeiouy")
 # A word, with the symbols OCR puts for a marked vowel inside it ("K& hoạch", "t§ chức"),
-# never starting with one.
-_TOKEN = re.compile(r"[^\W_](?:[^\W_]|[&§¢@](?![^\W_&§¢@]{5})|['’](?=[^\W_]))*", re.UNICODE)
+# never starting with one but "¢", OCR's "c" of "có" ("¢6", "¢b").
+_TOKEN = re.compile(
+    r"(?:¢(?=[^\W_]))?[^\W_](?:[^\W_]|[&§¢@](?![^\W_&§¢@]{5})|['’](?=[^\W_]))*", re.UNICODE
+)
 _SYMBOLS = {"&": "e", "§": "o", "¢": "c", "@": "a"}
 _BREAK = re.compile(r"[.,;:!?()\[\]“”\"«»]")
 _ROMAN = re.compile(r"^[IVXL]{1,5}$")
@@ -192,14 +194,23 @@ class DiacriticsModel:
                 found[syllable] = 0.0 if self.well_written(syllable) else -_RARE_BARE
             else:
                 found[syllable] = -_MARKS_DIFFER if marked else 0.0
-        if 2 <= len(key) <= 7:
+        # The key as written, and as OCR's usual confusions of letter groups would have
+        # it ("phmmg" read back as "phuong", "nit" as "nu"), each with what it cost.
+        for variant, spent in _confusion_variants(key).items():
+            if not 2 <= len(variant) <= 7:
+                continue
+            if spent:
+                for syllable in self.by_key.get(variant, ()):
+                    cost = -_EDIT_COST * spent
+                    if cost > found.get(syllable, -math.inf):
+                        found[syllable] = cost
             near: set[str] = set()
-            for variant in _deletions(key, 2):
-                near |= self.deletes.get(variant, set())
+            for deleted in _deletions(variant, 2):
+                near |= self.deletes.get(deleted, set())
             for other in near:
-                if other == key:
+                if other == variant:
                     continue
-                distance = _weighted_distance(key, other)
+                distance = spent + _weighted_distance(variant, other)
                 if distance > _MAX_EDIT:
                     continue
                 for syllable in self.by_key[other]:
@@ -223,6 +234,49 @@ def _deletions(key: str, depth: int) -> set[str]:
     for _ in range(depth):
         frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
         out |= frontier
+    return out
+
+
+# Letter groups Tesseract puts for others on Vietnamese print, as (read, meant, cost) in
+# folded keys, the cost in the units of `_weighted_distance`: a marked "ư" read as "it",
+# "ir" or "tr" ("nữ" as "nit", "chức" as "chirc", "cứu" as "ctru"), "ườ" as "m" and "n"
+# as "m" ("phường" as "phmmg"), "rn" as "m" and back, "cl" as "d", a marked vowel as "d"
+# or "b" ("hỗ" as "hd", "số" as "sb", "suốt" as "sudt"). Applied only after a word's first
+# letter, where the onset is read well.
+_CONFUSIONS: tuple[tuple[str, str, float], ...] = (
+    ("it", "u", 0.4),
+    ("ir", "u", 0.4),
+    ("tr", "u", 0.6),
+    ("m", "uo", 0.5),
+    ("m", "n", 0.5),
+    ("rn", "m", 0.3),
+    ("m", "rn", 0.5),
+    ("cl", "d", 0.4),
+    ("d", "o", 0.5),
+    ("d", "a", 0.6),
+    ("b", "o", 0.5),
+)
+_MAX_CONFUSIONS = 2
+
+
+@lru_cache(maxsize=65536)
+def _confusion_variants(key: str) -> dict[str, float]:
+    """The key and what it reads as once up to `_MAX_CONFUSIONS` letter groups are taken
+    for the ones OCR confuses them with, each at its cheapest cost."""
+    out = {key: 0.0}
+    frontier = {key: 0.0}
+    for _ in range(_MAX_CONFUSIONS):
+        grown: dict[str, float] = {}
+        for word, spent in frontier.items():
+            for read, meant, cost in _CONFUSIONS:
+                start = word.find(read, 1)
+                while start != -1:
+                    variant = word[:start] + meant + word[start + len(read) :]
+                    total = spent + cost
+                    if total <= _MAX_EDIT and total < out.get(variant, math.inf):
+                        out[variant] = grown[variant] = total
+                    start = word.find(read, start + 1)
+        frontier = grown
     return out
 
 
@@ -315,7 +369,7 @@ class _Slot:
 def _is_word(token: str, text: str, start: int, end: int, columns: bool = False) -> bool:
     """Whether a token may be a Vietnamese syllable worth reading (not a number, a code
     such as "KH-UBND" or "23-NQ/TU", a Roman numeral or a long foreign word)."""
-    if not any(c.isalpha() for c in token) or len(token) > 9:
+    if not any(c.isalpha() for c in token.replace("¢", "c")) or len(token) > 9:
         return False
     if token[0].isdigit() and not (len(token) <= 4 and token[-1].isalpha()):
         return False

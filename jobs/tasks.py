@@ -89,7 +89,7 @@ def import_plan(job: BackgroundJob) -> dict[str, Any]:
 
 def audit_verify(job: BackgroundJob) -> dict[str, Any]:
     """Walk the whole audit chain and store the verdict."""
-    from workflow.audit_trail import verify_full
+    from workflow.audit_verification import verify_full
 
     def report(done: int, total: int) -> None:
         job_service.progress(job.id, done, total)
@@ -107,7 +107,8 @@ def audit_verify(job: BackgroundJob) -> dict[str, Any]:
 
 def inspection_pack(job: BackgroundJob) -> dict[str, Any]:
     """The inspection pack ZIP of a plan or a unit for a period."""
-    from workflow.inspection_pack import PackScope, build_pack
+    from reports.inspection_pack import PackScope, build_pack
+    from workflow.audit_verification import fresh_status
 
     params = job.params
     scope = PackScope(
@@ -116,12 +117,13 @@ def inspection_pack(job: BackgroundJob) -> dict[str, Any]:
         plan_id=params.get("plan_id"),
         unit_id=params.get("unit_id"),
     )
-    return _file_result(job, build_pack(scope), params["download_name"], "application/zip")
+    pack = build_pack(scope, fresh_status())
+    return _file_result(job, pack, params["download_name"], "application/zip")
 
 
 def yearend(job: BackgroundJob) -> dict[str, Any]:
     """The year-end report (DOCX) or task list (XLSX) of a plan or a unit."""
-    from workflow.yearend import gather, yearend_docx, yearend_xlsx
+    from reports.yearend import gather, yearend_docx, yearend_xlsx
 
     params = job.params
     data = gather(int(params["year"]), plan_id=params.get("plan_id"), unit_id=params.get("unit_id"))

@@ -84,7 +84,7 @@ def scheduler_run() -> None:
 
     click.echo("Tiến trình nhắc việc đang chạy (Ctrl+C để dừng).")
     try:
-        run_scheduler()
+        run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
     except (KeyboardInterrupt, SystemExit):
         click.echo("Đã dừng tiến trình nhắc việc.")
 

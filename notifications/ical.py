@@ -9,8 +9,8 @@ from icalendar import Calendar, Event
 
 from models import Task, TaskState, Unit, db
 from notifications.render import base_url
+from reports.queries import coordinating_tasks, lead_tasks
 from workflow import audit, clock
-from workflow.queries import coordinating_tasks, lead_tasks
 
 STATE_LABELS = {
     TaskState.ASSIGNED: "Đã giao",

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from flask import Flask, current_app
+from flask import Flask
 
 from notifications import locks
 from notifications.planner import PlanResult, plan_for_day
@@ -71,11 +71,10 @@ def run_security_log_housekeeping() -> tuple[bool, int] | None:
 
 
 def _the_app() -> Flask:
-    global _app
+    # The app comes from the command that started the scheduler (run_scheduler): importing
+    # the web factory here would point notifications back up at web/.
     if _app is None:
-        from web.app import create_app
-
-        _app = create_app()
+        raise RuntimeError("the scheduler's jobs run only under `planwork scheduler run`")
     return _app
 
 
@@ -135,10 +134,11 @@ def build_scheduler(policy: Policy) -> BlockingScheduler:
     return scheduler
 
 
-def run_scheduler() -> None:
-    """Run the scheduler in this process until interrupted (the `scheduler run` command)."""
+def run_scheduler(app: Flask) -> None:
+    """Run the scheduler in this process until interrupted (the `scheduler run` command,
+    which hands over its app)."""
     global _app
-    _app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _app = app
     scheduler = build_scheduler(current_policy())
     # Catch up at start: a scheduler that was down over night plans and sends at once.
     plan_job()

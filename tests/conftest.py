@@ -116,7 +116,7 @@ def _build_template(factory: DatabaseFactory, name: str, tmp_path: Path, demo: b
     with app.app_context():
         upgrade()
         if demo:
-            from workflow.demo import load_demo
+            from demo.loader import load_demo
 
             load_demo()
         from models import db

@@ -131,6 +131,7 @@ def answer_texts() -> list[str]:
     texts: list[str] = []
     paths = sorted(FIXTURES.glob("*.expected.json")) + sorted(FIXTURES.glob("*/*.json"))
     paths += [ROOT / "data" / "units.json", *sorted((ROOT / "data").glob("*/*.json"))]
+    paths += sorted((ROOT / "demo" / "data").glob("*/*.json"))
     for path in paths:
         data = json.loads(path.read_text(encoding="utf-8"))
         texts += [s for s in _strings(data) if _is_vietnamese_text(s)]

@@ -108,8 +108,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     commands.init_app(app)
     from notifications import cli as notifications_cli
+    from notifications import subscribers
 
     notifications_cli.init_app(app)
+    subscribers.connect()
     import jobs
 
     jobs.init_app(app)

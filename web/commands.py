@@ -8,8 +8,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from workflow.audit_trail import run_verification
-from workflow.demo import DEMO_PASSWORD, is_loaded, load_demo
+from demo.loader import DEMO_PASSWORD, is_loaded, load_demo
+from workflow.audit_verification import run_verification
 
 demo_cli = AppGroup("demo", help="Dữ liệu mẫu.")
 audit_cli = AppGroup("audit", help="Nhật ký kiểm tra.")
@@ -100,7 +100,7 @@ def init_app(app: Flask) -> None:
     """Register the command groups on the app's CLI."""
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
-    from importer.cli import plans_cli
+    from web.plan_commands import plans_cli
     from workflow.imports import import_directory
 
     app.extensions["planwork.import_directory"] = import_directory

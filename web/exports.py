@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Response, current_app
 
-from workflow.tabular import Column, to_csv, to_xlsx
+from reports.tabular import Column, to_csv, to_xlsx
 
 FORMATS = ("csv", "xlsx")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -8,7 +8,7 @@ from flask import Flask, request, url_for
 from flask_babel import gettext
 
 from models import TaskState
-from workflow.action_labels import ACTION_LABELS
+from reports.action_labels import ACTION_LABELS
 from workflow.clock import to_local, today
 from workflow.state_machine import EVENT_LABELS, STATE_LABELS
 

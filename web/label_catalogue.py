@@ -23,7 +23,7 @@ MARKED = (
     _l("Trả lại"),
     _l("Mở lại"),
     _l("Hủy nhiệm vụ"),
-    # workflow.progress.BUCKET_LABELS (Quyết định 42/2014/QĐ-TTg)
+    # reports.progress.BUCKET_LABELS (Quyết định 42/2014/QĐ-TTg)
     _l("Hoàn thành đúng hạn"),
     _l("Hoàn thành quá hạn"),
     _l("Chưa hoàn thành trong hạn"),

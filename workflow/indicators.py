@@ -94,17 +94,6 @@ def ensure_framework() -> None:
         load_framework()
 
 
-def framework() -> list[Standard]:
-    """All standards with criteria and indicators, in the document's order (3 statements)."""
-    return list(
-        db.session.execute(
-            sa.select(Standard)
-            .order_by(Standard.position)
-            .options(selectinload(Standard.criteria).selectinload(Criterion.indicators))
-        ).scalars()
-    )
-
-
 def can_assign(user: User) -> bool:
     """Admins, and coordinators of a plan's tracking unit, set which indicators a unit
     answers for and its targets.
@@ -373,20 +362,6 @@ def assigned_indicators(unit_id: int | None, year: int) -> list[IndicatorAssignm
     )
 
 
-def current_values(unit_id: int | None, year: int) -> dict[int, IndicatorValue]:
-    """The unit's values for the year, by indicator id (one statement, two with kinds)."""
-    if unit_id is None:
-        return {}
-    return {
-        v.indicator_id: v
-        for v in db.session.execute(
-            sa.select(IndicatorValue)
-            .where(IndicatorValue.unit_id == unit_id, IndicatorValue.year == year)
-            .options(selectinload(IndicatorValue.indicator))
-        ).scalars()
-    }
-
-
 def save_report_values(
     task: Task,
     report: Report,
@@ -422,77 +397,3 @@ def save_report_values(
         )  # fmt: skip
         for indicator_id, value in sorted(values.items())
     ]
-
-
-def display_value(row: IndicatorValue | None) -> str:
-    """The value as the annex writes it: "99,07%", "Tăng", "4 – Rất tốt", or the note."""
-    if row is None:
-        return ""
-    kind = row.indicator.kind
-    text = ""
-    if kind == IndicatorKind.PERCENTAGE and row.number is not None:
-        text = f"{row.number:g}%".replace(".", ",")
-    elif kind == IndicatorKind.COUNT and row.number is not None:
-        text = f"{row.number:,.0f}".replace(",", ".") + (
-            f" {row.indicator.measure}" if row.indicator.measure else ""
-        )
-    elif kind == IndicatorKind.CHANGE and row.change is not None:
-        text = CHANGE_LABELS[row.change]
-        if row.number is not None:
-            text += f" {row.number:g}%".replace(".", ",")
-    elif kind == IndicatorKind.RATING and row.rating is not None:
-        text = f"{row.rating} – {RATING_LABELS[row.rating]}"
-    if row.note:
-        text = f"{text}. {row.note}" if text else row.note
-    return text
-
-
-@dataclass
-class AnnexRow:
-    """One line of the year-end annex: where the indicator sits, its target and its value."""
-
-    standard: Standard
-    criterion: Criterion
-    indicator: Indicator
-    target: str
-    value: str
-
-
-def annex_rows(unit_ids: list[int], year: int) -> list[AnnexRow]:
-    """Indicators assigned to (or answered by) these units in the year, with their values.
-
-    With several units (a plan's report), values are listed per unit, named.
-    """
-    assignments = list(
-        db.session.execute(
-            sa.select(IndicatorAssignment).where(
-                IndicatorAssignment.unit_id.in_(unit_ids), IndicatorAssignment.year == year
-            )
-        ).scalars()
-    )
-    values = list(
-        db.session.execute(
-            sa.select(IndicatorValue)
-            .where(IndicatorValue.unit_id.in_(unit_ids), IndicatorValue.year == year)
-            .options(selectinload(IndicatorValue.indicator), selectinload(IndicatorValue.unit))
-        ).scalars()
-    )
-    wanted = {a.indicator_id for a in assignments} | {v.indicator_id for v in values}
-    targets = {a.indicator_id: a.target_text for a in assignments}
-    by_indicator: dict[int, list[IndicatorValue]] = {}
-    for v in values:
-        by_indicator.setdefault(v.indicator_id, []).append(v)
-    rows = []
-    for standard in framework():
-        for criterion in standard.criteria:
-            for indicator in criterion.indicators:
-                if indicator.id not in wanted:
-                    continue
-                found = by_indicator.get(indicator.id, [])
-                if len(unit_ids) > 1:
-                    value = "\n".join(f"{v.unit.name}: {display_value(v)}" for v in found)
-                else:
-                    value = display_value(found[0]) if found else ""
-                target = targets.get(indicator.id) or indicator.target_text or ""
-                rows.append(AnnexRow(standard, criterion, indicator, target, value))
-    return rows

@@ -27,13 +27,13 @@ from models import (
     User,
     db,
 )
-from notifications.events import enqueue_event_mail
 from workflow import audit, clock, indicators, permissions
 from workflow.attachments import UploadedFile, store_attachments
 from workflow.errors import InvalidInput, NotFound, StaleObject
 from workflow.indicators import ValueInput
 from workflow.inputs import check_due_date
 from workflow.rollup import parent_needs_update
+from workflow.signals import task_transitioned
 from workflow.snapshots import task_snapshot
 from workflow.state_machine import REASON_REQUIRED, fire
 from workflow.substitutions import acting_for
@@ -180,7 +180,8 @@ def transition(
                 reason=reason,
                 on_behalf_of=principal,
             )
-        enqueue_event_mail(task, event, actor, reason)
+        db.session.flush()
+        task_transitioned.send(task, event=event, actor=actor, reason=reason)
         _roll_up(task, actor)
         db.session.flush()
         result = TransitionResult(task.id, task.state, task.version)
@@ -281,7 +282,8 @@ def submit_report(
             },
             on_behalf_of=principal,
         )
-        enqueue_event_mail(task, "report", actor)
+        db.session.flush()
+        task_transitioned.send(task, event="report", actor=actor, reason=None)
         _roll_up(task, actor)
         db.session.flush()
         result = TransitionResult(task.id, task.state, task.version)

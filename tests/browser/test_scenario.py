@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Plan, Task, TaskState, Unit, db
-from workflow import progress
+from reports import progress
 
 PASSWORD = "planwork-demo"
 PLAN_NUMBER = "4403/KH-SGDĐT"

@@ -22,7 +22,7 @@ from tests.foundation.helpers import event_count, find_task
 from workflow import audit_checkpoints
 from workflow import tasks as svc
 from workflow.audit import ChainHeadMissing, event_hash, verify_chain
-from workflow.audit_trail import run_verification, verify_full, verify_incremental
+from workflow.audit_verification import run_verification, verify_full, verify_incremental
 
 EVENTS = AuditEvent.__table__
 
@@ -148,7 +148,7 @@ def test_the_full_walk_reads_everything_and_the_command_line_offers_both(demo_ap
 
 def test_the_page_status_and_incremental_verdict_use_the_checkpoint(demo_app, users):
     """M2: the audit page's chain status resumes instead of walking the whole trail."""
-    from workflow.audit_trail import chain_status
+    from workflow.audit_verification import chain_status
 
     status = chain_status()  # no verdict yet: one verification, which leaves a checkpoint
     assert status.intact and status.checked == event_count()

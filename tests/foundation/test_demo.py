@@ -6,11 +6,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from demo.loader import load_demo
 from models import AuditEvent, Task, TaskState, Unit, User, db
 from tests.foundation.helpers import find_task
 from workflow.audit import verify_chain
 from workflow.clock import to_local
-from workflow.demo import load_demo
 
 
 def test_history_replays_a_year_through_the_workflow(app):

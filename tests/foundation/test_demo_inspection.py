@@ -6,9 +6,9 @@ import re
 
 import sqlalchemy as sa
 
+from demo.loader import load_demo
 from models import Plan, db
 from tests.foundation.web import login
-from workflow.demo import load_demo
 
 
 def test_inspector_finds_who_verified_item_3(app):

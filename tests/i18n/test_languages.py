@@ -177,8 +177,8 @@ def test_labels_kept_as_data_are_in_the_catalogue():
     """State, event, progress-group and outbox labels are translated through a variable
     (`_(STATE_LABELS[s])`), so extraction cannot see them: web/label_catalogue.py lists
     them, and this test keeps that list in step with the dictionaries."""
+    from reports.progress import BUCKET_LABELS
     from web.views.outbox import STATE_LABELS as OUTBOX_LABELS
-    from workflow.progress import BUCKET_LABELS
     from workflow.state_machine import EVENT_LABELS, STATE_LABELS
 
     with PO.open("rb") as f:

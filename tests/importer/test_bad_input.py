@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import importer
 from importer import errors
-from importer.cli import plans_cli
+from web.plan_commands import plans_cli
 
 from .support import docx_running, pdf_running
 

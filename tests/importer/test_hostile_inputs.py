@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import importer
 from importer import errors, fields, limits, normalize, units
-from importer.cli import plans_cli
+from web.plan_commands import plans_cli
 from importer.extract import extract_lines
 from importer.normalize import Line
 

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 import importer
 from importer import errors, limits, ocr
-from importer.cli import plans_cli
+from web.plan_commands import plans_cli
 
 from . import scans
 from .support import FIXTURES, score

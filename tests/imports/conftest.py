@@ -22,8 +22,8 @@ def directory_template(
 ) -> str:
     """A template database: migrated, the units.json directory and the demo users loaded."""
     from config.settings import DATA_DIR
+    from demo.loader import _create_users
     from models import Unit, db
-    from workflow.demo import _create_users
     from workflow.directory import load_directory
     from workflow.transaction import unit_of_work
 

@@ -63,7 +63,7 @@ def snapshot() -> dict[int, tuple[str, int | None, date | None]]:
 
 @pytest.fixture
 def year(app) -> Year:  # noqa: ANN001
-    from workflow.demo import load_demo
+    from demo.loader import load_demo
 
     at(datetime(2024, 1, 2, 2, 0))
     load_demo()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from reports.asof import plan_as_of, unit_as_of
 from tests.inspection.conftest import P2417, P4403, REPORT_3, plan_id, task, unit_id
-from workflow.asof import plan_as_of, unit_as_of
 
 
 def test_reconstruction_matches_the_states_recorded_at_the_time(year):

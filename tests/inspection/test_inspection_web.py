@@ -13,11 +13,11 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from models import AuditEvent, db
+from reports.audit_trail import AuditFilter, audit_page
 from tests.conftest import finish_job
 from tests.foundation.web import csrf_token, login
 from tests.inspection.conftest import P4403, REPORT_3, plan_id, task, unit_id, user
 from workflow import indicators
-from workflow.audit_trail import AuditFilter, audit_page
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditEvent, Indicator, IndicatorValue, Report, Task, db
+from reports import indicators as indicator_reports
 from tests.foundation.web import csrf_token, login
 from tests.inspection.conftest import P4403, task, unit_id, user
 from workflow import indicators
@@ -87,7 +88,7 @@ def test_values_go_in_with_the_report_in_one_transaction(assigned):
         range(events[0].seq, report_event.seq + 1)
     )
     assert all(e.actor_id == member.id and e.unit_id == unit_id("GDTX") for e in events)
-    assert indicators.display_value(values[PERCENT]) == "99,07%"
+    assert indicator_reports.display_value(values[PERCENT]) == "99,07%"
 
 
 @pytest.mark.parametrize(

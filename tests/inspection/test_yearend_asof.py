@@ -16,12 +16,12 @@ from docx import Document
 from openpyxl import load_workbook
 
 from models import Task, db
+from reports.progress import bucket_expr, bucket_of
+from reports.yearend import gather
 from tests.conftest import QueryCounter, finish_job
 from tests.foundation.web import login
 from tests.inspection.conftest import P2417, P4403, REPORT_3, at, plan_id, task, unit_id, user
 from workflow import tasks as svc
-from workflow.progress import bucket_expr, bucket_of
-from workflow.yearend import gather
 
 REPORT_2025 = "Báo cáo bổ sung năm 2025 sau khi mở lại"
 

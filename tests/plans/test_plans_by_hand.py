@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from models import AuditEvent, Plan, PlanStatus, Task, TaskState, Unit, User, db
 from notifications.planner import plan_for_day
 from notifications.policy import load_policy
+from reports import progress
 from tests.foundation.helpers import event_count, events_for, find_task
 from tests.notifications.conftest import at
 from tests.ui.support import walk
-from workflow import imports, progress
+from workflow import imports
 from workflow import plan_editing as service
 from workflow.errors import InvalidInput, PermissionDenied, StaleObject
 from workflow.plan_editing import HeaderFields, ItemFields

@@ -31,13 +31,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from models import BackgroundJob, JobState, Task, Unit, UnitKind, User, db
-from tests.conftest import job_id_of
-from tests.foundation.web import login, logout
-from tests.ui.support import make_plan
-from workflow import audit, clock, directory
-from workflow import requests as requests_service
-from workflow import users as user_service
-from workflow.tabular import (
+from reports.tabular import (
     Column,
     append_row,
     csv_table,
@@ -46,6 +40,12 @@ from workflow.tabular import (
     to_xlsx,
     workbook_bytes,
 )
+from tests.conftest import job_id_of
+from tests.foundation.web import login, logout
+from tests.ui.support import make_plan
+from workflow import audit, clock, directory
+from workflow import requests as requests_service
+from workflow import users as user_service
 from workflow.transaction import unit_of_work
 
 PREFIXES = ("=", "+", "-", "@", "\t", "\r")

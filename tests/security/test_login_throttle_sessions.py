@@ -14,10 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from demo.loader import DEMO_PASSWORD
 from models import AuditEvent, SecurityEventKind, SecurityLogEntry, User, db
 from tests.foundation.web import csrf_token, login, logout
 from workflow import audit, clock, login_security
-from workflow.demo import DEMO_PASSWORD
 from workflow.users import LoginThrottled, authenticate, change_password
 
 ATTACKER = "10.0.0.7"

@@ -314,12 +314,12 @@ def field_names(app: Flask, endpoint: str, world: World) -> tuple[list[str], lis
     """What an endpoint reads: (the fields of the forms its module uses, every other name:
     request.args/form names in its module and in the task filter it shares, and the names
     views build at run time)."""
-    import workflow.progress
+    import reports.progress
 
     module = inspect.getmodule(app.view_functions[endpoint])
     form_fields = _form_fields(module) - {"csrf_token"}
     names: set[str] = set()
-    for mod in (module, workflow.progress):
+    for mod in (module, reports.progress):
         for a, b in _READS.findall(inspect.getsource(mod)):
             names.add(a or b)
     indicator = world.values["indicator_id"][0]

@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 import pytest
 
+from reports import progress
 from tests.foundation.web import login
 from tests.ui.support import FROZEN, href, make_plan, task_ids_on, walk
-from workflow import clock, progress
+from workflow import clock
 
 
 @pytest.fixture

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from models import Task, User, db
+from reports import progress
 from tests.foundation.helpers import find_task
 from tests.foundation.web import csrf_token, login
 from tests.ui.support import make_plan, task_ids_on
-from workflow import permissions, progress
+from workflow import permissions
 from workflow.tasks import task_loader_options
 
 ITEM7 = "Đẩy mạnh thực hiện chuyển đổi số"

@@ -11,13 +11,14 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user, login_required
 
 from models import AuditEvent, Plan, Role, Unit, User, db
+from reports.action_labels import ACTION_LABELS
+from reports.audit_exports import audit_csv, audit_pdf, audit_xlsx
+from reports.audit_trail import AuditFilter, audit_page
+from reports.queries import task_labels
 from web import params
 from web.views.jobs import defer_download, in_job, submit
-from workflow.action_labels import ACTION_LABELS
-from workflow.audit_exports import audit_csv, audit_pdf, audit_xlsx
-from workflow.audit_trail import AuditFilter, audit_page, chain_status
+from workflow.audit_verification import chain_status
 from workflow.inputs import MAX_BIGINT
-from workflow.queries import task_labels
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

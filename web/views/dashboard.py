@@ -7,9 +7,10 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from models import Plan, TaskState, db
+from reports import progress
+from reports.visibility import visible_plans
 from web import params
-from workflow import clock, progress
-from workflow.visibility import visible_plans
+from workflow import clock
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

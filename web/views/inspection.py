@@ -20,14 +20,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models import IndicatorAssignment, IndicatorValue, Plan, Role, Unit, User, db
+from reports import indicators as indicator_reports
+from reports.asof import plan_as_of, plan_numbers, task_timeline, unit_as_of
+from reports.audit_exports import action_label
 from web import params
 from web.feedback import attempt
 from web.views.jobs import submit
 from workflow import clock, permissions
 from workflow import indicators as indicator_service
 from workflow import tasks as task_service
-from workflow.asof import plan_as_of, plan_numbers, task_timeline, unit_as_of
-from workflow.audit_exports import action_label
 from workflow.errors import WorkflowError
 from workflow.state_machine import STATE_LABELS
 
@@ -213,8 +214,8 @@ def indicators() -> str:
         ).scalars()
     }
     return render_template(
-        "inspection/indicators.html", standards=indicator_service.framework(), year=year,
-        assigned=assigned, values=values, display=indicator_service.display_value,
+        "inspection/indicators.html", standards=indicator_reports.framework(), year=year,
+        assigned=assigned, values=values, display=indicator_reports.display_value,
         can_enter=indicator_service.can_enter(current_user, unit_id),
         can_assign=indicator_service.can_assign(current_user),
         ratings=indicator_service.RATING_LABELS,

@@ -11,16 +11,16 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from models import Plan, Role, Task, TaskUnit, UnitGroup, UnitRole, db
+from reports.plan_views import matrix as build_matrix
+from reports.plan_views import plan_progress
+from reports.progress import paginate_rows, search_clauses
+from reports.visibility import visible_plans
 from web import params
 from web.exports import FORMATS, Column, export_response
 from workflow.imports import can_import
 from workflow.plan_editing import can_edit_plan
-from workflow.plan_views import matrix as build_matrix
-from workflow.plan_views import plan_progress
-from workflow.progress import paginate_rows, search_clauses
 from workflow.rollup import progress
 from workflow.state_machine import STATE_LABELS
-from workflow.visibility import visible_plans
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 

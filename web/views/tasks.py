@@ -28,6 +28,10 @@ from models import (
     Unit,
     db,
 )
+from reports import indicators as indicator_reports
+from reports import progress
+from reports.queries import task_page
+from reports.visibility import visible_plans
 from web import params
 from web.exports import FORMATS, export_response, task_columns
 from web.feedback import attempt
@@ -41,16 +45,14 @@ from web.task_forms import (
     ReassignForm,
 )
 from workflow import indicators as indicator_service
-from workflow import permissions, progress
+from workflow import permissions
 from workflow import requests as requests_service
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile, attachment_path, clean_filename
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.indicators import ValueInput
 from workflow.inputs import parse_float, parse_int
-from workflow.queries import task_page
 from workflow.state_machine import STATE_LABELS
-from workflow.visibility import visible_plans
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -165,11 +167,11 @@ def show(task_id: int) -> str:
         indicator_year=indicator_year,
         report_indicators=report_indicators,
         indicator_values=(
-            indicator_service.current_values(task.lead_unit_id, indicator_year)
+            indicator_reports.current_values(task.lead_unit_id, indicator_year)
             if report_indicators
             else {}
         ),
-        display_value=indicator_service.display_value,
+        display_value=indicator_reports.display_value,
         rating_labels=indicator_service.RATING_LABELS,
         transition_form=TransitionForm(),
         report_form=ReportForm(),

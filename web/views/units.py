@@ -11,13 +11,13 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from models import Plan, TaskState, db
+from reports import progress
+from reports.queries import group_by_quarter
+from reports.visibility import visible_plans
+from reports.workspace import workspace
 from web import params
 from web.exports import FORMATS, Column, export_response, task_columns
 from web.forms import TransitionForm
-from workflow import progress
-from workflow.queries import group_by_quarter
-from workflow.visibility import visible_plans
-from workflow.workspace import workspace
 
 bp = Blueprint("units", __name__)
 

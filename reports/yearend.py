@@ -26,13 +26,13 @@ from docx.shared import Pt
 from sqlalchemy.orm import selectinload
 
 from models import Contribution, Plan, TaskState, Unit, db
+from reports.asof import ReportThen, TaskThen, ordered, tasks_as_of
+from reports.audit_trail import end_of_local_day
+from reports.indicators import AnnexRow, annex_rows
+from reports.progress import BUCKET_LABELS, BUCKETS, bucket_of
+from reports.tabular import append_row, new_workbook, workbook_bytes
 from workflow import clock
-from workflow.asof import ReportThen, TaskThen, ordered, tasks_as_of
-from workflow.audit_trail import end_of_local_day
-from workflow.indicators import AnnexRow, annex_rows
-from workflow.progress import BUCKET_LABELS, BUCKETS, bucket_of
 from workflow.state_machine import STATE_LABELS
-from workflow.tabular import append_row, new_workbook, workbook_bytes
 
 
 @dataclass
@@ -87,7 +87,7 @@ def _in_year(task: TaskThen, plan: Plan, year: int) -> bool:
 def gather(year: int, *, plan_id: int | None = None, unit_id: int | None = None) -> YearEnd:
     """The year's tasks (those that carry the work) as they stood at the end of 31/12 of the
     year, Vietnam time (or today, for the current year): states, leads, due dates and reports
-    are rebuilt from the audit events in bulk (`workflow.asof.tasks_as_of`), so a report for
+    are rebuilt from the audit events in bulk (`reports.asof.tasks_as_of`), so a report for
     2024 drawn in 2026 shows the 2024 picture. A fixed number of statements, whatever the
     number of tasks."""
     as_of = min(clock.today(), date(year, 12, 31))

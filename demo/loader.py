@@ -20,6 +20,7 @@ from workflow.plans import ItemInput, PlanInput, UnitRef, create_plan
 from workflow.snapshots import user_snapshot
 from workflow.transaction import unit_of_work
 
+DEMO_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = "planwork-demo"
 # Each demo user gets their own salt, with a cheaper scrypt than real accounts (werkzeug's
 # default is n=32768, about 80 ms a hash): the demo password is public anyway, and tests
@@ -215,15 +216,15 @@ def _replay(step: dict[str, Any]) -> None:
         )
 
 
-def load_demo(data_dir: Path = DATA_DIR, *, history: bool = False) -> list[DemoLogin]:
+def load_demo(data_dir: Path = DEMO_DIR, *, history: bool = False) -> list[DemoLogin]:
     """Load the directory, the demo users and the demo plans; returns the logins.
 
     With `history`, the plans are created on their 2024 dates and a year of work is replayed
-    through the workflow services (data/demo_activity.json), so dashboards, the audit trail,
+    through the workflow services (demo/data/demo_activity.json), so dashboards, the audit trail,
     "as of" views and year-end reports have something true to show.
     """
     activity = json.loads((data_dir / "demo_activity.json").read_text(encoding="utf-8"))
-    directory = json.loads((data_dir / "units.json").read_text(encoding="utf-8"))
+    directory = json.loads((DATA_DIR / "units.json").read_text(encoding="utf-8"))
     try:
         if history:
             clock.freeze(_utc(activity["setup_at"]))

@@ -20,19 +20,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from models import Plan, Report, Task, Unit, db
+from reports.audit_exports import audit_csv, audit_pdf, local_text
+from reports.audit_trail import AuditFilter, end_of_local_day, local_day_start
+from reports.tabular import csv_table
+from reports.yearend import gather, yearend_docx, yearend_xlsx
 from workflow import clock
 from workflow.attachments import attachment_path
-from workflow.audit_exports import audit_csv, audit_pdf, local_text
-from workflow.audit_trail import (
-    AuditFilter,
-    ChainStatus,
-    end_of_local_day,
-    last_full_walk_at,
-    local_day_start,
-    verify_incremental,
-)
-from workflow.tabular import csv_table
-from workflow.yearend import gather, yearend_docx, yearend_xlsx
+from workflow.audit_verification import ChainStatus
 
 
 @dataclass
@@ -56,17 +50,9 @@ def _safe(text: str) -> str:
     return re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip("-")[:80] or "tep"
 
 
-def build_pack(scope: PackScope) -> bytes:
-    """Write the ZIP in memory and return it."""
-    verification = verify_incremental()
-    status = ChainStatus(
-        intact=verification.intact,
-        checked=verification.checked,
-        verified_at=verification.finished_at,
-        last_full_at=last_full_walk_at(),
-        bad_seq=verification.bad_seq,
-        problem=verification.problem,
-    )
+def build_pack(scope: PackScope, status: ChainStatus) -> bytes:
+    """Write the ZIP in memory and return it. `status` is the chain's verdict the caller
+    has just established (workflow.audit_verification.fresh_status): building only reads."""
     flt = AuditFilter(
         plan_id=scope.plan_id,
         unit_id=scope.unit_id if scope.plan_id is None else None,
@@ -105,14 +91,12 @@ def build_pack(scope: PackScope) -> bytes:
                     what += " (KHÔNG TÌM THẤY TỆP)"
                 put(f"{folder}/{item.id}-{_safe(item.filename)}", content, what)
         lines = [
-            f"Kiểm tra chuỗi nhật ký lúc {local_text(verification.finished_at)}",
+            f"Kiểm tra chuỗi nhật ký lúc {local_text(status.verified_at)}",
             status.label,
-            f"Số sự kiện đã kiểm tra: {verification.checked}",
+            f"Số sự kiện đã kiểm tra: {status.checked}",
         ]
-        if not verification.intact:
-            lines.append(
-                f"Sự kiện hỏng đầu tiên: số {verification.bad_seq} — {verification.problem}"
-            )
+        if not status.intact:
+            lines.append(f"Sự kiện hỏng đầu tiên: số {status.bad_seq} — {status.problem}")
         put("kiem-tra-chuoi.txt", ("\n".join(lines) + "\n").encode("utf-8"), "Kết quả kiểm tra")
         header = (
             f"Hồ sơ kiểm tra: {scope.name()}\nThời kỳ: {scope.date_from:%d/%m/%Y} – "

@@ -32,11 +32,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
 from models import Plan, PlanStatus, Task, TaskState, TaskUnit, Unit, User, db
+from reports.visibility import coordinating_task_ids, visible_tasks
 from workflow import clock
 from workflow.inputs import contains_pattern, parse_int
 from workflow.inputs import parse_quarter as _parse_quarter
 from workflow.text import fold
-from workflow.visibility import coordinating_task_ids, visible_tasks
 
 S = TaskState
 

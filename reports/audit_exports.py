@@ -23,10 +23,11 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from config.settings import ROOT
-from workflow.action_labels import action_label
-from workflow.audit_trail import AuditFilter, ChainStatus, CheckedEvent, iter_events
+from reports.action_labels import action_label
+from reports.audit_trail import AuditFilter, CheckedEvent, iter_events
+from reports.tabular import Column, append_row, new_workbook, to_csv, workbook_bytes
+from workflow.audit_verification import ChainStatus
 from workflow.clock import to_local
-from workflow.tabular import Column, append_row, new_workbook, to_csv, workbook_bytes
 
 FONT_DIR = ROOT / "static" / "fonts"
 PDF_MAX_ROWS = 5_000  # a PDF is for reading; the CSV and XLSX carry every row

@@ -14,7 +14,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from models import AuditEvent, Plan, Task, Unit, db
-from workflow.audit_trail import end_of_local_day
+from reports.audit_trail import end_of_local_day
 
 # Fields a later event may change and the reconstruction follows.
 FOLLOWED = ("state", "lead_unit_id", "due_on", "title", "content", "timeframe_text", "number")

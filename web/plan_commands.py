@@ -3,8 +3,8 @@
 
 The app registers `plans_cli` (web/commands.py) and, with it, a directory provider in
 `app.extensions["planwork.import_directory"]` so `parse` resolves against the database's
-directory. This is the one importer module that imports Flask; the import command reaches
-workflow/ lazily, so the importer package itself stays free of database code.
+directory. It lives in web/ with the other commands: the importer package itself stays
+free of Flask and database code, and workflow/ may import it without a circle.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import click
 from flask import current_app, has_app_context
 from flask.cli import AppGroup, NoAppException, ScriptInfo
 
-from . import parse_file
-from .directory import Directory, default_directory
-from .errors import DocumentError
+from importer import parse_file
+from importer.directory import Directory, default_directory
+from importer.errors import DocumentError
 
 plans_cli = AppGroup(
     "plans", help="Nhập kế hoạch từ tài liệu (TXT, DOCX, PDF, bản quét PDF hoặc ảnh PNG, JPEG)."

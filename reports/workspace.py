@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from models import Report, Task, TaskState, User, db
+from reports.progress import Page, TaskFilter, paginate, unit_lead_and_coordinating
+from reports.queries import awaiting_verification
+from reports.visibility import visible_tasks
 from workflow import clock
 from workflow.permissions import allowed_events
-from workflow.progress import Page, TaskFilter, paginate, unit_lead_and_coordinating
-from workflow.queries import awaiting_verification
-from workflow.visibility import visible_tasks
 
 
 @dataclass

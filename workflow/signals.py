@@ -1,0 +1,20 @@
+"""Domain events: what workflow announces after a change, for whoever listens.
+
+Workflow emits inside the unit of work, after the change is flushed and before it
+commits; a receiver that writes (notifications' outbox) therefore writes in the same
+transaction, and an exception in a receiver rolls the change back with it. Workflow
+never knows who listens: `notifications.subscribers` connects at app start.
+
+Blinker is the signal library Flask itself depends on and uses for its own signals.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_events = Namespace()
+
+# sender: the Task (flushed, post-transition version); keyword arguments:
+#   event: the transition's name ("start", "report", "verify", "return", ...)
+#   actor: the User who acted; reason: the reason given, or None
+task_transitioned = _events.signal("task-transitioned")
