@@ -60,7 +60,7 @@ def test_demo_cli_loads_once(app):
 
 
 def test_history_gives_the_year_end_annex_real_values(app):
-    from workflow.indicators import annex_rows
+    from reports.indicators import annex_rows
 
     load_demo(history=True)
     unit_ids = (
