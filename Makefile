@@ -55,7 +55,7 @@ UV_VERSION := 0.13.8
 lock:
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install -q uv==$(UV_VERSION)
-	.lock-venv/bin/uv pip compile pyproject.toml requirements-build.in --extra test --generate-hashes \
+	.lock-venv/bin/uv pip compile pyproject.toml requirements-build.in --extra test --extra bench --generate-hashes \
 	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 --upgrade -o requirements.lock
 	rm -rf .lock-venv
 	@echo "requirements.lock refreshed: run 'make test' before committing it."
