@@ -15,6 +15,7 @@ from models.indicators import (
 from models.jobs import BackgroundJob, JobState
 from models.notifications import MailKind, OutboxMessage, OutboxState, SchedulerLock
 from models.plans import Plan, PlanBasis, PlanStatus
+from models.report_settings import UnitReportSettings
 from models.security import SecurityEventKind, SecurityLogEntry
 from models.tasks import (
     Attachment,
@@ -71,6 +72,7 @@ __all__ = [
     "UnitAlias",
     "UnitGroup",
     "UnitKind",
+    "UnitReportSettings",
     "UnitRole",
     "User",
     "db",

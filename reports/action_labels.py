@@ -26,6 +26,7 @@ ACTION_LABELS: dict[str, str] = {
     "security.login_failures_summary": "Tổng hợp đăng nhập sai",
     "indicator.assign": "Giao chỉ số",
     "indicator.value": "Nhập số liệu chỉ số",
+    "unit.report_settings": "Sửa thông tin ký gửi báo cáo",
     "job.request": "Yêu cầu xử lý nền",
 }
 
