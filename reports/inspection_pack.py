@@ -1,10 +1,12 @@
-"""The inspection pack: one ZIP for a plan or a unit and a period.
+"""The inspection pack: one ZIP for a plan or a unit (or the whole trail) and a period.
 
 Contents: the audit export (CSV and PDF), the year-end report (DOCX, XLSX), every report
-of the period as text with its attachments, an index of every file with its SHA-256, and
-the result of a chain verification run for the pack (not a cached verdict: the pack is
-what an inspection keeps). It resumes after the newest signed checkpoint, whose signature
-and event it re-checks, so it reads only the events since (review 2026-12, M2).
+of the period as text with its attachments, the result of a chain verification run for the
+pack (not a cached verdict: the pack is what an inspection keeps), and what lets an
+inspector verify it with nothing but the pack (review 2026-12, M1; reports/pack_chain.py):
+the events in their hashed form up to the chain head, the head itself, the offline
+verifier kiem-tra.py and its procedure, and an index of every file signed with the
+installation's Ed25519 key.
 """
 
 from __future__ import annotations
@@ -22,16 +24,30 @@ from sqlalchemy.orm import selectinload
 from models import Plan, Report, Task, Unit, db
 from reports.audit_exports import audit_csv, audit_pdf, local_text
 from reports.audit_trail import AuditFilter, end_of_local_day, local_day_start
+from reports.pack_chain import (
+    EVENTS_FILE,
+    HEAD_FILE,
+    KEY_FILE,
+    PROCEDURE_FILE,
+    first_seq_from,
+    procedure_text,
+    public_key_text,
+    seal,
+    write_events,
+)
+from reports.pack_verifier import VERIFIER_NAME, verifier_source
 from reports.tabular import csv_table
 from reports.yearend import gather, yearend_docx, yearend_xlsx
 from workflow import clock
+from workflow.anchors import current_anchor
 from workflow.attachments import attachment_path
 from workflow.audit_verification import ChainStatus
 
 
 @dataclass
 class PackScope:
-    """A plan or a unit, and the period (Vietnam calendar days, inclusive)."""
+    """A plan or a unit (neither: the whole trail), and the period (Vietnam calendar days,
+    inclusive)."""
 
     date_from: date
     date_to: date
@@ -42,6 +58,8 @@ class PackScope:
         if self.plan_id is not None:
             plan = db.session.get(Plan, self.plan_id)
             return f"Kế hoạch {plan.label}" if plan else f"Kế hoạch #{self.plan_id}"
+        if self.unit_id is None:
+            return "Toàn hệ thống"
         unit = db.session.get(Unit, self.unit_id)
         return unit.name if unit else f"Đơn vị #{self.unit_id}"
 
@@ -90,21 +108,38 @@ def build_pack(scope: PackScope, status: ChainStatus) -> bytes:
                 if not content:
                     what += " (KHÔNG TÌM THẤY TỆP)"
                 put(f"{folder}/{item.id}-{_safe(item.filename)}", content, what)
+        # The head first: the events written below end exactly at it (pack_chain).
+        head = current_anchor()
+        start = first_seq_from(local_day_start(scope.date_from))
+        sha, count = write_events(pack, start if start is not None else head.seq + 1, head)
+        index.append((EVENTS_FILE, f"Nhật ký dạng băm được ({count} sự kiện)", sha))
+        put(HEAD_FILE, (head.to_json() + "\n").encode("utf-8"), "Đầu chuỗi (mốc)")
+        key_text, fingerprint = public_key_text()
+        put(KEY_FILE, key_text, "Khoá công khai Ed25519")
+        put(VERIFIER_NAME, verifier_source(), "Chương trình kiểm tra (Python)")
+        put(PROCEDURE_FILE, procedure_text(head, fingerprint), "Hướng dẫn kiểm tra")
+        head_line = f"Đầu chuỗi: sự kiện số {head.seq}, mã băm {head.hash}"
         lines = [
             f"Kiểm tra chuỗi nhật ký lúc {local_text(status.verified_at)}",
             status.label,
             f"Số sự kiện đã kiểm tra: {status.checked}",
+            head_line,
+            f"Mốc: {head.to_json()}",
         ]
         if not status.intact:
             lines.append(f"Sự kiện hỏng đầu tiên: số {status.bad_seq} — {status.problem}")
         put("kiem-tra-chuoi.txt", ("\n".join(lines) + "\n").encode("utf-8"), "Kết quả kiểm tra")
         header = (
             f"Hồ sơ kiểm tra: {scope.name()}\nThời kỳ: {scope.date_from:%d/%m/%Y} – "
-            f"{scope.date_to:%d/%m/%Y}\nLập lúc: {local_text(clock.now())}\n{status.label}\n\n"
+            f"{scope.date_to:%d/%m/%Y}\nLập lúc: {local_text(clock.now())}\n{status.label}\n"
+            f"{head_line}\nDấu vân tay khoá ký hồ sơ: {fingerprint}\n\n"
+            f"Kiểm tra hồ sơ: giải nén, chạy «python3 {VERIFIER_NAME}» trong thư mục "
+            f"(xem {PROCEDURE_FILE}).\nMục lục: muc-luc.csv\n"
         )
+        put("DOC-TRUOC.txt", header.encode("utf-8"), "Đọc trước")
         # The index names tasks by their number, so it goes through the shared writer (H3).
-        pack.writestr("muc-luc.csv", csv_table(["Tệp", "Nội dung", "SHA-256"], index))
-        pack.writestr("DOC-TRUOC.txt", (header + "Mục lục: muc-luc.csv\n").encode("utf-8"))
+        put("muc-luc.csv", csv_table(["Tệp", "Nội dung", "SHA-256"], index), "Mục lục")
+        seal(pack, index)
     return buffer.getvalue()
 
 
@@ -125,7 +160,7 @@ def _reports(scope: PackScope) -> list[Report]:
     )
     if scope.plan_id is not None:
         query = query.where(Task.plan_id == scope.plan_id)
-    else:
+    elif scope.unit_id is not None:
         query = query.where(Report.unit_id == scope.unit_id)
     reports = list(db.session.execute(query).scalars())
     tasks = {
