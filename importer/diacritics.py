@@ -31,7 +31,7 @@ from pathlib import Path
 from .syllables import split_syllable, syllable_key, tone_marks
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "diacritics.json.gz"
-_MAX_CANDIDATES = 6
+_MAX_CANDIDATES = 8
 _MAX_EDIT = 1.6  # weighted edits allowed between a word's key and a candidate's
 _DISCOUNT = 0.75
 _UNKNOWN = math.log(1e-6)  # a word the model has never seen, kept as written
@@ -196,9 +196,11 @@ class DiacriticsModel:
                 found[syllable] = -_MARKS_DIFFER if marked else 0.0
         # The key as written, and as OCR's usual confusions of letter groups would have
         # it ("phmmg" read back as "phuong", "nit" as "nu"), each with what it cost.
-        for variant, spent in _confusion_variants(key).items():
+        variants = {key: 0.0} if key in self.by_key else _confusion_variants(key)
+        for variant, spent in variants.items():
             if not 2 <= len(variant) <= 7:
                 continue
+            limit = _MAX_CONFUSION_EDIT if spent else _MAX_EDIT
             if spent:
                 for syllable in self.by_key.get(variant, ()):
                     cost = -_EDIT_COST * spent
@@ -211,7 +213,7 @@ class DiacriticsModel:
                 if other == variant:
                     continue
                 distance = spent + _weighted_distance(variant, other)
-                if distance > _MAX_EDIT:
+                if distance > limit:
                     continue
                 for syllable in self.by_key[other]:
                     cost = -_EDIT_COST * distance
@@ -241,12 +243,16 @@ def _deletions(key: str, depth: int) -> set[str]:
 # folded keys, the cost in the units of `_weighted_distance`: a marked "ư" read as "it",
 # "ir" or "tr" ("nữ" as "nit", "chức" as "chirc", "cứu" as "ctru"), "ườ" as "m" and "n"
 # as "m" ("phường" as "phmmg"), "rn" as "m" and back, "cl" as "d", a marked vowel as "d"
-# or "b" ("hỗ" as "hd", "số" as "sb", "suốt" as "sudt"). Applied only after a word's first
-# letter, where the onset is read well.
+# or "b" ("hỗ" as "hd", "số" as "sb", "suốt" as "sudt"), "c" as "e" ("chức" as "chire").
+# Applied only after a word's first letter, where the onset is read well, and only to a
+# word whose folded form is no syllable's (a stripped "nham" is "nhằm", never "nhận"); what
+# they cost with the edits after them is capped at `_MAX_CONFUSION_EDIT`, so that a word
+# is read back through them only when it is close to a syllable.
 _CONFUSIONS: tuple[tuple[str, str, float], ...] = (
-    ("it", "u", 0.4),
+    ("it", "u", 0.8),
     ("ir", "u", 0.4),
     ("tr", "u", 0.6),
+    ("e", "c", 0.4),
     ("m", "uo", 0.5),
     ("m", "n", 0.5),
     ("rn", "m", 0.3),
@@ -257,6 +263,7 @@ _CONFUSIONS: tuple[tuple[str, str, float], ...] = (
     ("b", "o", 0.5),
 )
 _MAX_CONFUSIONS = 2
+_MAX_CONFUSION_EDIT = 1.0
 
 
 @lru_cache(maxsize=65536)
@@ -273,7 +280,7 @@ def _confusion_variants(key: str) -> dict[str, float]:
                 while start != -1:
                     variant = word[:start] + meant + word[start + len(read) :]
                     total = spent + cost
-                    if total <= _MAX_EDIT and total < out.get(variant, math.inf):
+                    if total <= _MAX_CONFUSION_EDIT and total < out.get(variant, math.inf):
                         out[variant] = grown[variant] = total
                     start = word.find(read, start + 1)
         frontier = grown
@@ -382,12 +389,24 @@ def _is_word(token: str, text: str, start: int, end: int, columns: bool = False)
     around = text[start - 1 : start] + text[end : end + 1]
     if any(not c.isspace() and c not in _PUNCTUATION for c in around):
         return False  # glued to OCR debris ("Ti€u", "cén?bcf)"): left to fuzzy matching
-    if token.isupper() and len(token) > 1:
-        before = text[start - 1 : start]
-        after = text[end : end + 1]
-        if before in "/-&" and before or after in "/-&" and after:
+    before = text[start - 1 : start]
+    after = text[end : end + 1]
+    glued = before in "/-&" and before or after in "/-&" and after
+    if token.isupper() and len(token) > 1 and glued:
+        return False
+    if glued or before == "." or after == ".":
+        # Part of a code ("956/Qb-SGDDT", "04/TTr-PGDDT"), a web address or an e-mail
+        # ("tuyensinh.hcm.edu.vn"): kept as written.
+        left = text.rfind(" ", 0, start) + 1
+        right = text.find(" ", end)
+        chunk = text[left : right if right != -1 else len(text)]
+        if _ADDRESS.search(chunk) or glued and _CODE.search(chunk):
             return False
     return True
+
+
+_ADDRESS = re.compile(r"://|\bwww\.|@[^\W_]+\.[^\W\d_]{2,}|\.(?:vn|com|org|net|edu)\b", re.I)
+_CODE = re.compile(r"[^\W_][/-][A-ZĐ]{2,}|[A-ZĐ]{2,}[/-][^\W_]")
 
 
 def _slots(text: str, model: DiacriticsModel) -> tuple[list[_Slot | None], int, int, int]:

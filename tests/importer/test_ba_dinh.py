@@ -6,10 +6,12 @@ demo directory is Ho Chi Minh City's, so nothing of it is this plan's)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 import importer
+from importer.diacritics import load_model
 from importer.textutil import fold
 
 from .support import seed_text
@@ -60,6 +62,58 @@ def test_unit_names_have_their_diacritics(draft):
         "Ban Tuyên giáo và Dân vận quận ủy",
     ):
         assert name in leads, sorted(leads)
+
+
+def _unit_names(draft):
+    """Every unit named as a lead or a coordinating unit, in the items and suggestions."""
+    names = set()
+    for item in draft["items"] + draft["suggestions"]:
+        for role in ("lead", "coordinating"):
+            names.update(item[role])
+            names.update(mention["text"] for mention in item["mentions"][role])
+    return names
+
+
+# A name's words: anything between spaces and the punctuation of a list of units.
+_NAME_WORD = re.compile(r"[^\s,;:()/\-–]+")
+_ABBREVIATION = re.compile(r"^[A-ZĐ]{2,6}$")  # "UBND", "TNCS"
+
+
+def _damaged_words(name, model):
+    """The words of a unit name that are neither an abbreviation nor a syllable the
+    model knows (OCR's "phụ nit", "phmmg", "¢6" for "phụ nữ", "phường", "có")."""
+    bad = []
+    for word in _NAME_WORD.findall(name):
+        if _ABBREVIATION.match(word):
+            continue
+        low = word.lower()
+        if not (model.known(low) and model.possible(low)):
+            bad.append(word)
+    return bad
+
+
+def test_every_unit_name_reads_as_vietnamese(draft):
+    model = load_model()
+    names = _unit_names(draft)
+    assert len(names) >= 20
+    damaged = {name: words for name in names if (words := _damaged_words(name, model))}
+    assert not damaged, damaged
+    # The ones OCR had damaged most, back as a reader writes them (the text's own case).
+    folded = {name.casefold() for name in names}
+    for name in (
+        "Hội Liên hiệp Phụ nữ quận",
+        "Ủy ban nhân dân phường",
+        "Các phòng, ngành, đơn vị có liên quan",
+    ):
+        assert name.casefold() in folded, sorted(names)
+
+
+def test_the_check_of_names_catches_ocr_damage():
+    model = load_model()
+    assert _damaged_words("Hội Liên hiệp phụ nit quận", model) == ["nit"]
+    assert _damaged_words("Ủy ban nhân dân phmmg", model) == ["phmmg"]
+    assert _damaged_words("đơn vị ¢6 liên quan", model) == ["¢6"]
+    assert _damaged_words("Đoàn TNCS Hồ Chí Minh quận", model) == []
 
 
 def test_items_take_the_plans_2025_timeframe(draft):
