@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install ocr-engine lint format clean lock diacritics-model
+.PHONY: run test install ocr-engine lint format clean lock diacritics-model bench-data
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { \
@@ -67,6 +67,12 @@ diacritics-model: install
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq hunspell-vi; }
 	$(BIN)/python tools/build_diacritics_model.py
+
+# The city of issue 12 (bench/city.py): 2,282 units, 10,000 users, 100,000 tasks, 1,000,000
+# audit events, into BENCH_DATABASE_URL (a PostgreSQL database it creates afresh).
+BENCH_DATABASE_URL ?= postgresql://planwork:planwork@127.0.0.1:5432/planwork_city
+bench-data: install
+	$(BIN)/python bench/city.py --database-url $(BENCH_DATABASE_URL)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
