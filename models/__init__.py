@@ -2,6 +2,7 @@
 
 from models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from models.base import db, utcnow
+from models.counters import TaskTally
 from models.indicators import (
     AuditVerification,
     ChangeDirection,
@@ -30,10 +31,12 @@ from models.tasks import (
     TaskUnit,
     UnitRole,
 )
+from models.tokens import ApiToken, TokenScope
 from models.units import Unit, UnitAlias, UnitGroup, UnitKind, unit_group_members
 from models.users import Role, Substitution, User
 
 __all__ = [
+    "ApiToken",
     "Attachment",
     "AuditChainHead",
     "AuditCheckpoint",
@@ -66,7 +69,9 @@ __all__ = [
     "SecurityLogEntry",
     "Substitution",
     "Task",
+    "TaskTally",
     "TaskState",
+    "TokenScope",
     "TaskUnit",
     "Unit",
     "UnitAlias",
