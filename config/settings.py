@@ -58,6 +58,9 @@ class Settings:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "PlanWork <planwork@localhost>")
+    # The inspectorate's address(es), comma-separated: the chain head is mailed there daily
+    # (notifications/anchor_mail.py). Empty: no anchor mail.
+    AUDIT_ANCHOR_MAIL_TO = os.environ.get("PLANWORK_AUDIT_ANCHOR_MAIL_TO", "")
 
 
 class TestSettings(Settings):
