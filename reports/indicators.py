@@ -81,11 +81,19 @@ class AnnexRow:
     value: str
 
 
-def annex_rows(unit_ids: list[int], year: int) -> list[AnnexRow]:
-    """Indicators assigned to (or answered by) these units in the year, with their values.
+def annex_rows(
+    unit_ids: list[int] | set[int], year: int, *, own_unit_id: int | None = None
+) -> list[AnnexRow]:
+    """Indicators assigned to (or answered by) these units in the year, with their values,
+    in the framework's order.
 
-    With several units (a plan's report), values are listed per unit, named.
+    Every value any of the units entered is listed, named by its unit unless it is the
+    report's own (`own_unit_id`) and the only one: a plan's or a district's annex gathers
+    the figures of all the units that work under it.
     """
+    unit_ids = sorted(set(unit_ids))
+    if not unit_ids:
+        return []
     assignments = list(
         db.session.execute(
             sa.select(IndicatorAssignment).where(
@@ -98,10 +106,17 @@ def annex_rows(unit_ids: list[int], year: int) -> list[AnnexRow]:
             sa.select(IndicatorValue)
             .where(IndicatorValue.unit_id.in_(unit_ids), IndicatorValue.year == year)
             .options(selectinload(IndicatorValue.indicator), selectinload(IndicatorValue.unit))
+            .order_by(IndicatorValue.unit_id)
         ).scalars()
     )
     wanted = {a.indicator_id for a in assignments} | {v.indicator_id for v in values}
-    targets = {a.indicator_id: a.target_text for a in assignments}
+    if not wanted:
+        return []
+    # One target per indicator: the report's own unit's, else the first unit's.
+    targets: dict[int, str] = {}
+    for a in sorted(assignments, key=lambda a: (a.unit_id != own_unit_id, a.unit_id)):
+        if a.target_text:
+            targets.setdefault(a.indicator_id, a.target_text)
     by_indicator: dict[int, list[IndicatorValue]] = {}
     for v in values:
         by_indicator.setdefault(v.indicator_id, []).append(v)
@@ -112,10 +127,10 @@ def annex_rows(unit_ids: list[int], year: int) -> list[AnnexRow]:
                 if indicator.id not in wanted:
                     continue
                 found = by_indicator.get(indicator.id, [])
-                if len(unit_ids) > 1:
-                    value = "\n".join(f"{v.unit.name}: {display_value(v)}" for v in found)
+                if len(found) == 1 and found[0].unit_id == own_unit_id:
+                    value = display_value(found[0])
                 else:
-                    value = display_value(found[0]) if found else ""
+                    value = "\n".join(f"{v.unit.name}: {display_value(v)}" for v in found)
                 target = targets.get(indicator.id) or indicator.target_text or ""
                 rows.append(AnnexRow(standard, criterion, indicator, target, value))
     return rows

@@ -17,21 +17,42 @@ from __future__ import annotations
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
 from sqlalchemy.orm import selectinload
 
-from models import Contribution, Plan, TaskState, Unit, db
-from reports.asof import ReportThen, TaskThen, ordered, tasks_as_of
+from models import (
+    AuditEvent,
+    Contribution,
+    IndicatorAssignment,
+    IndicatorKind,
+    IndicatorValue,
+    Plan,
+    Task,
+    TaskState,
+    TaskUnit,
+    Unit,
+    UnitRole,
+    User,
+    db,
+    unit_group_members,
+)
+from reports import admin_document
+from reports.admin_document import para
+from reports.asof import ReportThen, TaskThen, ordered, replay, tasks_as_of
 from reports.audit_trail import end_of_local_day
 from reports.indicators import AnnexRow, annex_rows
 from reports.progress import BUCKET_LABELS, BUCKETS, bucket_of
 from reports.tabular import append_row, new_workbook, workbook_bytes
 from workflow import clock
+from workflow.report_settings import ReportSettings, all_units, resolve, subordinate_ids
 from workflow.state_machine import STATE_LABELS
 
 
@@ -39,6 +60,7 @@ from workflow.state_machine import STATE_LABELS
 class ContributionThen:
     unit_name: str
     text: str
+    unit_id: int | None = None
 
 
 @dataclass
@@ -68,6 +90,12 @@ class YearEnd:
     counts: Counter
     annex: list[AnnexRow]
     as_of: date
+    settings: ReportSettings
+    # Tasks the unit (or a unit under it) coordinates, led elsewhere.
+    coordinated: list[ItemResult] = field(default_factory=list)
+    # The units under the author whose work the report covers, by name.
+    covered: list[str] = field(default_factory=list)
+    own_unit_ids: set[int] = field(default_factory=set)
 
     @property
     def total(self) -> int:
@@ -84,14 +112,108 @@ def _in_year(task: TaskThen, plan: Plan, year: int) -> bool:
     return task.due_on.year == year
 
 
+def _unit_events(unit_ids: list[int], cutoff: datetime) -> tuple[dict[int, TaskThen], set[int]]:
+    """The tasks the units lead or coordinate, replayed up to the cut-off (two statements).
+
+    Leads are read as they were (tasks led now, and any ever reassigned); coordination is
+    read from the task's named units, a named group counting for each of its members.
+    """
+    groups = sa.select(unit_group_members.c.group_id).where(
+        unit_group_members.c.unit_id.in_(unit_ids)
+    )
+    coordinated = set(
+        db.session.execute(
+            sa.select(TaskUnit.task_id).where(
+                TaskUnit.role == UnitRole.COORDINATING,
+                sa.or_(TaskUnit.unit_id.in_(unit_ids), TaskUnit.group_id.in_(groups)),
+            )
+        ).scalars()
+    )
+    current = sa.select(Task.id).where(Task.lead_unit_id.in_(unit_ids))
+    reassigned = sa.select(AuditEvent.object_id).where(
+        AuditEvent.action == "task.reassign", AuditEvent.object_type == "task"
+    )
+    events = db.session.execute(
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.object_type == "task",
+            AuditEvent.occurred_at <= cutoff,
+            sa.or_(
+                AuditEvent.object_id.in_(current),
+                AuditEvent.object_id.in_(reassigned),
+                AuditEvent.object_id.in_(coordinated),
+            ),
+        )
+        .order_by(AuditEvent.seq)
+    ).scalars()
+    return replay(list(events)), coordinated
+
+
+def _plan_units(plan: Plan, year: int) -> set[int]:
+    """Every unit that works under the plan (one statement): named on its tasks (groups
+    by their members), answering with values tied to its tasks, or given indicators for
+    the year by the plan's tracking unit or issuer, who own the framework's assignments
+    (workflow.indicators.can_assign)."""
+    plan_tasks = sa.select(Task.id).where(Task.plan_id == plan.id)
+    named_groups = sa.select(TaskUnit.group_id).where(
+        TaskUnit.task_id.in_(plan_tasks), TaskUnit.group_id.is_not(None)
+    )
+    owners = [u for u in (plan.tracking_unit_id, plan.issuer_id) if u is not None]
+    query = sa.union(
+        sa.select(TaskUnit.unit_id.label("unit_id")).where(
+            TaskUnit.task_id.in_(plan_tasks), TaskUnit.unit_id.is_not(None)
+        ),
+        sa.select(Task.lead_unit_id).where(Task.plan_id == plan.id, Task.lead_unit_id.is_not(None)),
+        sa.select(unit_group_members.c.unit_id).where(
+            unit_group_members.c.group_id.in_(named_groups)
+        ),
+        sa.select(IndicatorValue.unit_id).where(IndicatorValue.task_id.in_(plan_tasks)),
+        sa.select(IndicatorAssignment.unit_id)
+        .join(User, IndicatorAssignment.assigned_by_id == User.id)
+        .where(IndicatorAssignment.year == year, User.unit_id.in_(owners)),
+    )
+    return {row[0] for row in db.session.execute(query) if row[0] is not None}
+
+
+def _leaf_in_year(t: TaskThen, plans: dict[int, Plan], parents: set[int], year: int) -> bool:
+    return (
+        t.plan_id in plans
+        and not t.has_subtasks
+        and t.task_id not in parents
+        and _in_year(t, plans[t.plan_id], year)
+    )
+
+
+def _stand_in(name: str) -> Unit:
+    """A plan whose issuer is not in the directory signs with defaults from its name."""
+    return Unit(name=name, code="")
+
+
 def gather(year: int, *, plan_id: int | None = None, unit_id: int | None = None) -> YearEnd:
     """The year's tasks (those that carry the work) as they stood at the end of 31/12 of the
     year, Vietnam time (or today, for the current year): states, leads, due dates and reports
-    are rebuilt from the audit events in bulk (`reports.asof.tasks_as_of`), so a report for
-    2024 drawn in 2026 shows the 2024 picture. A fixed number of statements, whatever the
-    number of tasks."""
+    are rebuilt from the audit events in bulk (`reports.asof.replay`), so a report for 2024
+    drawn in 2026 shows the 2024 picture. A fixed number of statements, whatever the number
+    of tasks.
+
+    A unit's report covers the unit and the units under it (a district People's Committee
+    answers for its Phòng GD&ĐT and their schools): the tasks they led then, the tasks they
+    coordinate, and every indicator value they entered. A plan's report covers its tasks and
+    every value entered by a unit working under the plan.
+    """
     as_of = min(clock.today(), date(year, 12, 31))
-    then = tasks_as_of(as_of, plan_id=plan_id, unit_id=unit_id)
+    units = all_units()
+    by_id = {u.id: u for u in units}
+    scope_ids: list[int] = []
+    coordinated_ids: set[int] = set()
+    if plan_id is not None:
+        then = tasks_as_of(as_of, plan_id=plan_id)
+    else:
+        scope_ids = subordinate_ids(unit_id, units) if unit_id in by_id else []
+        replayed, coordinated_ids = _unit_events(scope_ids, end_of_local_day(as_of))
+        then = {
+            k: t for k, t in replayed.items() if t.lead_unit_id in scope_ids or k in coordinated_ids
+        }
     parents = {t.parent_id for t in then.values() if t.parent_id}
     plans = {
         p.id: p
@@ -99,21 +221,62 @@ def gather(year: int, *, plan_id: int | None = None, unit_id: int | None = None)
             sa.select(Plan).where(Plan.id.in_({t.plan_id for t in then.values()}))
         ).scalars()
     }
-    items = [
-        ItemResult(
-            t,
-            plans[t.plan_id],
-            bucket_of(t.state, t.reported_late, t.due_on, as_of),
-            reports=t.reports,
+    items: list[ItemResult] = []
+    coordinated: list[ItemResult] = []
+    for t in ordered(then):
+        if plan_id is None and t.lead_unit_id not in scope_ids:
+            if t.plan_id in plans and _in_year(t, plans[t.plan_id], year):
+                coordinated.append(ItemResult(t, plans[t.plan_id], _bucket(t, as_of), t.reports))
+            continue
+        if _leaf_in_year(t, plans, parents, year):
+            items.append(ItemResult(t, plans[t.plan_id], _bucket(t, as_of), reports=t.reports))
+    _attach_contributions(items + coordinated, as_of)
+    counts = Counter(i.bucket for i in items)
+    year_plans = list({i.plan.id: i.plan for i in items + coordinated}.values())
+    if plan_id is not None:
+        plan = db.session.get(Plan, plan_id)
+        year_plans = [plan] if plan else year_plans
+        title = f"Kết quả thực hiện Kế hoạch số {plan.label} năm {year}" if plan else ""
+        author_unit = (by_id.get(plan.issuer_id) if plan else None) or _stand_in(
+            plan.issuer_name if plan else ""
         )
-        for t in ordered(then)
-        if t.plan_id in plans
-        and not t.has_subtasks
-        and t.task_id not in parents
-        and _in_year(t, plans[t.plan_id], year)
-    ]
-    ids = {i.task.task_id for i in items}
-    wanted = ids | {i.task.parent_id for i in items if i.task.parent_id}
+        annex_units = (
+            _plan_units(plan, year) | {i.task.lead_unit_id for i in items if i.task.lead_unit_id}
+            if plan
+            else set()
+        )
+        addressees: list[str] = []
+    else:
+        author_unit = by_id.get(unit_id) or _stand_in("")
+        title = f"Kết quả thực hiện các kế hoạch năm {year}"
+        annex_units = set(scope_ids)
+        addressees = [p.issuer_name for p in year_plans]
+    settings = resolve(author_unit, units, addressees)
+    return YearEnd(
+        year,
+        title,
+        author_unit.name,
+        year_plans,
+        items,
+        counts,
+        annex_rows(annex_units, year, own_unit_id=author_unit.id),
+        as_of,
+        settings=settings,
+        coordinated=coordinated,
+        covered=[by_id[u].name for u in scope_ids[1:]],
+        own_unit_ids=set(scope_ids),
+    )
+
+
+def _bucket(t: TaskThen, as_of: date) -> str:
+    return bucket_of(t.state, t.reported_late, t.due_on, as_of)
+
+
+def _attach_contributions(results: list[ItemResult], as_of: date) -> None:
+    """The coordinating units' contributions written by the end of the day (one statement)."""
+    wanted = {i.task.task_id for i in results} | {
+        i.task.parent_id for i in results if i.task.parent_id
+    }
     contributions: dict[int, list[ContributionThen]] = defaultdict(list)
     for c in db.session.execute(
         sa.select(Contribution)
@@ -124,165 +287,241 @@ def gather(year: int, *, plan_id: int | None = None, unit_id: int | None = None)
         .options(selectinload(Contribution.unit))
         .order_by(Contribution.id)
     ).scalars():
-        contributions[c.task_id].append(ContributionThen(c.unit.name, c.text))
-    for item in items:
+        contributions[c.task_id].append(ContributionThen(c.unit.name, c.text, c.unit_id))
+    for item in results:
         item.contributions = contributions[item.task.task_id] + contributions.get(
             item.task.parent_id or -1, []
         )
-    counts = Counter(i.bucket for i in items)
-    year_plans = list({i.plan.id: i.plan for i in items}.values())
-    if plan_id is not None:
-        plan = db.session.get(Plan, plan_id)
-        year_plans = [plan] if plan else year_plans
-        title = f"Kết quả thực hiện Kế hoạch số {plan.label} năm {year}" if plan else ""
-        author = plan.issuer_name if plan else ""
-        unit_ids = sorted({i.task.lead_unit_id for i in items if i.task.lead_unit_id})
-    else:
-        unit = db.session.get(Unit, unit_id)
-        author = unit.name if unit else ""
-        title = f"Kết quả thực hiện các kế hoạch năm {year} của {author}"
-        unit_ids = [unit_id] if unit_id is not None else []
-    return YearEnd(
-        year, title, author, year_plans, items, counts, annex_rows(unit_ids, year), as_of
-    )
 
 
-def _para(doc, text: str, *, bold: bool = False, center: bool = False, size: int | None = None):  # noqa: ANN001, ANN202
-    p = doc.add_paragraph()
-    run = p.add_run(text)
-    run.bold = bold
-    if size:
-        run.font.size = Pt(size)
-    if center:
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    return p
+def _issue_year(year: int) -> int:
+    """The year written in the date line: the year after, or today's for a late copy."""
+    return max(year + 1, clock.today().year)
 
 
-def _latest_text(item: ItemResult) -> str:
-    return item.reports[-1].text if item.reports else ""
+def _due(t: TaskThen) -> str:
+    return t.due_on.strftime("%d/%m/%Y") if t.due_on else "thường xuyên"
+
+
+def _heading(doc, text: str) -> None:  # noqa: ANN001
+    p = para(doc, text, bold=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    p.paragraph_format.first_line_indent = Cm(1)
+    p.paragraph_format.keep_with_next = True
+
+
+def _body(doc, text: str) -> None:  # noqa: ANN001
+    para(doc, text, indent=True)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def yearend_docx(data: YearEnd) -> bytes:
-    """The report as an editable Word document, with the indicator annex."""
+    """The report as a Word document ready to number, sign and send (NĐ 30/2020): A4,
+    the decree's margins and fonts, the heading, "Kính gửi", sections I–III after the
+    Quận 8 report, "Nơi nhận" and the signature block from the unit's report settings,
+    then the indicator annex."""
     doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(13)
-    head = doc.add_table(rows=2, cols=2)
-    head.cell(0, 0).text = data.author_name.upper()
-    head.cell(0, 1).text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-    head.cell(1, 0).text = "Số:      /BC-"
-    head.cell(1, 1).text = "Độc lập - Tự do - Hạnh phúc"
-    _para(doc, f"……, ngày …… tháng …… năm {data.year + 1}", center=True)
-    _para(doc, "BÁO CÁO", bold=True, center=True, size=14)
-    _para(doc, data.title, bold=True, center=True)
+    admin_document.setup(doc)
+    s = data.settings
+    admin_document.header(doc, s, "BC", admin_document.date_line(s, _issue_year(data.year)))
+    admin_document.title(doc, "BÁO CÁO", data.title)
+    admin_document.addressed_to(doc, s.recipients)
     for plan in data.plans:
         issued = f" ngày {plan.issued_on.strftime('%d/%m/%Y')}" if plan.issued_on else ""
-        _para(
+        _body(
             doc,
             f"Thực hiện Kế hoạch số {plan.label}{issued} của {plan.issuer_name} về {plan.title};",
         )
-    _para(doc, f"{data.author_name} báo cáo kết quả thực hiện như sau:")
+    _body(doc, f"{data.author_name} báo cáo kết quả thực hiện năm {data.year} như sau:")
 
-    _para(doc, "I. KẾT QUẢ THỰC HIỆN", bold=True)
-    _para(doc, "1. Tình hình thực hiện nhiệm vụ", bold=True)
-    _para(
+    _heading(doc, "I. KẾT QUẢ THỰC HIỆN")
+    _heading(doc, "1. Tình hình thực hiện nhiệm vụ")
+    covered = f", gồm cả {', '.join(data.covered)}" if data.covered else ""
+    _body(
         doc,
         f"Tổng số nhiệm vụ năm {data.year}: {data.total} (tính đến ngày "
-        f"{data.as_of.strftime('%d/%m/%Y')}, theo Quyết định số 42/2014/QĐ-TTg):",
+        f"{data.as_of.strftime('%d/%m/%Y')}, theo Quyết định số 42/2014/QĐ-TTg{covered}):",
     )
-    table = doc.add_table(rows=1, cols=3)
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("Nhóm", "Số nhiệm vụ", "Tỷ lệ"), strict=True):
-        cell.text = text
-    for b in BUCKETS:
-        cells = table.add_row().cells
-        share = f"{100 * data.counts[b] / data.total:.1f}%".replace(".", ",") if data.total else ""
-        cells[0].text, cells[1].text, cells[2].text = BUCKET_LABELS[b], str(data.counts[b]), share
+    _counts_table(doc, data)
     if data.counts["cancelled"]:
-        _para(doc, f"Ngoài ra {data.counts['cancelled']} nhiệm vụ đã hủy.")
+        _body(doc, f"Ngoài ra {data.counts['cancelled']} nhiệm vụ đã hủy.")
 
-    _para(doc, "2. Kết quả thực hiện từng nhiệm vụ", bold=True)
-    for item in data.items:
-        t = item.task
-        lead = t.lead_unit_name or ""
-        _para(doc, f"{t.number}. {t.title}", bold=True)
-        due = t.due_on.strftime("%d/%m/%Y") if t.due_on else "thường xuyên"
-        _para(
-            doc,
-            f"- Đơn vị chủ trì: {lead}; thời hạn: {due}; tình trạng: "
-            f"{STATE_LABELS[item.state]} ({BUCKET_LABELS[item.bucket].lower()}).",
-        )
-        if item.reports:
-            _para(doc, f"- Kết quả: {_latest_text(item)}")
-            figures = item.reports[-1].figures or {}
-            for key, value in figures.items():
-                _para(doc, f"+ {key}: {value}")
-        else:
-            _para(doc, "- Chưa có báo cáo.")
-        for c in item.contributions:
-            _para(doc, f"- {c.unit_name} (phối hợp): {c.text}")
+    _heading(doc, "2. Kết quả thực hiện từng nhiệm vụ")
+    reported = [i for i in data.items if i.reports]
+    for n, item in enumerate(reported, start=1):
+        _item(doc, f"2.{n}", item)
+    silent = [i for i in data.items if not i.reports]
+    if silent:
+        _body(doc, f"Các nhiệm vụ chưa có báo cáo kết quả ({len(silent)} nhiệm vụ):")
+        for item in silent:
+            t = item.task
+            _body(
+                doc,
+                f"- Nhiệm vụ {t.number} ({item.plan.label}): {t.title} (chủ trì: "
+                f"{t.lead_unit_name or ''}; hạn {_due(t)}; {STATE_LABELS[item.state].lower()}).",
+            )
+    if not data.items:
+        _body(doc, f"- Không có nhiệm vụ chủ trì đến hạn trong năm {data.year}.")
+    if data.coordinated:
+        _heading(doc, "3. Phối hợp thực hiện")
+        for item in data.coordinated:
+            t = item.task
+            _body(
+                doc,
+                f"- Nhiệm vụ {t.number} ({item.plan.label}): {t.title} (chủ trì: "
+                f"{t.lead_unit_name or ''}; {STATE_LABELS[item.state].lower()}).",
+            )
+            own = [c for c in item.contributions if c.unit_id in data.own_unit_ids]
+            for c in own:
+                _body(doc, f"+ {c.unit_name}: {c.text}")
+            if not own:
+                _body(doc, "+ (Đơn vị bổ sung kết quả phối hợp.)")
+    n = 4 if data.coordinated else 3
+    _heading(doc, f"{n}. Triển khai các tiêu chí, chỉ số xây dựng thành phố học tập")
+    _body(
+        doc,
+        f"Kết quả thực hiện {len(data.annex)} chỉ số năm {data.year} (đính kèm phụ lục)."
+        if data.annex
+        else f"Chưa có chỉ số nào được giao hoặc nhập số liệu trong năm {data.year}.",
+    )
 
-    _para(doc, "II. ĐÁNH GIÁ KẾT QUẢ ĐẠT ĐƯỢC, KHÓ KHĂN, TỒN TẠI VÀ NGUYÊN NHÂN", bold=True)
-    _para(doc, "1. Kết quả đạt được", bold=True)
+    _heading(doc, "II. ĐÁNH GIÁ KẾT QUẢ ĐẠT ĐƯỢC, KHÓ KHĂN, TỒN TẠI VÀ NGUYÊN NHÂN")
+    _heading(doc, "1. Kết quả đạt được")
     done = data.counts["done_on_time"] + data.counts["done_late"]
-    _para(
+    _body(
         doc,
         f"- Đã hoàn thành {done}/{data.total} nhiệm vụ, trong đó "
         f"{data.counts['done_on_time']} nhiệm vụ hoàn thành đúng hạn.",
     )
-    _para(doc, "2. Khó khăn, tồn tại và nguyên nhân", bold=True)
+    _heading(doc, "2. Khó khăn, tồn tại và nguyên nhân")
     late = [i for i in data.items if i.bucket in ("done_late", "open_overdue")]
     if not late:
-        _para(doc, "- Không có nhiệm vụ chậm so với thời hạn.")
+        _body(doc, "- Không có nhiệm vụ chậm so với thời hạn.")
     for item in late:
-        _para(
+        _body(
             doc,
             f"- Nhiệm vụ {item.task.number} ({item.plan.label}): "
             f"{BUCKET_LABELS[item.bucket].lower()}.",
         )
-    _para(doc, "- (Đơn vị bổ sung nguyên nhân và kiến nghị.)")
+    _body(doc, "- (Đơn vị bổ sung nguyên nhân và kiến nghị.)")
 
-    _para(doc, f"III. NHIỆM VỤ TRỌNG TÂM NĂM {data.year + 1}", bold=True)
+    _heading(doc, f"III. NHIỆM VỤ TRỌNG TÂM NĂM {data.year + 1}")
     if not data.open_items:
-        _para(doc, "- Tiếp tục duy trì các kết quả đã đạt được.")
+        _body(doc, "- Tiếp tục duy trì các kết quả đã đạt được.")
     for item in data.open_items:
-        _para(doc, f"- Tiếp tục thực hiện nhiệm vụ {item.task.number}: {item.task.title}")
-    _para(doc, "Trên đây là báo cáo " + data.title[0].lower() + data.title[1:] + "./.")
-    _para(doc, "Nơi nhận:", bold=True)
-    _para(doc, "- Như trên;\n- Lưu: VT.")
+        _body(doc, f"- Tiếp tục thực hiện nhiệm vụ {item.task.number}: {item.task.title}")
+    _body(doc, f"Trên đây là báo cáo {_lower_first(data.title)} của {data.author_name}./.")
+    admin_document.closing(doc, s)
+    if data.annex:
+        _annex(doc, data)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
-    doc.add_page_break()
-    _para(doc, "PHỤ LỤC", bold=True, center=True)
-    _para(doc, f"XÂY DỰNG THÀNH PHỐ HỌC TẬP CỦA UNESCO NĂM {data.year}", bold=True, center=True)
-    annex = doc.add_table(rows=1, cols=5)
-    annex.style = "Table Grid"
-    headers = (
-        "Tiêu chuẩn",
-        "Tiêu chí cơ bản",
-        "Chỉ số",
-        "Chỉ tiêu",
-        "Số liệu thống kê hoặc kết quả khảo sát/đánh giá",
+
+def _item(doc, number: str, item: ItemResult) -> None:  # noqa: ANN001
+    t = item.task
+    _heading(doc, f"{number}. {t.title} (nhiệm vụ {t.number}, {item.plan.label})")
+    _body(
+        doc,
+        f"- Đơn vị chủ trì: {t.lead_unit_name or ''}; thời hạn: {_due(t)}; tình trạng: "
+        f"{STATE_LABELS[item.state]} ({BUCKET_LABELS[item.bucket].lower()}).",
     )
-    for cell, text in zip(annex.rows[0].cells, headers, strict=True):
-        cell.text = text
+    _body(doc, f"- Kết quả: {item.reports[-1].text}")
+    for key, value in (item.reports[-1].figures or {}).items():
+        _body(doc, f"+ {key}: {value}")
+    for c in item.contributions:
+        _body(doc, f"- {c.unit_name} (phối hợp): {c.text}")
+
+
+def _cell(cell, text: str, *, bold: bool = False, size: float = 13, center: bool = False) -> None:  # noqa: ANN001
+    cell.text = ""
+    p = cell.paragraphs[0]
+    admin_document.run(p, text, bold=bold, size=size)
+    p.paragraph_format.space_after = Pt(0)
+    if center:
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _counts_table(doc, data: YearEnd) -> None:  # noqa: ANN001
+    table = doc.add_table(rows=1, cols=3)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, ("Nhóm", "Số nhiệm vụ", "Tỷ lệ"), strict=True):
+        _cell(cell, text, bold=True, center=True)
+    for b in BUCKETS:
+        cells = table.add_row().cells
+        share = f"{100 * data.counts[b] / data.total:.1f}%".replace(".", ",") if data.total else ""
+        _cell(cells[0], BUCKET_LABELS[b])
+        _cell(cells[1], str(data.counts[b]), center=True)
+        _cell(cells[2], share, center=True)
+    admin_document.set_widths(table, (Cm(8.5), Cm(3.5), Cm(3.5)))
+    para(doc, "", after=0)
+
+
+ANNEX_HEADERS = (
+    "Tiêu chuẩn",
+    "Tiêu chí cơ bản",
+    "Chỉ số",
+    "Số liệu thống kê hoặc kết quả khảo sát/đánh giá",
+)
+ANNEX_COLS = (Cm(3.4), Cm(4.0), Cm(4.3), Cm(4.8))
+
+
+def _annex(doc, data: YearEnd) -> None:  # noqa: ANN001
+    """The annex as in the Quận 8 report: four columns, grouped by area, "Kèm theo"."""
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    s = data.settings
+    first = para(doc, "PHỤ LỤC", bold=True, size=14, align=center, after=0)
+    first.paragraph_format.page_break_before = True
+    para(
+        doc,
+        f"XÂY DỰNG THÀNH PHỐ HỌC TẬP CỦA UNESCO NĂM {data.year}",
+        bold=True,
+        size=14,
+        align=center,
+        after=0,
+    )
+    para(
+        doc,
+        f"(Kèm theo Báo cáo số      /BC-{s.abbreviation} ngày …… tháng …… năm "
+        f"{_issue_year(data.year)} của {data.author_name})",
+        italic=True,
+        size=13,
+        align=center,
+        after=2,
+    )
+    admin_document.rule(doc, Cm(4), admin_document.TEXT_W)
+    para(doc, "", size=6, after=0)
+    table = doc.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    header = table.rows[0]
+    for cell, text in zip(header.cells, ANNEX_HEADERS, strict=True):
+        _cell(cell, text, bold=True, size=12, center=True)
+    # The header row repeats on every page of the annex.
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    header._tr.get_or_add_trPr().append(flag)
     area = None
     for row in data.annex:
         if row.standard.area_code != area:
             area = row.standard.area_code
-            merged = annex.add_row().cells
-            merged[0].merge(merged[4]).text = f"{area}. {row.standard.area_title}"
-        cells = annex.add_row().cells
-        cells[0].text = f"{row.standard.code}. {row.standard.title}"
-        cells[1].text = f"{row.criterion.code}. {row.criterion.title}"
-        cells[2].text = row.indicator.text
-        cells[3].text = row.target
-        cells[4].text = row.value
-    if not data.annex:
-        _para(doc, "(Chưa có chỉ số nào được giao hoặc nhập số liệu trong năm.)")
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+            merged = table.add_row().cells
+            _cell(
+                merged[0].merge(merged[3]), f"{area}. {row.standard.area_title}", bold=True, size=12
+            )
+        cells = table.add_row().cells
+        _cell(cells[0], f"{row.standard.code}. {row.standard.title}", size=12)
+        _cell(cells[1], f"{row.criterion.code}. {row.criterion.title}", size=12)
+        # A rating's "target" is its scale, not a target: leave it out.
+        shown = row.target and row.indicator.kind != IndicatorKind.RATING
+        indicator = row.indicator.text + (f" (chỉ tiêu: {row.target})" if shown else "")
+        _cell(cells[2], indicator, size=12)
+        _cell(cells[3], row.value, size=12)
+    admin_document.set_widths(table, ANNEX_COLS)
 
 
 def yearend_xlsx(data: YearEnd) -> bytes:

@@ -140,6 +140,9 @@ TABLE: dict[tuple[str, str], T] = {
     ("GET", "inspection.unit_asof"): (200, 403, 403, 403, 403, 403, 200, 302),
     ("GET", "inspection.unit_pack"): (302, 403, 403, 403, 403, 403, 302, 302),
     ("GET", "inspection.unit_yearend"): (302, 403, 403, 403, 403, 403, 302, 302),
+    # A unit's report settings (number, recipients, signature): its coordinators and admins.
+    ("GET", "inspection.report_settings"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "inspection.report_settings"): (302, 403, 403, 403, 403, 403, 403, 302),
     # A background job (the world's: a pack the tracking coordinator asked for) is seen
     # by who asked and by admins; to anyone else it does not exist.
     ("GET", "jobs.show"): (200, 200, 404, 404, 404, 404, 404, 302),

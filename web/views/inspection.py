@@ -28,6 +28,7 @@ from web.feedback import attempt
 from web.views.jobs import submit
 from workflow import clock, permissions
 from workflow import indicators as indicator_service
+from workflow import report_settings as settings_service
 from workflow import tasks as task_service
 from workflow.errors import WorkflowError
 from workflow.state_machine import STATE_LABELS
@@ -155,6 +156,38 @@ def _yearend(fmt: str, name: str, year: int, **scope: int) -> Response:
         abort(404)
     params = {"format": fmt, "year": year, "download_name": f"{name}.{fmt}", **scope}
     return submit("yearend", params, **scope)
+
+
+@bp.route("/units/<int:unit_id>/report-settings", methods=["GET", "POST"])
+@login_required
+def report_settings(unit_id: int) -> str | Response:
+    """How the unit numbers, addresses and signs its reports: its coordinators and admins
+    edit it; an empty field uses the default shown beside it (workflow/report_settings.py)."""
+    unit = db.get_or_404(Unit, unit_id)
+    if not settings_service.can_edit(current_user, unit.id):
+        abort(403)
+    row = settings_service.stored(unit.id)
+    typed = {name: getattr(row, name) if row else "" for name in settings_service.FIELDS}
+    if request.method == "POST":
+        typed = {name: request.form.get(name, "") for name in settings_service.FIELDS}
+        saved = attempt(
+            lambda: settings_service.save(
+                unit.id,
+                current_user,
+                settings_service.SettingsInput(**typed),
+                expected_version=params.form_int("version"),
+            ),
+            _("Đã lưu thông tin ký gửi báo cáo."),
+        )
+        if saved is not None:
+            return redirect(url_for("inspection.report_settings", unit_id=unit.id))
+    units = settings_service.all_units()
+    return render_template(
+        "inspection/report_settings.html", unit=unit, typed=typed,
+        version=row.version if row else "", labels=settings_service.LABELS,
+        suggested=settings_service.as_form(settings_service.defaults(unit, units)),
+        year=clock.today().year - 1,
+    )  # fmt: skip
 
 
 def _period() -> tuple[date, date]:
