@@ -37,6 +37,18 @@ class Task(db.Model):
     __table_args__ = (
         sa.Index("ix_tasks_plan_position", "plan_id", "position"),
         sa.Index("ix_tasks_state_due", "state", "due_on"),
+        # Issue 12 (migration 0013): a plan's top-level items in order, a parent's sub-tasks
+        # by state (roll-ups), a quarter's tasks by plan, and open tasks by deadline.
+        sa.Index("ix_tasks_plan_parent_position", "plan_id", "parent_id", "position"),
+        sa.Index("ix_tasks_parent_state", "parent_id", "state"),
+        sa.Index("ix_tasks_due_plan", "due_on", "plan_id"),
+        sa.Index(
+            "ix_tasks_open_due",
+            "due_on",
+            "id",
+            sqlite_where=sa.text("state IN ('assigned', 'in_progress')"),
+            postgresql_where=sa.text("state IN ('assigned', 'in_progress')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,7 +104,11 @@ class TaskUnit(db.Model):
     """A unit (or a whole group, kept as written) named on a task, with its role."""
 
     __tablename__ = "task_units"
-    __table_args__ = (sa.Index("ix_task_units_unit_role", "unit_id", "role", "task_id"),)
+    __table_args__ = (
+        sa.Index("ix_task_units_unit_role", "unit_id", "role", "task_id"),
+        # Who coordinates through a group (reports/visibility.py), migration 0013.
+        sa.Index("ix_task_units_group_role", "group_id", "role", "task_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
