@@ -16,6 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from notifications import locks
+from notifications.gaps import report_gap
 from notifications.planner import PlanResult, plan_for_day
 from notifications.policy import Policy, current_policy
 from notifications.sender import SendResult, send_pending
@@ -34,15 +35,43 @@ _app: Flask | None = None
 
 
 def run_planning(today: date | None = None, policy: Policy | None = None) -> list[PlanResult]:
-    """Plan today's reminders and those of the last few days a stopped scheduler missed."""
+    """Plan today's reminders, with those of the days a stopped scheduler missed.
+
+    The missed days within `catch_up_days` are planned with today and rendered as of today;
+    older ones are not sent late (their counts would be wrong and they would flood people):
+    the gap is logged and summarised to the administrators in one mail."""
     policy = policy or current_policy()
     today = today or clock.today()
     with locks.lease(PLAN_JOB_ID, PLAN_LEASE_SECONDS) as mine:
         if not mine:
             log.info("planning skipped: another scheduler holds the lease")
             return []
-        days = [today - timedelta(days=k) for k in range(policy.catch_up_days, -1, -1)]
-        return [plan_for_day(day, policy) for day in days]
+        last = locks.planned_through()
+        missed = []
+        if last is not None and last < today - timedelta(days=1):
+            missed = [last + timedelta(days=k) for k in range(1, (today - last).days)]
+        kept = missed[max(len(missed) - policy.catch_up_days, 0) :] if policy.catch_up_days else []
+        skipped = missed[: len(missed) - len(kept)]
+        if skipped:
+            log.warning(
+                "reminders of %s to %s not planned: %d days missed, beyond catch_up_days=%d",
+                skipped[0],
+                skipped[-1],
+                len(skipped),
+                policy.catch_up_days,
+            )
+            report_gap(skipped, today, policy)
+        result = plan_for_day(today, policy, missed=kept)
+        locks.set_planned_through(today)
+        log.info(
+            "reminders run day=%s planned=%d new=%d caught_up=%s skipped=%d",
+            today,
+            len(result.mails),
+            result.inserted,
+            ",".join(d.isoformat() for d in kept) or "-",
+            len(skipped),
+        )
+        return [result]
 
 
 def run_sending(policy: Policy | None = None) -> SendResult | None:
@@ -52,7 +81,19 @@ def run_sending(policy: Policy | None = None) -> SendResult | None:
         if not mine:
             log.info("sending skipped: another scheduler holds the lease")
             return None
-        return send_pending(policy)
+        result = send_pending(policy)
+        if result.claimed:
+            log.info(
+                "outbox run day=%s sent=%d merged=%d dropped=%d postponed=%d retrying=%d failed=%d",
+                clock.today(),
+                result.sent,
+                result.merged,
+                result.obsolete,
+                result.postponed,
+                result.retrying,
+                result.failed,
+            )
+        return result
 
 
 def run_security_log_housekeeping() -> tuple[bool, int] | None:
@@ -81,16 +122,13 @@ def _the_app() -> Flask:
 def plan_job() -> None:
     """Scheduled daily: plan reminders into the outbox."""
     with _the_app().app_context():
-        for result in run_planning():
-            log.info("planned %s: %d new mails", result.day, result.inserted)
+        run_planning()  # logs its own run
 
 
 def send_job() -> None:
     """Scheduled every minute: drain the outbox."""
     with _the_app().app_context():
-        result = run_sending()
-        if result and result.claimed:
-            log.info("outbox: %s", result)
+        run_sending()  # logs its own run
 
 
 def security_job() -> None:
@@ -139,6 +177,8 @@ def run_scheduler(app: Flask) -> None:
     which hands over its app)."""
     global _app
     _app = app
+    if not logging.getLogger().handlers:  # show each run's figures on the console
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     scheduler = build_scheduler(current_policy())
     # Catch up at start: a scheduler that was down over night plans and sends at once.
     plan_job()

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models import MailKind, OutboxMessage, OutboxState, User, db
@@ -138,3 +139,18 @@ def resend(outbox_id: int, actor: User) -> None:
             },
             reason="Quản trị viên gửi lại thư",
         )
+
+
+def supersede_pending(reason: str) -> int:
+    """Mark every mail still waiting as not to be sent, with `reason`; returns how many.
+
+    For replayed history (the demo's 2024): mails its events queued then must not reach
+    anyone today. Committed at once."""
+    done = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.state == OutboxState.PENDING)
+        .values(state=OutboxState.OBSOLETE, last_error=reason, claim_token=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return done.rowcount

@@ -1,18 +1,24 @@
-"""Plan one day's reminders into the outbox.
+"""Plan the reminder lines that go out on one day into the outbox.
 
-A fixed number of statements whatever the number of tasks: the day's candidate tasks
-(by due date), their coordinating units, the group memberships, the directory of
-recipients, the quarter's tasks on a digest day, and one bulk insert that skips rows
-already planned. Rendering happens in Python, once per (task, unit, kind), not per person.
+Each outbox row of a reminder kind is one *line*: one task for one person (before due,
+overdue, to be chased, or in the quarter's overview). The sender folds all of a person's
+pending lines into one mail a day and renders it as of the day it goes out (sender.py), so
+a row's own subject and body are only the preview of that line as of the planning day.
 
-Escalations are rolled up: a tracking unit's coordinator gets one mail a day listing every
-task whose overdue notice went to its lead unit that day (the day after due, then weekly),
-not one mail per task.
+Days off: a before-due reminder whose day falls on a weekend or holiday goes on the previous
+working day, an overdue notice (and its escalation) on the next one; nothing is planned for
+a day off. Catch-up: `missed` days (a scheduler that was down) are planned with today, their
+lines rendered as of today.
+
+A fixed number of statements whatever the number of tasks: the candidate tasks (by due
+date), their coordinating units, the group memberships, the directory of recipients, the
+quarter's tasks on a digest day, the keys already planned, and one bulk insert.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -46,6 +52,10 @@ class PlanResult:
     inserted: int = 0
     already_planned: set[str] = field(default_factory=set)
     dry_run: bool = False
+    # The missed days whose reminders this run planned together with `day`.
+    missed: list[date] = field(default_factory=list)
+    # Deadlines falling on a day off among the planned lines: flagged, not moved.
+    deadlines_on_days_off: set[int] = field(default_factory=set)
 
     @property
     def new(self) -> list[PlannedMail]:
@@ -68,6 +78,7 @@ def _task_columns() -> list[sa.ColumnElement]:
         Plan.number.label("plan_number"),
         Plan.title.label("plan_title"),
         Plan.tracking_unit_id,
+        Plan.issuer_id,
         _is_parent().label("is_parent"),
     ]
 
@@ -118,7 +129,8 @@ def _group_members() -> dict[int, list[int]]:
     return members
 
 
-def _info(row: sa.Row, directory: Directory, days_overdue: int | None = None) -> render.TaskInfo:
+def task_info(row: sa.Row, directory: Directory) -> render.TaskInfo:
+    """What a mail shows of a task row (plan number, or the start of its title)."""
     return render.TaskInfo(
         id=row.id,
         number=row.number,
@@ -128,45 +140,95 @@ def _info(row: sa.Row, directory: Directory, days_overdue: int | None = None) ->
         plan_number=row.plan_number or row.plan_title[:60],
         plan_title=row.plan_title,
         lead_name=directory.names.get(row.lead_unit_id) if row.lead_unit_id else None,
-        days_overdue=days_overdue,
     )
 
 
-class _Collector:
-    """Gathers mails, one per (key), keeping the first planned for an address."""
+def line_as_of(
+    kind: MailKind,
+    task: render.TaskInfo,
+    role: str,
+    unit_name: str,
+    today: date,
+    policy: Policy,
+) -> render.Line | None:
+    """The line a planned reminder becomes on `today`, or None if it is no longer true.
 
-    def __init__(self, day: date) -> None:
+    A before-due (or quarter) line whose deadline has passed becomes the lead's overdue
+    line; a coordinating unit's is dropped (overdue notices go to the lead only).
+    """
+    due = task.due_on
+    if due is None:
+        return None
+    flagged = policy.deadline_on_day_off(due)
+    left = (due - today).days
+    if kind in (MailKind.OVERDUE, MailKind.ESCALATION):
+        if left >= 0:
+            return None  # not overdue (yet): a clock set back, or a deadline moved
+        section = render.Section.OVERDUE if kind == MailKind.OVERDUE else render.Section.ESCALATION
+        return render.Line(section, task, unit_name, role, -left, deadline_on_day_off=flagged)
+    if left < 0:
+        if role != "lead":
+            return None
+        return render.Line(
+            render.Section.OVERDUE, task, unit_name, role, -left, deadline_on_day_off=flagged
+        )
+    if kind == MailKind.DIGEST:
+        return render.Line(
+            render.Section.QUARTER,
+            task,
+            unit_name,
+            role,
+            left,
+            quarter=quarter_label(due),
+            deadline_on_day_off=flagged,
+        )
+    return render.Line(render.Section.DUE, task, unit_name, role, left, deadline_on_day_off=flagged)
+
+
+class _Collector:
+    """Gathers lines, one per key (kind, task, due date, offset, recipient)."""
+
+    def __init__(self, day: date, policy: Policy) -> None:
         self.day = day
+        self.policy = policy
         self.mails: list[PlannedMail] = []
         self.keys: set[str] = set()
+        self.flagged: set[int] = set()
 
     def add(
         self,
         kind: MailKind,
         recipients: list[str],
-        rendered: render.Rendered,
+        task: render.TaskInfo,
         *,
-        task: render.TaskInfo | None = None,
-        unit_id: int | None = None,
-        unit_name: str | None = None,
-        offset: int | None = None,
+        unit_id: int,
+        unit_name: str,
+        role: str,
+        offset: int,
         key_offset: int | str | None = None,
-        task_ids: tuple[int, ...] = (),
-    ) -> list[str]:
-        added = []
+        preview: render.Rendered | None = None,
+    ) -> None:
+        if not recipients:
+            return
+        line = line_as_of(kind, task, role, unit_name, self.day, self.policy)
+        if line is None:
+            return  # a missed day's line no longer true today: dropped, not planned
+        if line.deadline_on_day_off:
+            self.flagged.add(task.id)
+        # One rendering per (task, unit, kind), shared by the unit's people.
+        rendered = preview or render.daily(self.day, [unit_name], [line])
         for recipient in recipients:
             key = dedupe_key(
                 kind,
                 recipient,
-                task_id=task.id if task else None,
+                task_id=task.id,
                 unit_id=unit_id,
-                due_on=task.due_on if task else None,
+                due_on=task.due_on,
                 offset=key_offset if key_offset is not None else offset,
             )
             if key in self.keys:
                 continue
             self.keys.add(key)
-            added.append(recipient)
             self.mails.append(
                 PlannedMail(
                     dedupe_key=key,
@@ -176,31 +238,56 @@ class _Collector:
                     subject=rendered.subject,
                     body_text=rendered.text,
                     body_html=rendered.html,
-                    task_id=task.id if task else None,
+                    task_id=task.id,
                     unit_id=unit_id,
-                    due_on=task.due_on if task else None,
+                    due_on=task.due_on,
                     offset_days=offset,
-                    task_number=task.number if task else None,
-                    plan_number=task.plan_number if task else None,
+                    task_number=task.number,
+                    plan_number=task.plan_number,
                     unit_name=unit_name,
-                    task_ids=task_ids,
+                    task_ids=(task.id,),
                 )
             )
-        return added
 
 
-# Overdue rows to escalate, by tracking unit: (task row, days overdue).
-Escalated = dict[int, list[tuple[sa.Row, int]]]
+def _chasers(row: sa.Row, directory: Directory) -> tuple[int | None, list[str]]:
+    """Who chases an overdue task: the tracking unit's coordinators, or, when the tracking
+    unit leads it itself, the leadership of the issuing body (else the tracking unit's
+    parent): nobody chases themselves. People already told as lead members are left out."""
+    lead_people = set(directory.unit_recipients(row.lead_unit_id))
+    if row.lead_unit_id != row.tracking_unit_id:
+        unit_id = row.tracking_unit_id
+        people = directory.coordinators(unit_id)
+    else:
+        unit_id = row.issuer_id
+        if unit_id in (None, row.tracking_unit_id):
+            unit_id = directory.parents.get(row.tracking_unit_id)
+        people = directory.leaders(unit_id)
+    return unit_id, [p for p in people if p not in lead_people]
 
 
-def _plan_deadlines(day: date, policy: Policy, directory: Directory, out: _Collector) -> Escalated:
-    lead_dates = {day + timedelta(days=k): k for k in policy.lead_days}
-    coord_dates = {day + timedelta(days=k): k for k in policy.coordinating_days}
-    overdue_dates = {day - timedelta(days=k): k for k in policy.overdue_offsets()}
+def _spread(days: Iterable[date], offsets: Iterable[int], sign: int) -> dict[date, list[int]]:
+    """due date → offsets whose reminder day is one of `days` (sign -1: before due)."""
+    out: dict[date, list[int]] = defaultdict(list)
+    for day in days:
+        for k in offsets:
+            due = day + timedelta(days=-sign * k)
+            if k not in out[due]:
+                out[due].append(k)
+    return out
+
+
+def _plan_deadlines(
+    span: Sequence[date], policy: Policy, directory: Directory, out: _Collector
+) -> None:
+    before = sorted({n for d in span for n in policy.before_due_days(d)})
+    overdue = sorted({n for d in span for n in policy.overdue_days(d)})
+    lead_dates = _spread(before, policy.lead_days, -1)
+    coord_dates = _spread(before, policy.coordinating_days, -1)
+    overdue_dates = _spread(overdue, policy.overdue_offsets(), 1)
     all_dates = set(lead_dates) | set(coord_dates) | set(overdue_dates)
-    escalated: Escalated = defaultdict(list)
     if not all_dates:
-        return escalated
+        return
     rows = db.session.execute(_open_tasks_due(Task.due_on.in_(sorted(all_dates)))).all()
     coordinating = (
         _coordinating_units(Task.due_on.in_(sorted(coord_dates)), _group_members())
@@ -208,110 +295,71 @@ def _plan_deadlines(day: date, policy: Policy, directory: Directory, out: _Colle
         else {}
     )
     for row in rows:
-        task = _info(row, directory)
+        task = task_info(row, directory)
         # Parent tasks are carried by their sub-tasks: each sub-task reminds its own lead.
         lead_id = None if row.is_parent else row.lead_unit_id
         lead_name = directory.names.get(lead_id) if lead_id else None
-        if row.due_on in lead_dates and lead_name:
-            days = lead_dates[row.due_on]
+        for days in lead_dates.get(row.due_on, []) if lead_name else []:
             out.add(
                 MailKind.BEFORE_DUE,
                 directory.unit_recipients(lead_id),
-                render.before_due(task, lead_name, days, "lead"),
-                task=task,
-                unit_id=lead_id,
-                unit_name=lead_name,
+                task,
+                unit_id=lead_id,  # type: ignore[arg-type]
+                unit_name=lead_name,  # type: ignore[arg-type]
+                role="lead",
                 offset=days,
             )
-        if row.due_on in coord_dates:
-            days = coord_dates[row.due_on]
+        for days in coord_dates.get(row.due_on, []):
             for unit_id in coordinating.get(row.id, []):
                 if unit_id == lead_id or unit_id not in directory.names:
                     continue
-                name = directory.names[unit_id]
                 out.add(
                     MailKind.BEFORE_DUE,
                     directory.unit_recipients(unit_id),
-                    render.before_due(task, name, days, "coordinating"),
-                    task=task,
+                    task,
                     unit_id=unit_id,
-                    unit_name=name,
+                    unit_name=directory.names[unit_id],
+                    role="coordinating",
                     offset=days,
                 )
-        if row.due_on in overdue_dates and lead_name:
-            days = overdue_dates[row.due_on]
+        for days in overdue_dates.get(row.due_on, []) if lead_name else []:
             out.add(
                 MailKind.OVERDUE,
                 directory.unit_recipients(lead_id),
-                render.overdue(task, lead_name, days),
-                task=task,
-                unit_id=lead_id,
-                unit_name=lead_name,
+                task,
+                unit_id=lead_id,  # type: ignore[arg-type]
+                unit_name=lead_name,  # type: ignore[arg-type]
+                role="lead",
                 offset=-days,
             )
-            if policy.overdue_escalate and row.tracking_unit_id is not None:
-                escalated[row.tracking_unit_id].append((row, days))
-    return escalated
+            if not policy.overdue_escalate:
+                continue
+            chase_id, chasers = _chasers(row, directory)
+            if chase_id is not None:
+                out.add(
+                    MailKind.ESCALATION,
+                    chasers,
+                    task,
+                    unit_id=chase_id,
+                    unit_name=directory.names.get(chase_id, ""),
+                    role="chase",
+                    offset=-days,
+                )
 
 
-def _plan_escalations(
-    day: date, directory: Directory, escalated: Escalated, out: _Collector
+def _plan_digest(
+    span: Sequence[date], policy: Policy, directory: Directory, out: _Collector
 ) -> None:
-    """One roll-up per tracking unit coordinator listing the day's escalated tasks.
-
-    Keyed by (kind, tracking unit, day, recipient): planned again, by a catch-up run or a
-    second scheduler, it is written once. A coordinator who is also on a task's lead unit got
-    that task's overdue notice already, so it is left out of their roll-up.
-    """
-    lead_lists: dict[int, set[str]] = {}
-    for tracking_id in sorted(escalated):
-        items = escalated[tracking_id]
-        name = directory.names.get(tracking_id, "")
-        # Coordinators who would receive the same list share one rendering.
-        by_list: dict[tuple[int, ...], list[str]] = defaultdict(list)
-        for coordinator in directory.coordinators(tracking_id):
-            listed = []
-            for row, _ in items:
-                if row.lead_unit_id not in lead_lists:
-                    lead_lists[row.lead_unit_id] = set(directory.unit_recipients(row.lead_unit_id))
-                if coordinator not in lead_lists[row.lead_unit_id]:
-                    listed.append(row.id)
-            if listed:
-                by_list[tuple(listed)].append(coordinator)
-        for task_ids, coordinators in by_list.items():
-            wanted = set(task_ids)
-            infos = [_info(row, directory, days) for row, days in items if row.id in wanted]
-            out.add(
-                MailKind.ESCALATION,
-                coordinators,
-                render.escalation(name, day, _groups_by_plan(infos)),
-                unit_id=tracking_id,
-                unit_name=name or None,
-                key_offset=day.isoformat(),
-                task_ids=task_ids,
-            )
-
-
-def _groups_by_plan(tasks: list[render.TaskInfo]) -> list[render.PlanGroup]:
-    """Tasks grouped by plan (plans in first-seen order), each plan's by due date."""
-    groups: dict[int, render.PlanGroup] = {}
-    for task in tasks:
-        if task.plan_id not in groups:
-            groups[task.plan_id] = render.PlanGroup(task.plan_number, task.plan_title, [])
-        groups[task.plan_id].tasks.append(task)
-    for group in groups.values():
-        group.tasks.sort(key=lambda t: (t.due_on, t.number))
-    return list(groups.values())
-
-
-def _plan_digest(day: date, policy: Policy, directory: Directory, out: _Collector) -> None:
-    if not policy.digest_enabled or policy.digest_day(day) != day:
+    """The quarter's overview lines, on its first working day (or caught up later)."""
+    if not policy.digest_enabled:
         return
-    first, last = quarter_start(day), quarter_end(day)
+    starts = [d for d in span if policy.digest_day(d) == d]
+    if not starts:
+        return
+    first, last = quarter_start(starts[-1]), quarter_end(starts[-1])
     in_quarter = Task.due_on.between(first, last)
     rows = db.session.execute(_open_tasks_due(in_quarter)).all()
     by_id = {row.id: row for row in rows}
-    infos = {row.id: _info(row, directory) for row in rows}  # shared by lead and coordinating
     lead: dict[int, list[sa.Row]] = defaultdict(list)
     for row in rows:
         if row.lead_unit_id is not None and not row.is_parent:
@@ -321,60 +369,72 @@ def _plan_digest(day: date, policy: Policy, directory: Directory, out: _Collecto
         for unit_id in unit_ids:
             if unit_id != by_id[task_id].lead_unit_id:
                 coordinating[unit_id].append(by_id[task_id])
-    label = quarter_label(day)
     for unit_id in sorted(set(lead) | set(coordinating)):
         if unit_id not in directory.names:
             continue
         name = directory.names[unit_id]
-        rendered = render.digest(
-            name,
-            label,
-            _groups_by_plan([infos[r.id] for r in lead.get(unit_id, [])]),
-            _groups_by_plan([infos[r.id] for r in coordinating.get(unit_id, [])]),
-        )
-        out.add(
-            MailKind.DIGEST,
-            directory.unit_recipients(unit_id, digest=policy.digest_honour_opt_out),
-            rendered,
-            unit_id=unit_id,
-            unit_name=name,
-            key_offset=first.isoformat(),
-        )
+        recipients = directory.unit_recipients(unit_id, digest=policy.digest_honour_opt_out)
+        duties = [("lead", r) for r in lead.get(unit_id, [])]
+        duties += [("coordinating", r) for r in coordinating.get(unit_id, [])]
+        lines = [
+            line_as_of(MailKind.DIGEST, task_info(r, directory), role, name, out.day, policy)
+            for role, r in duties
+        ]
+        shown = [ln for ln in lines if ln is not None]
+        if not shown:
+            continue
+        preview = render.daily(out.day, [name], shown)  # the unit's whole overview, once
+        for role, r in duties:
+            out.add(
+                MailKind.DIGEST,
+                recipients,
+                task_info(r, directory),
+                unit_id=unit_id,
+                unit_name=name,
+                role=role,
+                offset=0,
+                key_offset=first.isoformat(),
+                preview=preview,
+            )
 
 
-def plan_for_day(day: date, policy: Policy, *, dry_run: bool = False) -> PlanResult:
-    """Plan `day`'s digests, before-due, overdue and escalation mails; commit unless dry run."""
+def plan_for_day(
+    day: date, policy: Policy, *, dry_run: bool = False, missed: Sequence[date] = ()
+) -> PlanResult:
+    """Plan the reminder lines going out on `day`, with those of the `missed` days (a
+    stopped scheduler's), all as of `day`; commit unless dry run."""
     directory = load_directory()
-    out = _Collector(day)
-    _plan_digest(day, policy, directory, out)
-    escalated = _plan_deadlines(day, policy, directory, out)
-    _plan_escalations(day, directory, escalated, out)
-    # A key always maps to the same planned day, so "already there" is one indexed lookup.
+    span = sorted({*missed, day})
+    out = _Collector(day, policy)
+    _plan_digest(span, policy, directory, out)
+    _plan_deadlines(span, policy, directory, out)
+    # A key always maps to the same reminder, planned on its own day or by a catch-up run
+    # covering that day: "already there" is one indexed lookup over the span.
     existing = set(
         db.session.execute(
-            sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.planned_for == day)
+            sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.planned_for.in_(span))
         ).scalars()
     )
-    # Before roll-ups, escalations went one per task ("escalation|t<task>|…"). A day planned
-    # that way (a catch-up run straddling the upgrade) must not escalate a second time.
-    per_task = f"{MailKind.ESCALATION}|t"
-    escalated_before = {k.rsplit("|", 1)[1] for k in existing if k.startswith(per_task)}
-    mails = [
-        m
-        for m in out.mails
-        if not (m.kind == MailKind.ESCALATION and m.recipient in escalated_before)
-    ]
-    result = PlanResult(day=day, mails=mails, dry_run=dry_run)
-    result.already_planned = {m.dedupe_key for m in mails} & existing
+    result = PlanResult(
+        day=day,
+        mails=out.mails,
+        dry_run=dry_run,
+        missed=[d for d in span if d != day],
+        deadlines_on_days_off=out.flagged,
+    )
+    result.already_planned = {m.dedupe_key for m in out.mails} & existing
     # End the read transaction first: on SQLite a read that turns into a write fails at once
     # if another scheduler wrote meanwhile, while a fresh write transaction waits its turn.
     db.session.rollback()
     if dry_run:
         return result
+    before = db.session.execute(
+        sa.select(sa.func.count()).where(OutboxMessage.planned_for == day)
+    ).scalar_one()
     insert_ignoring_duplicates(result.new)
     after = db.session.execute(
         sa.select(sa.func.count()).where(OutboxMessage.planned_for == day)
     ).scalar_one()
-    result.inserted = after - len(existing)
+    result.inserted = after - before
     db.session.commit()
     return result

@@ -36,6 +36,28 @@ class WorkCalendar:
             day += timedelta(days=1)
         return day
 
+    def previous_working_day(self, day: date) -> date:
+        """`day` itself if offices are open, else the last day before it that they were."""
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
+    def days_off_after(self, day: date) -> list[date]:
+        """The run of days off right after `day` (a Friday gives Saturday and Sunday)."""
+        days, nxt = [], day + timedelta(days=1)
+        while not self.is_working_day(nxt) and len(days) < 31:
+            days.append(nxt)
+            nxt += timedelta(days=1)
+        return days
+
+    def days_off_before(self, day: date) -> list[date]:
+        """The run of days off right before `day` (a Monday gives Saturday and Sunday)."""
+        days, prev = [], day - timedelta(days=1)
+        while not self.is_working_day(prev) and len(days) < 31:
+            days.append(prev)
+            prev -= timedelta(days=1)
+        return days
+
 
 def quarter_start(day: date) -> date:
     """The first calendar day of the quarter holding `day`."""
@@ -83,6 +105,30 @@ class Policy:
     def digest_day(self, day: date) -> date:
         """The day the digest of `day`'s quarter goes out: its first working day."""
         return self.calendar.next_working_day(quarter_start(day))
+
+    def before_due_days(self, day: date) -> list[date]:
+        """The nominal days whose before-due reminders go out on `day`.
+
+        A reminder falling on a weekend or holiday goes on the previous working day (earlier
+        is harmless, later could be too late), so a Friday also carries Saturday's and
+        Sunday's; a day off carries nothing."""
+        if not self.calendar.is_working_day(day):
+            return []
+        return [day, *self.calendar.days_off_after(day)]
+
+    def overdue_days(self, day: date) -> list[date]:
+        """The nominal days whose overdue notices (and escalations) go out on `day`.
+
+        An overdue notice may not go before the deadline has passed, so one falling on a
+        day off waits for the next working day: a Monday also carries the weekend's."""
+        if not self.calendar.is_working_day(day):
+            return []
+        return [day, *self.calendar.days_off_before(day)]
+
+    def deadline_on_day_off(self, due_on: date | None) -> bool:
+        """Whether a deadline falls on a weekend or holiday (flagged in the plan and mails;
+        whether it moves to the next working day is the product owner's decision)."""
+        return due_on is not None and not self.calendar.is_working_day(due_on)
 
     def overdue_offsets(self) -> list[int]:
         """Days past due on which an overdue notice goes out (1, 8, 15, … by default)."""

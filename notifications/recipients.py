@@ -32,6 +32,7 @@ class Directory:
     names: dict[int, str] = field(default_factory=dict)
     contact: dict[int, str] = field(default_factory=dict)
     people: dict[int, list[Person]] = field(default_factory=dict)
+    parents: dict[int, int] = field(default_factory=dict)
 
     def unit_recipients(self, unit_id: int | None, *, digest: bool = False) -> list[str]:
         """The unit's contact address and its active members; opt-outs drop out of digests."""
@@ -53,14 +54,24 @@ class Directory:
             return []
         return [p.email for p in self.people.get(unit_id, []) if p.role == Role.COORDINATOR]
 
+    def leaders(self, unit_id: int | None) -> list[str]:
+        """Where a body's leadership is reached: its official mailbox (which its leaders'
+        office reads) and its own coordinators, if it has working users."""
+        if unit_id is None or unit_id not in self.names:
+            return []
+        addresses = [self.contact[unit_id]] if unit_id in self.contact else []
+        return addresses + [a for a in self.coordinators(unit_id) if a not in addresses]
+
 
 def load_directory() -> Directory:
     """Active units with their contact address and active working users."""
     directory = Directory()
-    for unit_id, name, email in db.session.execute(
-        sa.select(Unit.id, Unit.name, Unit.email).where(Unit.active.is_(True))
+    for unit_id, name, email, parent_id in db.session.execute(
+        sa.select(Unit.id, Unit.name, Unit.email, Unit.parent_id).where(Unit.active.is_(True))
     ):
         directory.names[unit_id] = name
+        if parent_id is not None:
+            directory.parents[unit_id] = parent_id
         address = normalise(email)
         if address:
             directory.contact[unit_id] = address

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
@@ -22,8 +24,6 @@ class TaskInfo:
     plan_number: str
     plan_title: str
     lead_name: str | None = None
-    # Set in the escalation roll-up: how many days past due the task is on the mail's day.
-    days_overdue: int | None = None
 
     @cached_property
     def url(self) -> str:  # a task listed in several digests is linked once
@@ -69,64 +69,138 @@ def render(template: str, subject: str, **context: Any) -> Rendered:
     return Rendered(subject, text, html)
 
 
-def before_due(task: TaskInfo, unit_name: str, days: int, role: str) -> Rendered:
-    """Reminder `days` before the deadline, to a lead (`role`="lead") or coordinating unit."""
-    who = "" if role == "lead" else " (phối hợp)"
-    subject = (
-        f"[PlanWork] Còn {days} ngày{who}: nhiệm vụ {task.number} – {task.plan_number} "
-        f"– hạn {vn_date(task.due_on)}"
-    )
-    return render("before_due", subject, task=task, unit_name=unit_name, days=days, role=role)
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 
-def overdue(task: TaskInfo, unit_name: str, days: int) -> Rendered:
-    """Notice to the lead unit that the task is `days` days past its deadline."""
-    subject = (
-        f"[PlanWork] Quá hạn {days} ngày: nhiệm vụ {task.number} – {task.plan_number} "
-        f"– hạn {vn_date(task.due_on)}"
-    )
-    return render("overdue", subject, task=task, unit_name=unit_name, days=days)
+def number_key(number: str | None) -> tuple:
+    """Item numbers sort as numbers: "1.2" < "1.10" < "2" (text after digits sorts last)."""
+    parts = re.findall(r"\d+|\D+", number or "")
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+class Section(enum.StrEnum):
+    """The parts of a daily reminder, most urgent first."""
+
+    OVERDUE = "overdue"  # the person's unit leads it and the deadline has passed
+    DUE = "due"  # the deadline is today or ahead (lead or coordinating)
+    ESCALATION = "escalation"  # another unit's overdue task the person must chase
+    QUARTER = "quarter"  # the quarter's overview, on its first working day
+
+
+SECTION_TITLES = {
+    Section.OVERDUE: "NHIỆM VỤ QUÁ HẠN",
+    Section.DUE: "NHIỆM VỤ SẮP ĐẾN HẠN",
+    Section.ESCALATION: "NHIỆM VỤ QUÁ HẠN CẦN ĐÔN ĐỐC",
+    Section.QUARTER: "NHIỆM VỤ ĐẾN HẠN TRONG",  # followed by "QUÝ III/2024"
+}
+
+SECTION_ADVICE = {
+    Section.OVERDUE: (
+        "Đơn vị chủ trì chưa gửi báo cáo. Đề nghị khẩn trương hoàn thành, gửi báo cáo "
+        "hoặc xin gia hạn trên PlanWork."
+    ),
+    Section.DUE: (
+        "Đề nghị đơn vị chủ trì hoàn thành và gửi báo cáo trước hạn; đơn vị phối hợp "
+        "phối hợp với đơn vị chủ trì và cập nhật đóng góp trên PlanWork."
+    ),
+    Section.ESCALATION: (
+        "Các nhiệm vụ dưới đây đã quá hạn mà đơn vị chủ trì chưa gửi báo cáo; PlanWork "
+        "đã nhắc đơn vị chủ trì. Đề nghị đôn đốc hoặc yêu cầu đơn vị giải trình."
+    ),
+    Section.QUARTER: "Danh sách để đơn vị chủ động sắp xếp công việc trong quý.",
+}
 
 
 @dataclass(frozen=True)
-class PlanGroup:
-    plan_number: str
-    plan_title: str
-    tasks: list[TaskInfo]
+class Line:
+    """One task in a daily reminder, with its day count as of the sending day."""
+
+    section: Section
+    task: TaskInfo
+    unit_name: str  # whose duty it is: the lead, coordinating or chasing unit
+    role: str = "lead"  # "lead", "coordinating" or "chase"
+    days: int = 0  # days left (DUE) or days past the deadline (OVERDUE, ESCALATION)
+    quarter: str | None = None  # QUARTER lines: "Quý III/2024"
+    deadline_on_day_off: bool = False
+
+    @property
+    def status(self) -> str:
+        """ "Quá hạn 8 ngày", "Còn 7 ngày", "Đến hạn hôm nay", or the deadline."""
+        if self.section in (Section.OVERDUE, Section.ESCALATION):
+            return f"Quá hạn {self.days} ngày"
+        if self.section == Section.DUE:
+            return f"Còn {self.days} ngày" if self.days > 0 else "Đến hạn hôm nay"
+        return f"Hạn {vn_date(self.task.due_on)}"
+
+    @property
+    def deadline(self) -> str:
+        """The deadline, with its weekday when it falls on a day off."""
+        text = vn_date(self.task.due_on)
+        if self.deadline_on_day_off and self.task.due_on:
+            text += f" ({WEEKDAYS[self.task.due_on.weekday()]}, ngày nghỉ)"
+        return text
+
+    def sort_key(self) -> tuple:
+        """Most urgent first: longest overdue, fewest days left; then plan and item."""
+        urgency = -self.days if self.section != Section.DUE else self.days
+        if self.section == Section.QUARTER:
+            urgency = self.task.due_on.toordinal() if self.task.due_on else 0
+        return (urgency, self.task.plan_number, number_key(self.task.number), self.task.id)
 
 
-def digest(
-    unit_name: str, quarter: str, lead: list[PlanGroup], coordinating: list[PlanGroup]
-) -> Rendered:
-    """The quarter digest: lead and coordinating duties apart, each grouped by plan."""
-    count = sum(len(g.tasks) for g in lead) + sum(len(g.tasks) for g in coordinating)
-    subject = f"[PlanWork] {quarter}: {count} nhiệm vụ đến hạn của {unit_name}"
+def _line_subject(line: Line) -> str:
+    task = line.task
+    what = f"nhiệm vụ {task.number} – {task.plan_number} – hạn {vn_date(task.due_on)}"
+    if line.section == Section.DUE:
+        who = " (phối hợp)" if line.role == "coordinating" else ""
+        return f"[PlanWork] {line.status}{who}: {what}"
+    if line.section == Section.OVERDUE:
+        return f"[PlanWork] {line.status}: {what}"
+    if line.section == Section.ESCALATION:
+        return f"[PlanWork] {line.status} – cần đôn đốc: {what}"
+    return f"[PlanWork] {line.quarter}: 1 nhiệm vụ đến hạn của {line.unit_name}"
+
+
+def daily_subject(day: date, lines: list[Line]) -> str:
+    """One line: that line's own subject; several: the day and a count per section."""
+    if len(lines) == 1:
+        return _line_subject(lines[0])
+    counts = {s: sum(1 for ln in lines if ln.section == s) for s in Section}
+    parts = []
+    if counts[Section.OVERDUE]:
+        parts.append(f"{counts[Section.OVERDUE]} quá hạn")
+    if counts[Section.DUE]:
+        parts.append(f"{counts[Section.DUE]} sắp đến hạn")
+    if counts[Section.ESCALATION]:
+        parts.append(f"{counts[Section.ESCALATION]} cần đôn đốc")
+    if counts[Section.QUARTER]:
+        quarter = next(ln.quarter for ln in lines if ln.section == Section.QUARTER)
+        parts.append(f"{counts[Section.QUARTER]} đến hạn trong {quarter}")
+    return f"[PlanWork] Nhắc việc ngày {vn_date(day)}: {len(lines)} nhiệm vụ ({', '.join(parts)})"
+
+
+def daily(day: date, addressees: list[str], lines: list[Line]) -> Rendered:
+    """The one reminder a person gets on `day`: every task line, by urgency, in sections.
+
+    Day counts are those of `day`, the day the mail goes out (not the day it was planned).
+    """
+    ordered = sorted(lines, key=Line.sort_key)
+    sections = [
+        (section, [ln for ln in ordered if ln.section == section])
+        for section in Section
+        if any(ln.section == section for ln in ordered)
+    ]
+    quarter = next((ln.quarter for ln in ordered if ln.quarter), None)
     return render(
-        "digest",
-        subject,
-        unit_name=unit_name,
-        quarter=quarter,
-        lead=lead,
-        coordinating=coordinating,
-    )
-
-
-def escalation(tracking_name: str, day: date, groups: list[PlanGroup]) -> Rendered:
-    """The day's escalation roll-up to a tracking unit's coordinator: every overdue task
-    whose notice went to its lead unit that day, grouped by plan, with lead unit, due date,
-    days overdue and a link each."""
-    count = sum(len(g.tasks) for g in groups)
-    subject = (
-        f"[PlanWork] Tổng hợp ngày {vn_date(day)}: {count} nhiệm vụ quá hạn cần đôn đốc "
-        f"– {tracking_name}"
-    )
-    return render(
-        "escalation",
-        subject,
-        unit_name=tracking_name,
+        "reminder",
+        daily_subject(day, ordered),
         day=day,
-        count=count,
-        groups=groups,
+        addressees=addressees,
+        sections=sections,
+        titles=SECTION_TITLES,
+        advice=SECTION_ADVICE,
+        quarter=quarter,
+        numerals=("I", "II", "III", "IV"),
     )
 
 
