@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -29,7 +30,7 @@ from models import AuditEvent, db
 from models.audit import GENESIS_HASH
 from reports.pack_verifier import verifier_sha256
 from workflow import signing
-from workflow.anchors import HeadAnchor
+from workflow.anchors import HeadAnchor, current_anchor
 from workflow.audit import _hashed_fields  # the one definition of what the hash covers
 
 EVENTS_FILE = "su-kien.jsonl"
@@ -160,3 +161,22 @@ def seal(pack: zipfile.ZipFile, index: list[tuple[str, str, str]]) -> None:
     listing = "".join(f"{sha}  {path}\n" for path, _what, sha in index).encode("utf-8")
     pack.writestr(INDEX_FILE, listing)
     pack.writestr(SIGNATURE_FILE, (signing.sign(listing).hex() + "\n").encode("ascii"))
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What the installation publishes so packs and the chain can be checked from outside:
+    the current head (an anchor line), the signing key, its fingerprint, the verifier's hash."""
+
+    anchor: HeadAnchor
+    public_key_hex: str
+    fingerprint: str
+    verifier_sha256: str
+
+
+def publication() -> Publication:
+    """The values the audit page shows (and the README tells operators to publish)."""
+    public = signing.public_key_bytes()
+    return Publication(
+        current_anchor(), public.hex(), signing.fingerprint(public), verifier_sha256()
+    )

@@ -17,10 +17,12 @@ from models import AuditEvent, AuditVerification, OutboxMessage, User, db
 from notifications import jobs as scheduler_jobs
 from notifications.anchor_mail import ANCHOR_EVENT, queue_anchor_mail
 from notifications.policy import load_policy
+from reports.pack_verifier import verifier_sha256
 from tests.foundation.chain_rewrite import cut_tail, rewrite_and_rehash
 from tests.foundation.helpers import find_task
+from tests.foundation.web import login
 from tests.notifications.conftest import Smtp, at
-from workflow import task_reports
+from workflow import signing, task_reports
 from workflow import tasks as svc
 from workflow.anchors import current_anchor
 
@@ -214,3 +216,19 @@ def test_a_malformed_anchor_file_is_refused_and_changes_nothing(demo_app, tmp_pa
     assert "Dòng 2 của tệp mốc không hợp lệ" in out.output
     after = db.session.execute(sa.select(sa.func.count(AuditVerification.id))).scalar_one()
     assert after == before
+
+
+def test_audit_page_and_verify_show_the_anchor_and_the_signing_key(demo_app, tmp_path):
+    demo_app.config["SIGNING_KEY_FILE"] = str(tmp_path / "keys" / "signing.ed25519")
+    head = current_anchor()
+    verified = _cli(demo_app, "audit", "verify")
+    assert verified.exit_code == 0
+    assert f'"seq": {head.seq}, "hash": "{head.hash}"' in verified.output
+    web = demo_app.test_client()
+    login(web, "sgddt.inspector")
+    page = web.get("/audit").get_data(as_text=True)
+    head = current_anchor()  # the login was recorded: the head moved on
+    assert head.hash in page and f"<strong>{head.seq}</strong>" in page
+    assert signing.fingerprint(signing.public_key_bytes()) in page
+    assert signing.public_key_bytes().hex() in page
+    assert verifier_sha256() in page

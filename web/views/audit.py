@@ -14,6 +14,7 @@ from models import AuditEvent, Plan, Role, Unit, User, db
 from reports.action_labels import ACTION_LABELS
 from reports.audit_exports import audit_csv, audit_pdf, audit_xlsx
 from reports.audit_trail import AuditFilter, audit_page
+from reports.pack_chain import publication
 from reports.queries import task_labels
 from web import params
 from web.views.jobs import defer_download, in_job, submit
@@ -100,6 +101,7 @@ def index() -> str:
         actions=ACTION_LABELS,
         args=args,
         can_verify=current_user.role in (Role.INSPECTOR, Role.ADMIN),
+        published=publication(),
     )
 
 
