@@ -82,6 +82,32 @@ thường xuyên. trước ngày 15 tháng 12 năm 2025. năm học 2025 - 2026.
 6 tháng cuối năm. từ tháng 8 đến tháng 12 năm 2025. trong năm 2025. cả năm.
 """
 
+# Our own sentences of a plan's or a report's usual wording, for the everyday words the
+# shipped plans happen not to use ("sẽ", "vừa", "nhất là", "luôn", "nhưng", "còn"): a
+# correctly written word the model does not know is taken for OCR damage.
+REPORT_TEXT = """
+Trong năm vừa qua, các đơn vị đã triển khai kịp thời, đồng bộ các nhiệm vụ được giao.
+Nhìn chung, công tác xây dựng xã hội học tập luôn được các cấp ủy Đảng, chính quyền quan tâm.
+Tuy nhiên, việc thực hiện còn một số khó khăn, hạn chế, vướng mắc cần khắc phục.
+Nguyên nhân của những hạn chế nêu trên là do nguồn lực còn hạn chế, chưa đáp ứng yêu cầu.
+Các đơn vị sẽ tiếp tục rà soát, bổ sung và hoàn thiện kế hoạch trong thời gian tới.
+Nhất là đối với các nhiệm vụ trọng tâm, các đơn vị cần chủ động đề xuất giải pháp phù hợp.
+Không có đơn vị nào được chậm trễ trong việc báo cáo; trường hợp có vướng mắc, kịp thời báo cáo.
+Thực hiện thống nhất, đồng bộ trên toàn quận; tránh hình thức, lãng phí.
+Tăng cường ứng dụng công nghệ thông tin trong quản lý, lưu trữ hồ sơ, tìm kiếm và khai thác dữ liệu.
+Người dân được đăng ký, tham gia học tập thường xuyên, học tập suốt đời theo nhu cầu.
+Nâng cao chất lượng đội ngũ cán bộ, giáo viên; tạo điều kiện để người học được học thêm, học lại.
+Tuyên truyền sâu rộng để mọi người dân hiểu rõ vai trò, ý nghĩa của việc học tập suốt đời.
+Hỗ trợ người khuyết tật, người có hoàn cảnh khó khăn, trẻ em mồ côi được học tập.
+Kế thừa và phát huy truyền thống hiếu học của quê hương, dòng họ và gia đình.
+Vừa nâng cao nhận thức, vừa tạo chuyển biến rõ nét trong hành động của mỗi người.
+Thanh toán không dùng tiền mặt; hội nhập quốc tế; chia sẻ kinh nghiệm với các nước trong khu vực.
+Kết quả đạt được còn thấp, nhưng đã góp phần nâng cao dân trí, đào tạo nhân lực, bồi dưỡng nhân tài.
+Các chỉ tiêu cơ bản đều đạt và vượt so với cùng kỳ năm trước.
+Đề nghị các đơn vị nghiêm túc triển khai; trong quá trình thực hiện,
+nếu có khó khăn, vướng mắc, kịp thời phản ánh.
+"""
+
 _SENTENCE = re.compile(r"(?<=[.;:!?])\s+|\n\s*\n")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -202,6 +228,7 @@ def build() -> tuple[dict, list[str]]:
     train += [t for t in answer_texts() if " ".join(t.split()) not in held]
     train += ocr_well_formed_lines(words)
     train.append(ADMIN_TEXT)
+    train.append(REPORT_TEXT)
     train += PHRASES.read_text(encoding="utf-8").splitlines()[1:]
 
     uni: Counter[str] = Counter()
