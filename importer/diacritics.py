@@ -4,9 +4,12 @@ Scanned plans come back from OCR with their marks lost ("Phong Giao duc va Dao t
 or misread ("Tha do Ha Ngi", "cia UNESCO", "Pao tao"). Each word of such a line is read
 as the OCR'd form of some syllable: the candidates are the syllables of the model whose
 folded key equals the word's, or is within a couple of OCR-typical edits of it ("Đ" read
-as "P", a vowel read as another, "ư" as "w"). A trigram model of syllables (with backoff
-to bigrams and unigrams, trained by tools/build_diacritics_model.py on the text the
-project ships) scores sequences, and a beam-limited Viterbi search picks the best one.
+as "P", a vowel read as another, "ư" as "w"), or, for a word whose folded form is no
+syllable's, close to it once OCR's confusions of letter groups are undone ("phmmg" is
+"phường", "nit" after "phụ" is "nữ", "¢6" is "có"; see `_CONFUSIONS`). A trigram model
+of syllables (with backoff to bigrams and unigrams, trained by
+tools/build_diacritics_model.py on the text the project ships) scores sequences, and a
+beam-limited Viterbi search picks the best one.
 The work is linear in the line's length: each word has at most `_MAX_CANDIDATES`
 candidates and the search has one state per candidate.
 
