@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -111,7 +112,9 @@ def build_pack(scope: PackScope, status: ChainStatus) -> bytes:
         # The head first: the events written below end exactly at it (pack_chain).
         head = current_anchor()
         start = first_seq_from(local_day_start(scope.date_from))
-        sha, count = write_events(pack, start if start is not None else head.seq + 1, head)
+        sha, count = write_events(
+            pack, start if start is not None else head.seq + 1, head, _in_scope(scope)
+        )
         index.append((EVENTS_FILE, f"Nhật ký dạng băm được ({count} sự kiện)", sha))
         put(HEAD_FILE, (head.to_json() + "\n").encode("utf-8"), "Đầu chuỗi (mốc)")
         key_text, fingerprint = public_key_text()
@@ -141,6 +144,15 @@ def build_pack(scope: PackScope, status: ChainStatus) -> bytes:
         put("muc-luc.csv", csv_table(["Tệp", "Nội dung", "SHA-256"], index), "Mục lục")
         seal(pack, index)
     return buffer.getvalue()
+
+
+def _in_scope(scope: PackScope) -> Callable[[sa.Row], bool] | None:
+    # Whole events for the pack's plan or unit; the rest by their hashes (pack_chain).
+    if scope.plan_id is not None:
+        return lambda row: row.plan_id == scope.plan_id
+    if scope.unit_id is not None:
+        return lambda row: row.unit_id == scope.unit_id
+    return None
 
 
 def _reports(scope: PackScope) -> list[Report]:

@@ -7,8 +7,11 @@ Layout (kiem-tra.py relies on these names):
   (how a partial pack still links; seq 0 and the all-zero hash at the start of the trail);
   then every event from the first of the period up to the chain head, one canonical JSON
   object a line: every hashed field (UTC time to the microsecond, `prev_hash`) and `hash`.
-  The whole stretch of the chain is included, not only the plan's or unit's events: a link
-  can only be checked with the content of both events it joins.
+  In a plan's or a unit's pack, the events of other plans and units are written as
+  {"seq", "prev_hash", "hash"} only: the pack may go to a coordinator, who may not read the
+  rest of the trail (logins carry client addresses). The links through them still check;
+  their content cannot, and the signature and the anchors vouch for them instead. A pack of
+  the whole trail (`planwork inspection pack` without --plan/--unit) has every event whole.
 - `dau-chuoi.json`: the chain head the events end at, an anchor line (seq, hash, time).
 - `khoa-cong-khai.txt`: the installation's public key and fingerprint.
 - `kiem-tra.py`, `HUONG-DAN-KIEM-TRA.txt`: the verifier and the procedure in Vietnamese.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,9 +59,15 @@ def first_seq_from(start: datetime) -> int | None:
     ).scalar()
 
 
-def write_events(pack: zipfile.ZipFile, start_seq: int, head: HeadAnchor) -> tuple[str, int]:
+def write_events(
+    pack: zipfile.ZipFile,
+    start_seq: int,
+    head: HeadAnchor,
+    in_scope: Callable[[sa.Row], bool] | None = None,
+) -> tuple[str, int]:
     """Stream events start_seq..head.seq into su-kien.jsonl; return (SHA-256, count).
 
+    Events `in_scope` rejects are written by their hashes only (None: every event whole).
     The head is read before the events: every event up to it is committed and immutable,
     so the file ends exactly at the head the pack names."""
     table = AuditEvent.__table__
@@ -93,7 +103,14 @@ def write_events(pack: zipfile.ZipFile, start_seq: int, head: HeadAnchor) -> tup
             if not rows:
                 break
             for row in rows:
-                emit(canonical_line({**_hashed_fields(row), "hash": row.hash}))
+                if in_scope is None or in_scope(row):
+                    emit(canonical_line({**_hashed_fields(row), "hash": row.hash}))
+                else:
+                    emit(
+                        canonical_line(
+                            {"seq": row.seq, "prev_hash": row.prev_hash, "hash": row.hash}
+                        )
+                    )
             count += len(rows)
             last = rows[-1].seq
     return digest.hexdigest(), count
@@ -149,9 +166,12 @@ Chương trình kiểm tra lần lượt:
    chuỗi đến mốc đó. Lỗi nghĩa là nhật ký đã bị viết lại (và tính lại mã băm) sau khi
    mốc được công bố.
 
-Phạm vi: nhật ký đầy đủ từ sự kiện đầu tiên của thời kỳ đến đầu chuỗi lúc lập hồ sơ
-(mọi kế hoạch, vì liên kết giữa hai sự kiện chỉ kiểm tra được khi có nội dung cả hai).
-Các tệp nhat-ky/*.csv, *.pdf chỉ gồm sự kiện của kế hoạch hoặc đơn vị được kiểm tra.
+Phạm vi: mọi sự kiện từ sự kiện đầu tiên của thời kỳ đến đầu chuỗi lúc lập hồ sơ. Trong
+hồ sơ của một kế hoạch hoặc một đơn vị, sự kiện của kế hoạch, đơn vị khác chỉ ghi số thứ
+tự, prev_hash và mã băm (không có nội dung): liên kết qua chúng vẫn được kiểm tra, nội
+dung của chúng thì không; chữ ký của hệ thống và các mốc đã công bố bảo đảm cho chúng.
+Hồ sơ toàn hệ thống («planwork inspection pack» không có --plan, --unit) ghi đầy đủ mọi
+sự kiện. Các tệp nhat-ky/*.csv, *.pdf chỉ gồm sự kiện của kế hoạch hoặc đơn vị.
 """
     return text.encode("utf-8")
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from models import AuditEvent, User, db
+from models import AuditEvent, Plan, User, db
 from reports.pack_verifier import kiem_tra
 from tests.foundation.helpers import find_task
 from workflow import clock, signing
@@ -182,12 +182,18 @@ def test_partial_pack_links_through_the_hash_of_the_event_before_it(signed_app, 
     assert f"nối với sự kiện số {first['seq']} trước phạm vi" in run.stdout
 
 
+def _last_whole_event(lines: list[str]) -> int:
+    """The index of the last event the pack carries whole (the plan's own)."""
+    return max(i for i, line in enumerate(lines) if '"action"' in line)
+
+
 def _edit_event_line(folder: Path) -> None:
     path = folder / "su-kien.jsonl"
     lines = path.read_text(encoding="utf-8").splitlines()
-    event = json.loads(lines[-5])
+    at = _last_whole_event(lines)
+    event = json.loads(lines[at])
     event["actor_name"] = "Người khác"
-    lines[-5] = json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    lines[at] = json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -279,7 +285,7 @@ def test_a_pack_tampered_in_any_file_fails_its_own_verification(signed_app, tmp_
     # The edited event is also named by the chain check, not only by the file's hash.
     folder = tmp_path / "t-events"
     events = (folder / "su-kien.jsonl").read_text(encoding="utf-8").splitlines()
-    seq = json.loads(events[-5])["seq"]
+    seq = json.loads(events[_last_whole_event(events)])["seq"]
     assert f"sự kiện số {seq}: nội dung đã bị sửa" in _verify(folder).stdout
 
 
@@ -288,7 +294,7 @@ def test_a_pack_forged_and_resigned_with_another_key_fails_on_the_published_fing
 ):
     """Everything rewritten consistently and re-signed: only the fingerprint published
     outside the pack (audit page, README, anchor mail) gives it away."""
-    folder = _pack(signed_app, tmp_path, "--plan", P2417, "--from", "2024-01-01")
+    folder = _pack(signed_app, tmp_path, "--from", "2024-01-01")  # every event whole
     published = signing.fingerprint(signing.public_key_bytes())
     path = folder / "su-kien.jsonl"
     lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
@@ -347,3 +353,19 @@ def test_the_signing_key_is_generated_once_and_private(signed_app):
     assert signing.public_key_bytes() == first
     mode = os.stat(signing.key_path()).st_mode & 0o777
     assert mode == 0o600
+
+
+def test_a_plan_pack_carries_other_plans_events_by_their_hashes_only(signed_app, tmp_path):
+    """A coordinator may download the plan's pack: other plans' events and logins (client
+    addresses) must not be in it, yet the chain still links through them."""
+    folder = _pack(signed_app, tmp_path, "--plan", P2417, "--from", "2024-01-01")
+    plan = db.session.execute(sa.select(Plan.id).where(Plan.number == P2417)).scalar_one()
+    lines = [json.loads(x) for x in (folder / "su-kien.jsonl").read_text("utf-8").splitlines()]
+    whole = [e for e in lines[1:] if "action" in e]
+    hashed_only = [e for e in lines[1:] if "action" not in e]
+    assert whole and hashed_only
+    assert all(e["plan_id"] == plan for e in whole)
+    assert all(set(e) == {"seq", "prev_hash", "hash"} for e in hashed_only)
+    run = _verify(folder)
+    assert run.returncode == 0, run.stdout
+    assert f"{len(hashed_only)} sự kiện của kế hoạch, đơn vị khác chỉ có mã băm" in run.stdout
