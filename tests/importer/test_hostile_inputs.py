@@ -18,9 +18,9 @@ from click.testing import CliRunner
 
 import importer
 from importer import errors, fields, limits, normalize, units
-from web.plan_commands import plans_cli
 from importer.extract import extract_lines
 from importer.normalize import Line
+from web.plan_commands import plans_cli
 
 from .support import docx_running
 
