@@ -61,6 +61,8 @@ class Settings:
     # The inspectorate's address(es), comma-separated: the chain head is mailed there daily
     # (notifications/anchor_mail.py). Empty: no anchor mail.
     AUDIT_ANCHOR_MAIL_TO = os.environ.get("PLANWORK_AUDIT_ANCHOR_MAIL_TO", "")
+    # The Ed25519 key that signs inspection packs; empty: instance/signing_key.ed25519.
+    SIGNING_KEY_FILE = os.environ.get("PLANWORK_SIGNING_KEY_FILE", "")
 
 
 class TestSettings(Settings):

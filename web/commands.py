@@ -131,6 +131,16 @@ def audit_anchor() -> None:
     click.echo(current_anchor().to_json())
 
 
+@audit_cli.command("key")
+def audit_key() -> None:
+    """Print the public key that signs inspection packs and its fingerprint (to publish)."""
+    from workflow import signing
+
+    public = signing.public_key_bytes()
+    click.echo(f"Khoá công khai Ed25519: {public.hex()}")
+    click.echo(f"Dấu vân tay: {signing.fingerprint(public)}")
+
+
 @inspection_cli.command("pack")
 @click.option("--plan", "plan_number", help="Số kế hoạch, ví dụ 2417/KH-SGDĐT.")
 @click.option("--unit", "unit_code", help="Mã đơn vị.")
@@ -166,6 +176,9 @@ def init_app(app: Flask) -> None:
 
     app.extensions["planwork.import_directory"] = import_directory
     app.cli.add_command(plans_cli)
+    from web.token_commands import tokens_cli
+
+    app.cli.add_command(tokens_cli)
     from web.report_commands import report_cli
 
     app.cli.add_command(report_cli)

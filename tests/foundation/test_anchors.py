@@ -232,3 +232,6 @@ def test_audit_page_and_verify_show_the_anchor_and_the_signing_key(demo_app, tmp
     assert signing.fingerprint(signing.public_key_bytes()) in page
     assert signing.public_key_bytes().hex() in page
     assert verifier_sha256() in page
+    key = _cli(demo_app, "audit", "key")
+    assert key.exit_code == 0
+    assert signing.fingerprint(signing.public_key_bytes()) in key.output
