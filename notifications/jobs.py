@@ -139,6 +139,16 @@ def security_job() -> None:
             log.info("security log: summary written %s, %d old rows deleted", *result)
 
 
+def anchor_job() -> None:
+    """Scheduled hourly: queue today's chain-head mail to the inspectorate; its outbox key
+    holds it to one a day per address (notifications/anchor_mail.py)."""
+    from notifications.anchor_mail import queue_anchor_mail
+
+    with _the_app().app_context():
+        if queue_anchor_mail():
+            log.info("audit anchor mail queued")
+
+
 def build_scheduler(policy: Policy) -> BlockingScheduler:
     """The blocking scheduler with both jobs, cron triggers in the policy's timezone."""
     tz = ZoneInfo(policy.timezone)
@@ -166,6 +176,14 @@ def build_scheduler(policy: Policy) -> BlockingScheduler:
         CronTrigger(minute=7, timezone=tz),
         id=SECURITY_JOB_ID,
         name="Tổng hợp và dọn nhật ký đăng nhập sai",
+        replace_existing=True,
+        **options,
+    )
+    scheduler.add_job(
+        anchor_job,
+        CronTrigger(minute=17, timezone=tz),
+        id="audit.anchor_mail",
+        name="Gửi mốc đầu chuỗi nhật ký cho thanh tra",
         replace_existing=True,
         **options,
     )
