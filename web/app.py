@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from apiflask import APIFlask
 from flask import Flask, abort, current_app, g, request, session
 from flask_babel import get_locale, lazy_gettext, refresh
 from flask_login import current_user
@@ -19,8 +20,16 @@ from web.extensions import babel, csrf, login_manager, migrate
 
 # What an inspector may still POST: their own session and language, nothing in the data.
 # "audit.verify" only re-checks the hash chain and records the verdict (issue 6).
+# Their own API tokens are theirs like their session: read tokens only (workflow/tokens.py).
 INSPECTOR_MAY_POST = frozenset(
-    {"auth.login", "auth.logout", "preferences.language", "audit.verify"}
+    {
+        "auth.login",
+        "auth.logout",
+        "preferences.language",
+        "audit.verify",
+        "account.create_token",
+        "account.revoke_token",
+    }
 )
 
 
@@ -33,8 +42,18 @@ def select_locale() -> str:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `test_config` overrides settings (tests, one-off scripts)."""
-    app = Flask(
+    # APIFlask (a Flask subclass) writes the OpenAPI document of /api/v1 from the routes'
+    # schemas, which apispec alone would need restated by hand. json_errors=False keeps
+    # the HTML error pages: JSON errors are the API blueprint's own (web/api/errors.py).
+    # No docs UI from APIFlask (its scripts come from a CDN): web/api/docs.py draws one.
+    app = APIFlask(
         __name__,
+        title="PlanWork API",
+        version="1",
+        spec_path="/openapi.json",
+        docs_path=None,
+        openapi_blueprint_url_prefix="/api/v1",
+        json_errors=False,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
         instance_path=str(Settings.INSTANCE_DIR),
@@ -103,6 +122,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import jobs as job_views
 
     app.register_blueprint(job_views.bp)
+    from web import api
+    from web.views import account
+
+    app.register_blueprint(account.bp)
+    api.init_app(app)
 
     from web import commands
 

@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from models import db
+from web.api.errors import is_api_request
+from web.api.errors import json_error as api_error
 from workflow.errors import WorkflowError
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,9 @@ BARE_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
 
 
 def _page(status: int, message: str | None = None) -> tuple[str, int]:
+    if is_api_request():
+        # Under /api/ even a path no route matched answers in JSON (web/api/errors.py).
+        return api_error(status, message), status  # type: ignore[return-value]
     return (
         render_template("error.html", status=status, message=message or MESSAGES[status]),
         status,

@@ -150,11 +150,49 @@ TABLE: dict[tuple[str, str], T] = {
     ("GET", "jobs.download"): (200, 200, 404, 404, 404, 404, 404, 302),
     ("GET", "outbox.index"): (200, 403, 403, 403, 403, 403, 403, 302),
     ("POST", "outbox.resend"): (302, 403, 403, 403, 403, 403, 403, 302),
+    # API tokens (issue 15): every signed-in user manages their own; an empty form is shown
+    # again (200), revoking a token that is not theirs is a flash and a redirect.
+    ("GET", "account.tokens"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("POST", "account.create_token"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("POST", "account.revoke_token"): (302, 302, 302, 302, 302, 302, 302, 302),
+    # The API's document and its page are public; the API itself takes Bearer tokens only:
+    # a session cookie is no credential there (401), and an inspector's session is refused
+    # every POST before anything else looks at it (403).
+    ("GET", "openapi.spec"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "api.docs"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "api.me"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.units"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.unit"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.plans"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.plan"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.plan_items"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.tasks"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.task"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.audit_events"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.plan_year_end"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.unit_year_end"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("POST", "api.task_start"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("POST", "api.task_report"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("POST", "api.task_verify"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("POST", "api.task_return"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("POST", "api.task_reopen"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("POST", "api.task_cancel"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("POST", "api.request_extension"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("POST", "api.decide_extension"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("POST", "api.ask_explanation"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("POST", "api.answer_explanation"): (401, 401, 401, 401, 401, 401, 403, 401),
 }
 
 # Session-level POSTs an inspector may make (and re-checking the audit chain, which
 # records its verdict but changes no data); every other POST must be refused.
-INSPECTOR_MAY_POST = {"auth.login", "auth.logout", "preferences.language", "audit.verify"}
+INSPECTOR_MAY_POST = {
+    "auth.login",
+    "auth.logout",
+    "preferences.language",
+    "audit.verify",
+    "account.create_token",  # their own read tokens, like their own session
+    "account.revoke_token",
+}
 
 
 @dataclass
@@ -220,6 +258,9 @@ def _world() -> World:
             "indicator_id": getattr(_one(Indicator), "id", 1),
             "tasks.decide_extension": extension_id,
             "tasks.answer_explanation": explanation.id,
+            "api.decide_extension": extension_id,
+            "api.answer_explanation": explanation.id,
+            "token_id": 1,
         },
         forms={
             "tasks.transition": {"event": "cancel", "version": "1"},
