@@ -15,7 +15,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
+from docx.shared import Cm, Mm, Pt, Twips
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
@@ -23,7 +23,9 @@ from workflow.report_settings import ReportSettings
 
 FONT = "Times New Roman"
 BODY_PT = 14
-TOP, BOTTOM, LEFT, RIGHT = Mm(20), Mm(20), Mm(30), Mm(15)
+# Word stores margins in whole twips: 15 mm is 850.4, which would round to just under
+# 15 mm, so the right margin is the next twip up.
+TOP, BOTTOM, LEFT, RIGHT = Mm(20), Mm(20), Mm(30), Twips(851)
 PAGE_W, PAGE_H = Mm(210), Mm(297)
 TEXT_W = PAGE_W - LEFT - RIGHT  # 165 mm
 HEADER_COLS = (Cm(6.6), Cm(9.9))
