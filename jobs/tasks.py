@@ -19,9 +19,11 @@ from flask import current_app, g, session
 import importer
 from importer.errors import DocumentError
 from models import BackgroundJob, User, db
-from workflow import imports
 from workflow import jobs as job_service
 from workflow.errors import WorkflowError
+from workflow.import_draft import review_draft
+from workflow.import_draft_store import purge_drafts, save_draft
+from workflow.import_resolution import import_directory
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ def import_plan(job: BackgroundJob) -> dict[str, Any]:
         data = upload.read_bytes()
         draft = importer.parse_bytes(
             data,
-            directory=imports.import_directory(),
+            directory=import_directory(),
             max_bytes=int(job.params["max_bytes"]),
             # A scan is read page by page (seconds each): the job's page shows how far.
             progress=lambda done, total: job_service.progress(job.id, done, total),
@@ -78,9 +80,9 @@ def import_plan(job: BackgroundJob) -> dict[str, Any]:
         if not parsed["items"] and not parsed["suggestions"]:
             raise JobFailed(NO_ITEMS)
         folder = _draft_folder()
-        imports.purge_drafts(folder)
-        reviewed = imports.review_draft(parsed, job.params.get("filename"))
-        token = imports.save_draft(folder, user, reviewed)
+        purge_drafts(folder)
+        reviewed = review_draft(parsed, job.params.get("filename"))
+        token = save_draft(folder, user, reviewed)
     finally:
         # The document was only needed to parse it: the draft holds what review needs.
         upload.unlink(missing_ok=True)

@@ -47,7 +47,7 @@ class Plan(db.Model):
     status: Mapped[PlanStatus] = mapped_column(str_enum(PlanStatus), default=PlanStatus.ACTIVE)
     source_filename: Mapped[str | None] = mapped_column(sa.String(300))
     # A fingerprint of the parsed document, so a re-upload of a plan without a number is
-    # recognised as the same plan (workflow/imports.py).
+    # recognised as the same plan (workflow/import_commit.py).
     source_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -129,8 +129,12 @@ def import_command(
     import sqlalchemy as sa
 
     from models import Role, User, db
-    from workflow import imports
     from workflow.errors import WorkflowError
+    from workflow.import_commit import commit_import
+    from workflow.import_draft import included, review_draft
+    from workflow.import_permissions import can_import
+    from workflow.import_resolution import Resolver, import_directory, pending_mentions
+    from workflow.import_update import update_from_import
     from workflow.plans import find_plan_by_number
     from workflow.text import fold
 
@@ -152,25 +156,25 @@ def import_command(
         )
         if actor is None:
             _fail("Chưa có tài khoản quản trị; hãy chỉ định --user.")
-    if not imports.can_import(actor):
+    if not can_import(actor):
         _fail("Chỉ điều phối viên hoặc quản trị viên mới được nhập kế hoạch.")
     try:
-        draft = parse_file(file, directory=imports.import_directory(), progress=_progress)
+        draft = parse_file(file, directory=import_directory(), progress=_progress)
     except DocumentError as exc:
         _fail(exc.message)
-    data = imports.review_draft(draft.to_json(), filename=Path(file).name)
+    data = review_draft(draft.to_json(), filename=Path(file).name)
     click.echo(_summary(data))
     for item in data["items"]:
         for warning in item["warnings"]:
             click.echo(f"Nhiệm vụ {item['number']}: {warning}")
-    resolver = imports.Resolver()
+    resolver = Resolver()
     mappings: dict[str, str] = {}
     for entry in maps:
         text, sep, code = entry.rpartition("=")
         if not sep or not text.strip() or not code.strip():
             _fail(f"--map cần dạng «TÊN=MÃ», không phải «{entry}».")
         mappings[text.strip()] = code.strip()
-    for mention in imports.pending_mentions(data, resolver):
+    for mention in pending_mentions(data, resolver):
         if fold(mention["text"]) not in {fold(t) for t in mappings}:
             click.echo(
                 f"Chưa nhận ra đơn vị: «{mention['text']}» (nhiệm vụ "
@@ -196,11 +200,11 @@ def import_command(
     try:
         if update:
             assert existing is not None
-            summary = imports.update_from_import(existing.id, data, actor, mappings=mappings)
+            summary = update_from_import(existing.id, data, actor, mappings=mappings)
             click.echo(summary.message)
         else:
-            plan_id = imports.commit_import(data, actor, tracking_id, mappings=mappings)
-            count = len(imports.included(data))
+            plan_id = commit_import(data, actor, tracking_id, mappings=mappings)
+            count = len(included(data))
             click.echo(f"Đã tạo kế hoạch #{plan_id} với {count} nhiệm vụ.")
     except WorkflowError as exc:
         _fail(exc.message)

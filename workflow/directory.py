@@ -166,7 +166,7 @@ def directory_records() -> dict[str, Any]:
     """The directory as plain records (units.json's shape), for the importer's resolver.
 
     Only aliases that hold everywhere: one scoped to an issuer or a plan is applied by the
-    review (workflow.imports.Resolver), never to other plans."""
+    review (workflow.import_resolution.Resolver), never to other plans."""
     units = db.session.execute(sa.select(Unit).where(Unit.active.is_(True))).scalars().all()
     aliases = (
         db.session.execute(sa.select(UnitAlias).where(UnitAlias.scope == ALIAS_GLOBAL))

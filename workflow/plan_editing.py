@@ -34,7 +34,8 @@ from models import (
 )
 from workflow import audit, clock
 from workflow.errors import InvalidInput, NotFound, PermissionDenied, StaleObject
-from workflow.imports import check_can_import, find_existing_plan
+from workflow.import_commit import find_existing_plan
+from workflow.import_permissions import check_can_import
 from workflow.inputs import check_due_date
 from workflow.plans import (
     DuplicatePlan,
@@ -105,7 +106,7 @@ class UnitNames:
     folded): a typed name never lands on a unit by a fuzzy guess."""
 
     def __init__(self) -> None:
-        from workflow.imports import Resolver
+        from workflow.import_resolution import Resolver
 
         self.resolver = Resolver()
 
@@ -126,7 +127,7 @@ class UnitNames:
         return UnitRef(mention=text[:300], unit_id=target.unit_id, group_id=target.group_id)
 
     def _name(self, unit_id: int | None = None, group_id: int | None = None) -> str:
-        from workflow.imports import Target
+        from workflow.import_resolution import Target
 
         return self.resolver.name_of(Target(unit_id=unit_id, group_id=group_id))
 
@@ -205,7 +206,7 @@ def item_input(
 def can_edit_plan(plan: Plan, user: Any) -> bool:
     """Who may change a plan and its items: admins, and coordinators of its tracking or
     issuing unit (the people who may import and update it); never once it is withdrawn."""
-    from workflow.imports import can_update
+    from workflow.import_permissions import can_update
 
     return plan.status != PlanStatus.WITHDRAWN and can_update(plan, user)
 

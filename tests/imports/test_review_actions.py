@@ -8,7 +8,9 @@ import copy
 import json
 import re
 
-from workflow import imports
+from workflow.import_draft import included
+from workflow.import_review import review_action
+from workflow.import_review_rows import source_blocks
 
 from .helpers import SEED_4403, UNKNOWN, field_named, login, unit
 from .test_web_import import review_form, upload
@@ -51,7 +53,7 @@ def _draft() -> dict:
 
 def test_split_makes_two_rows_the_second_with_its_own_title_and_number():
     draft = _draft()
-    new, errors = imports.review_action(
+    new, errors = review_action(
         draft, "split:items-1", {"items-1-split_title": "Cuộc thi giới thiệu sách"}
     )
     assert errors == []
@@ -65,7 +67,7 @@ def test_split_makes_two_rows_the_second_with_its_own_title_and_number():
 
 
 def test_merge_joins_titles_and_unites_units():
-    new, errors = imports.review_action(_draft(), "merge:items-0", {})
+    new, errors = review_action(_draft(), "merge:items-0", {})
     assert errors == []
     assert [i["number"] for i in new["items"]] == ["1", "3"]
     merged = new["items"][0]
@@ -74,21 +76,21 @@ def test_merge_joins_titles_and_unites_units():
     assert merged["coordinating"] == ["Văn phòng Sở"]
     assert merged["timeframe_text"] == "Quý II năm 2025"
     # Both paragraphs are still shown, each with its own highlight.
-    blocks = imports.source_blocks(merged)
+    blocks = source_blocks(merged)
     marked = [text for b in blocks for text, hit in b["pieces"] if hit]
     assert marked == ["Xây dựng thư viện", "Ngày hội đọc sách"]
 
 
 def test_add_appends_an_empty_row_and_remove_restore_toggle_inclusion():
-    new, errors = imports.review_action(_draft(), "add", {})
+    new, errors = review_action(_draft(), "add", {})
     assert errors == []
     assert new["items"][-1]["number"] == "4" and new["items"][-1]["title"] == ""
     assert new["items"][-1]["include"] is True
-    removed, errors = imports.review_action(new, "remove:items-0", {})
+    removed, errors = review_action(new, "remove:items-0", {})
     assert errors == [] and removed["items"][0]["include"] is False
     assert len(removed["items"]) == 4  # kept on the page, restorable
-    assert [i["number"] for i in imports.included(removed)] == ["2", "3", "4"]
-    restored, errors = imports.review_action(removed, "restore:items-0", {})
+    assert [i["number"] for i in included(removed)] == ["2", "3", "4"]
+    restored, errors = review_action(removed, "restore:items-0", {})
     assert errors == [] and restored["items"][0]["include"] is True
 
 
@@ -103,13 +105,13 @@ def test_bad_row_actions_are_refused_in_vietnamese_and_change_nothing():
         ("xoa-het", "Thao tác trên bảng nhiệm vụ không hợp lệ."),
     ]:
         before = copy.deepcopy(draft)
-        new, errors = imports.review_action(draft, action, {})
+        new, errors = review_action(draft, action, {})
         assert errors == [message], action
         assert new == before and draft == before, action
 
 
 def test_the_source_paragraph_is_cut_around_the_spans():
-    blocks = imports.source_blocks(_draft()["items"][0])
+    blocks = source_blocks(_draft()["items"][0])
     assert blocks[0]["label"] == "Đoạn văn bản"
     assert blocks[0]["pieces"][0] == ("Xây dựng thư viện", True)
     assert blocks[0]["pieces"][1][1] is False
@@ -153,7 +155,7 @@ def test_the_review_page_shows_sources_applies_mappings_and_row_actions(
     fields["action"] = "remove:items-1"
     assert web.post(location, data=fields).status_code == 200
     saved = json.loads(_draft_file(import_app, location).read_text(encoding="utf-8"))["draft"]
-    assert len(saved["items"]) == 12 and len(imports.included(saved)) == 11
+    assert len(saved["items"]) == 12 and len(included(saved)) == 11
     assert saved["items"][1]["include"] is False
 
     # Bad input: refused with a Vietnamese message; the saved draft is unchanged.

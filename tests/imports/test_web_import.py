@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import importer
 from models import AuditEvent, Plan, Task, TaskUnit, UnitAlias, UnitGroup, UnitRole, db
 from tests.conftest import finish_job
-from workflow.imports import import_directory
+from workflow.import_resolution import import_directory
 from workflow.text import fold
 
 from .helpers import (

@@ -16,9 +16,11 @@ from reports import progress
 from tests.foundation.helpers import event_count, events_for, find_task
 from tests.notifications.conftest import at
 from tests.ui.support import walk
-from workflow import imports
 from workflow import plan_editing as service
 from workflow.errors import InvalidInput, PermissionDenied, StaleObject
+from workflow.import_commit import commit_import, find_existing_plan
+from workflow.import_draft import PLAN_TIMEFRAME_WARNING, review_draft, source_fingerprint
+from workflow.import_update import update_from_import
 from workflow.plan_editing import HeaderFields, ItemFields
 from workflow.plans import DuplicatePlan
 
@@ -468,7 +470,7 @@ def test_a_withdrawn_plans_number_can_be_imported_again(users):  # noqa: ANN001
 
 
 def unnumbered_draft(title: str = "Kế hoạch phát triển văn hóa đọc năm 2025") -> dict:
-    return imports.review_draft(
+    return review_draft(
         {
             "plan": {
                 "number": None,
@@ -510,45 +512,43 @@ def test_review_proposes_the_plans_timeframe_for_items_without_one(demo_app):  #
         "2025-12-31",
         "năm 2025",
     )
-    assert imports.PLAN_TIMEFRAME_WARNING in second["warnings"]
+    assert PLAN_TIMEFRAME_WARNING in second["warnings"]
     assert draft["items"][0]["due"] == "2025-06-30"  # its own timeframe is kept
 
 
 def test_an_unnumbered_plan_uploaded_again_is_offered_as_an_update(users):  # noqa: ANN001
     coordinator = users("gdtx.coordinator")
     first = unnumbered_draft()
-    plan_id = imports.commit_import(first, coordinator, tracking_unit_id=unit_id("GDTX"))
+    plan_id = commit_import(first, coordinator, tracking_unit_id=unit_id("GDTX"))
     assert db.session.get(Plan, plan_id).source_hash == first["source_hash"]
     # The same document again: recognised by its fingerprint.
     again = unnumbered_draft()
-    assert imports.find_existing_plan(again).id == plan_id
+    assert find_existing_plan(again).id == plan_id
     before = rows()
     with pytest.raises(DuplicatePlan, match="cùng cơ quan ban hành"):
-        imports.commit_import(again, coordinator, tracking_unit_id=unit_id("GDTX"))
+        commit_import(again, coordinator, tracking_unit_id=unit_id("GDTX"))
     assert rows() == before
     # A new version (an item more) with the same issuer, date and title: recognised too.
     newer = unnumbered_draft("KẾ HOẠCH PHÁT TRIỂN VĂN HÓA ĐỌC NĂM 2025")
     newer["items"].append(dict(newer["items"][0], number="3", title="Cuộc thi đại sứ văn hóa đọc"))
-    newer["source_hash"] = imports.source_fingerprint(newer)
-    assert imports.find_existing_plan(newer).id == plan_id
-    summary = imports.update_from_import(plan_id, newer, coordinator)
+    newer["source_hash"] = source_fingerprint(newer)
+    assert find_existing_plan(newer).id == plan_id
+    summary = update_from_import(plan_id, newer, coordinator)
     assert summary.added == ["3"]
     # Another plan of the same issuer and day with another title is new.
     other = unnumbered_draft("Kế hoạch chuyển đổi số năm 2025")
-    other["source_hash"] = imports.source_fingerprint(other)
-    assert imports.find_existing_plan(other) is None
+    other["source_hash"] = source_fingerprint(other)
+    assert find_existing_plan(other) is None
 
 
 def test_a_withdrawn_unnumbered_plan_is_not_offered_as_an_update(users):  # noqa: ANN001
     coordinator = users("gdtx.coordinator")
-    plan_id = imports.commit_import(
-        unnumbered_draft(), coordinator, tracking_unit_id=unit_id("GDTX")
-    )
+    plan_id = commit_import(unnumbered_draft(), coordinator, tracking_unit_id=unit_id("GDTX"))
     plan = db.session.get(Plan, plan_id)
     service.withdraw_plan(plan_id, coordinator, expected_version=plan.version, reason="Nhầm")
-    assert imports.find_existing_plan(unnumbered_draft()) is None
+    assert find_existing_plan(unnumbered_draft()) is None
     with pytest.raises(InvalidInput, match="thu hồi"):
-        imports.update_from_import(plan_id, unnumbered_draft(), coordinator)
+        update_from_import(plan_id, unnumbered_draft(), coordinator)
 
 
 # --- no deadline ---------------------------------------------------------------------------
@@ -588,7 +588,7 @@ def test_an_imported_unresolved_unit_may_stay_while_the_title_is_edited(users): 
 
 
 def test_a_school_year_title_proposes_the_school_year(demo_app):  # noqa: ANN001
-    draft = imports.review_draft(
+    draft = review_draft(
         {
             "plan": {"number": None, "title": "Kế hoạch giáo dục năm học 2025-2026"},
             "items": [{"number": "1", "title": "Việc", "lead": [], "periods": [], "due": None}],
@@ -597,7 +597,7 @@ def test_a_school_year_title_proposes_the_school_year(demo_app):  # noqa: ANN001
     proposed = draft["items"][0]
     assert proposed["periods"] == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
     assert proposed["due"] == "2026-05-31"
-    untimed = imports.review_draft(
+    untimed = review_draft(
         {"plan": {"title": "Kế hoạch tuyên truyền"}, "items": [{"number": "1", "title": "x"}]}
     )
     assert not untimed["items"][0].get("due")

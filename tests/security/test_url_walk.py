@@ -261,20 +261,21 @@ def _build_world(app: Flask, walker: User | None, tmp_path: Path) -> World:
             "tasks.answer_explanation": [str(explanation.id)],
         },
     )
-    from workflow import imports
+    from workflow.import_draft import review_draft
+    from workflow.import_draft_store import save_draft
+    from workflow.import_permissions import can_import
+    from workflow.import_resolution import import_directory
 
-    if walker is not None and imports.can_import(walker):
+    if walker is not None and can_import(walker):
         # A real draft, so the review and confirm forms are walked past "no such draft".
         import importer
 
         folder = tmp_path / "imports"
         app.config["IMPORT_DRAFT_DIR"] = str(folder)
         parsed = importer.parse_bytes(
-            DRAFT_SOURCE.read_bytes(), directory=imports.import_directory()
+            DRAFT_SOURCE.read_bytes(), directory=import_directory()
         ).to_json()
-        world.draft_token = imports.save_draft(
-            folder, walker, imports.review_draft(parsed, DRAFT_SOURCE.name)
-        )
+        world.draft_token = save_draft(folder, walker, review_draft(parsed, DRAFT_SOURCE.name))
         world.values["token"].insert(0, world.draft_token)
     return world
 

@@ -2,7 +2,7 @@
 
 The draft lives server-side (instance/imports/<token>.json, owned by the uploader) between
 upload and confirm; every rule — who may import, how names resolve, what a commit writes —
-is in workflow/imports.py.
+is in the workflow/import_*.py modules.
 """
 
 from __future__ import annotations
@@ -27,8 +27,15 @@ from werkzeug.wrappers import Response
 from importer import errors as document_errors
 from importer.extract import DEFAULT_MAX_BYTES
 from web.views.jobs import submit
-from workflow import imports
 from workflow.errors import WorkflowError
+from workflow.import_commit import commit_import, default_tracking_unit, find_existing_plan
+from workflow.import_draft import included
+from workflow.import_draft_store import discard_draft, load_draft, save_draft
+from workflow.import_permissions import can_import, can_update
+from workflow.import_resolution import Resolver, pending_mentions
+from workflow.import_review import apply_edits, review_action
+from workflow.import_review_rows import LOW_CONFIDENCE, review_rows
+from workflow.import_update import update_from_import
 from workflow.plans import DuplicatePlan
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -44,7 +51,7 @@ ACCEPT += ",.png,.jpg,.jpeg,image/png,image/jpeg"
 @bp.before_request
 @login_required
 def _importers_only() -> None:
-    if not imports.can_import(current_user):
+    if not can_import(current_user):
         abort(403)
 
 
@@ -100,22 +107,22 @@ def upload() -> Response | tuple[str, int]:
 def _review_page(
     token: str, draft: dict[str, Any], errors: list[str] | None = None, status: int = 200
 ) -> tuple[str, int]:
-    resolver = imports.Resolver(draft)
-    existing = imports.find_existing_plan(draft)
+    resolver = Resolver(draft)
+    existing = find_existing_plan(draft)
     choices = resolver.choices()
     return (
         render_template(
             "imports/review.html",
             token=token,
             draft=draft,
-            rows=imports.review_rows(draft, resolver),
-            pending=imports.pending_mentions(draft, resolver),
+            rows=review_rows(draft, resolver),
+            pending=pending_mentions(draft, resolver),
             choices=choices,
             unit_choices=[c for c in choices if c[0].startswith("unit:")],
-            tracking_value=f"unit:{imports.default_tracking_unit(draft, current_user, resolver)}",
+            tracking_value=f"unit:{default_tracking_unit(draft, current_user, resolver)}",
             existing=existing,
-            can_update=existing is not None and imports.can_update(existing, current_user),
-            low=imports.LOW_CONFIDENCE,
+            can_update=existing is not None and can_update(existing, current_user),
+            low=LOW_CONFIDENCE,
             errors=errors or [],
         ),
         status,
@@ -125,38 +132,38 @@ def _review_page(
 @bp.route("/<token>", methods=["GET"])
 def review(token: str) -> tuple[str, int]:
     """The preview table with every field editable."""
-    return _review_page(token, imports.load_draft(_folder(), token, current_user))
+    return _review_page(token, load_draft(_folder(), token, current_user))
 
 
 @bp.route("/<token>", methods=["POST"])
 def confirm(token: str) -> Response | tuple[str, int]:
     """Apply the reviewer's edits; then preview again, create the plan, or update it."""
     folder = _folder()
-    draft = imports.load_draft(folder, token, current_user)
-    draft, errors = imports.apply_edits(draft, request.form)
+    draft = load_draft(folder, token, current_user)
+    draft, errors = apply_edits(draft, request.form)
     action = request.form.get("action") or "preview"
     if not errors and action not in ("preview", "create", "update"):
         # A row action (split, merge, add, remove, restore): the draft changes, then preview.
-        draft, errors = imports.review_action(draft, action, request.form)
+        draft, errors = review_action(draft, action, request.form)
         action = "preview"
-    imports.save_draft(folder, current_user, draft, token=token)
+    save_draft(folder, current_user, draft, token=token)
     if errors:
         return _review_page(token, draft, errors, 400)
     if action == "preview":
         return _review_page(token, draft)
     try:
         if action == "update":
-            existing = imports.find_existing_plan(draft)
+            existing = find_existing_plan(draft)
             if existing is None:
                 return _review_page(
                     token, draft, ["Chưa có kế hoạch cùng số để cập nhật; hãy nhập mới."], 400
                 )
-            summary = imports.update_from_import(existing.id, draft, current_user)
+            summary = update_from_import(existing.id, draft, current_user)
             plan_id = existing.id
             flash(summary.message, "success")
         elif action == "create":
-            plan_id = imports.commit_import(draft, current_user)
-            count = len(imports.included(draft))
+            plan_id = commit_import(draft, current_user)
+            count = len(included(draft))
             flash(gettext("Đã nhập kế hoạch với %(count)s nhiệm vụ.", count=count), "success")
         else:
             abort(400)
@@ -169,14 +176,14 @@ def confirm(token: str) -> Response | tuple[str, int]:
         )
     except WorkflowError as error:
         return _review_page(token, draft, [error.message], error.status)
-    imports.discard_draft(folder, token)
+    discard_draft(folder, token)
     return redirect(url_for("plans.show", plan_id=plan_id))
 
 
 @bp.route("/<token>/discard", methods=["POST"])
 def discard(token: str) -> Response:
     """Drop the draft; nothing was written to the database."""
-    imports.load_draft(_folder(), token, current_user)
-    imports.discard_draft(_folder(), token)
+    load_draft(_folder(), token, current_user)
+    discard_draft(_folder(), token)
     flash(gettext("Đã hủy bản nháp; không có gì được ghi."), "success")
     return redirect(url_for("imports.new"))

@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response
 from models import Plan, Task, TaskUnit, Unit, UnitRole, db
 from web.feedback import attempt
 from web.plan_forms import ITEM_ROWS, ItemForm, MoveForm, PlanCreateForm, PlanHeaderForm, ReasonForm
-from workflow import imports
 from workflow import plan_editing as service
 from workflow.errors import WorkflowError
+from workflow.import_permissions import can_import
 
 bp = Blueprint("plan_editing", __name__, url_prefix="/plans")
 
@@ -110,7 +110,7 @@ def _filled_rows(form: PlanCreateForm) -> list[Any]:
 @login_required
 def new() -> Any:
     """Create a plan with its items by hand (for who may import)."""
-    if not imports.can_import(current_user):
+    if not can_import(current_user):
         abort(403)
     form = PlanCreateForm()
     form.tracking_unit_id.choices = _unit_choices()

@@ -17,7 +17,7 @@ from reports.progress import paginate_rows, search_clauses
 from reports.visibility import visible_plans
 from web import params
 from web.exports import FORMATS, Column, export_response
-from workflow.imports import can_import
+from workflow.import_permissions import can_import
 from workflow.plan_editing import can_edit_plan
 from workflow.rollup import progress
 from workflow.state_machine import STATE_LABELS
