@@ -157,6 +157,18 @@ class Checker:
         print(f"  LƯU Ý {text}")
 
 
+def file_sha256(path: str) -> str | None:
+    """SHA-256 of a file read in chunks (None if it cannot be read)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
 def check_signature(c: Checker, expected_fingerprint: str | None) -> None:
     print("1. Chữ ký Ed25519 của mục lục")
     key_text = c.read(PUBLIC_KEY)
@@ -213,11 +225,11 @@ def check_files(c: Checker) -> None:
             failures += 1
             continue
         listed.add(name)
-        data = c.read(name)
-        if data is None:
+        actual = file_sha256(c.path(name))
+        if actual is None:
             c.fail(f"thiếu tệp {name}")
             failures += 1
-        elif hashlib.sha256(data).hexdigest() != digest:
+        elif actual != digest:
             c.fail(f"tệp {name} đã bị sửa (mã SHA-256 không khớp mục lục)")
             failures += 1
     for required in ("kiem-tra.py", PUBLIC_KEY, EVENTS, HEAD):
@@ -233,73 +245,104 @@ def check_files(c: Checker) -> None:
                 c.warn(f"tệp {name} không thuộc hồ sơ (không có trong mục lục)")
 
 
-def load_events(c: Checker) -> list[dict] | None:
-    data = c.read(EVENTS)
-    if data is None:
-        c.fail(f"thiếu tệp {EVENTS}")
-        return None
-    events = []
-    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-        try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or not isinstance(item.get("seq"), int):
-                raise ValueError
-            events.append(item)
-        except ValueError:
-            c.fail(f"dòng {number} của {EVENTS} không phải một sự kiện JSON hợp lệ")
-            return None
-    return events
+class Chain:
+    """What the chain check leaves for the next checks (streamed: a year of a city's trail
+    is about a million lines, so only seq and hash are kept, and only for --moc)."""
+
+    def __init__(self, keep_hashes: bool) -> None:
+        self.last: tuple[int, str] | None = None
+        self.hashes: dict[int, str] | None = {} if keep_hashes else None
+
+    def add(self, seq: int, digest: str) -> None:
+        self.last = (seq, digest)
+        if self.hashes is not None:
+            self.hashes[seq] = digest
 
 
-def check_chain(c: Checker, events: list[dict]) -> None:
+class BadEvents(Exception):
+    """su-kien.jsonl is missing or has a line that is not an event."""
+
+
+def _events(c: Checker):  # noqa: ANN202 (a generator of (line number, event))
+    try:
+        f = open(c.path(EVENTS), encoding="utf-8")  # noqa: SIM115 (closed below)
+    except OSError:
+        raise BadEvents(f"thiếu tệp {EVENTS}") from None
+    with f:
+        for number, line in enumerate(f, 1):
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("seq"), int):
+                    raise ValueError
+            except ValueError:
+                raise BadEvents(
+                    f"dòng {number} của {EVENTS} không phải một sự kiện JSON hợp lệ"
+                ) from None
+            yield number, item
+
+
+def check_chain(c: Checker, keep_hashes: bool) -> Chain | None:
     print("3. Chuỗi băm của nhật ký (su-kien.jsonl)")
-    if not events:
+    try:
+        return _walk(c, Chain(keep_hashes))
+    except BadEvents as error:
+        c.fail(str(error))
+        return None
+
+
+def _walk(c: Checker, chain: Chain) -> Chain | None:
+    events = _events(c)
+    first = next(events, None)
+    if first is None:
         c.fail(f"{EVENTS} rỗng")
-        return
-    before = events[0]
+        return None
+    before = first[1]
     if set(before) != {"seq", "hash"}:
         c.fail(f"dòng đầu của {EVENTS} phải là mã băm của sự kiện ngay trước phạm vi hồ sơ")
-        return
+        return None
     prev_seq, prev_hash = before["seq"], before["hash"]
     if prev_seq == 0 and prev_hash != GENESIS:
         c.fail("sự kiện số 0 (gốc chuỗi) phải có mã băm toàn số 0")
-        return
-    withheld = 0
-    for event in events[1:]:
+        return None
+    chain.add(prev_seq, prev_hash)
+    count = withheld = 0
+    for _number, event in events:
         seq = event["seq"]
         if seq != prev_seq + 1:
             c.fail(f"sự kiện số {seq}: thiếu sự kiện số {prev_seq + 1} (bị xoá?)")
-            return
-        fields = dict(event)
-        stored = fields.pop("hash", None)
+            return None
+        stored = event.pop("hash", None)
         if not isinstance(stored, str) or len(stored) != 64:
             c.fail(f"sự kiện số {seq}: thiếu mã băm")
-            return
-        if fields.get("prev_hash") != prev_hash:
+            return None
+        if event.get("prev_hash") != prev_hash:
             c.fail(f"sự kiện số {seq}: liên kết với sự kiện trước bị đứt (chèn hoặc sửa)")
-            return
-        if set(fields) == {"seq", "prev_hash"}:
+            return None
+        if set(event) == {"seq", "prev_hash"}:
             withheld += 1  # another plan's or unit's event: its content is not in the pack
-        elif event_hash(fields) != stored:
+        elif event_hash(event) != stored:
             c.fail(f"sự kiện số {seq}: nội dung đã bị sửa sau khi ghi (mã băm không khớp)")
-            return
+            return None
         prev_seq, prev_hash = seq, stored
+        chain.add(seq, stored)
+        count += 1
     if before["seq"] == 0:
         origin = "bắt đầu từ gốc chuỗi"
     else:
         origin = f"nối với sự kiện số {before['seq']} trước phạm vi, đại diện bằng mã băm"
     c.ok(
-        f"{len(events) - 1} sự kiện (số {before['seq'] + 1}–{prev_seq}) liên kết đúng, "
-        f"{len(events) - 1 - withheld} sự kiện đầy đủ khớp mã băm; {origin}"
+        f"{count} sự kiện (số {before['seq'] + 1}–{prev_seq}) liên kết đúng, "
+        f"{count - withheld} sự kiện đầy đủ khớp mã băm; {origin}"
     )
     if withheld:
         c.warn(
             f"{withheld} sự kiện của kế hoạch, đơn vị khác chỉ có mã băm (không có nội dung "
             "trong hồ sơ): nội dung của chúng không kiểm tra được ở đây"
         )
+    return chain
 
 
-def check_head(c: Checker, events: list[dict]) -> None:
+def check_head(c: Checker, chain: Chain) -> None:
     print("4. Đầu chuỗi (dau-chuoi.json)")
     data = c.read(HEAD)
     try:
@@ -308,16 +351,15 @@ def check_head(c: Checker, events: list[dict]) -> None:
     except (ValueError, KeyError, TypeError):
         c.fail(f"không đọc được {HEAD}")
         return
-    last = events[-1] if events else {}
-    if last.get("seq") == seq and last.get("hash") == digest:
+    if chain.last == (seq, digest):
         c.ok(f"chuỗi kết thúc đúng ở đầu chuỗi: sự kiện số {seq}, mã băm {digest}")
     else:
         c.fail(f"sự kiện cuối của {EVENTS} không phải đầu chuỗi ghi trong {HEAD} (số {seq})")
 
 
-def check_anchors(c: Checker, events: list[dict], anchors_file: str) -> None:
+def check_anchors(c: Checker, chain: Chain, anchors_file: str) -> None:
     print(f"5. Các mốc đầu chuỗi đã công bố ({anchors_file})")
-    by_seq = {e["seq"]: e.get("hash") for e in events}
+    by_seq = chain.hashes or {}
     try:
         with open(anchors_file, encoding="utf-8") as f:
             lines = [line.strip() for line in f if line.strip()]
@@ -363,12 +405,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Kiểm tra hồ sơ trong thư mục: {folder}")
     check_signature(c, args.khoa)
     check_files(c)
-    events = load_events(c)
-    if events is not None:
-        check_chain(c, events)
-        check_head(c, events)
+    chain = check_chain(c, keep_hashes=bool(args.moc))
+    if chain is not None:
+        check_head(c, chain)
         if args.moc:
-            check_anchors(c, events, args.moc)
+            check_anchors(c, chain, args.moc)
     print()
     if c.first_failure is None:
         print("KẾT LUẬN: ĐẠT. Hồ sơ nguyên vẹn, đúng như hệ thống đã ký.")
