@@ -29,7 +29,7 @@ TOP, BOTTOM, LEFT, RIGHT = Mm(20), Mm(20), Mm(30), Twips(851)
 PAGE_W, PAGE_H = Mm(210), Mm(297)
 TEXT_W = PAGE_W - LEFT - RIGHT  # 165 mm
 HEADER_COLS = (Cm(6.6), Cm(9.9))
-CLOSING_COLS = (Cm(7.5), Cm(9.0))
+CLOSING_COLS = (Cm(8.2), Cm(8.3))
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
@@ -53,10 +53,30 @@ def setup(doc: DocumentType) -> None:
     fmt = normal.paragraph_format
     fmt.space_before, fmt.space_after = Pt(0), Pt(6)
     fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    page_numbers(section)
     # The template's table style and headings bring Calibri/Cambria: override them too.
     for name in ("Table Grid", "Normal Table"):
         if name in [s.name for s in doc.styles]:
             doc.styles[name].font.name = FONT
+
+
+def page_numbers(section) -> None:  # noqa: ANN001
+    """The page number centred at the top of every page but the first, as the decree asks."""
+    section.different_first_page_header_footer = True
+    p = section.header.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for kind, text in (("begin", None), (None, " PAGE "), ("end", None)):
+        r = p.add_run()
+        r.font.name, r.font.size = FONT, Pt(13)
+        if kind:
+            field = OxmlElement("w:fldChar")
+            field.set(qn("w:fldCharType"), kind)
+            r._r.append(field)
+        else:
+            code = OxmlElement("w:instrText")
+            code.set(qn("xml:space"), "preserve")
+            code.text = text
+            r._r.append(code)
 
 
 def run(

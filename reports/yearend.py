@@ -332,7 +332,8 @@ def yearend_docx(data: YearEnd) -> bytes:
         issued = f" ngày {plan.issued_on.strftime('%d/%m/%Y')}" if plan.issued_on else ""
         _body(
             doc,
-            f"Thực hiện Kế hoạch số {plan.label}{issued} của {plan.issuer_name} về {plan.title};",
+            f"Thực hiện Kế hoạch số {plan.label}{issued} của {plan.issuer_name} về "
+            f"{_lower_first(plan.title)};",
         )
     _body(doc, f"{data.author_name} báo cáo kết quả thực hiện năm {data.year} như sau:")
 
