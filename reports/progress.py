@@ -32,7 +32,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
 from models import Plan, PlanStatus, Task, TaskState, TaskUnit, Unit, User, db
-from reports.visibility import coordinating_task_ids, visible_tasks
+from reports import tallies
+from reports.visibility import coordinated_with_subtasks, visible_tasks
 from workflow import clock
 from workflow.inputs import contains_pattern, parse_int
 from workflow.inputs import parse_quarter as _parse_quarter
@@ -371,8 +372,9 @@ class Dashboard:
     no_deadline_count: int = 0
 
 
-def _listed(where: list[sa.ColumnElement[bool]], user: User) -> tuple[list[ListedTask], int]:
-    """The first LIST_LIMIT matching tasks and how many match in all (one statement)."""
+def _listed(where: list[sa.ColumnElement[bool]], user: User) -> list[ListedTask]:
+    """The first LIST_LIMIT matching tasks (one statement; how many match in all comes
+    from the tallies, so the deadline index is read only as far as the list shows)."""
     rows = db.session.execute(
         sa.select(
             Task.id,
@@ -382,7 +384,6 @@ def _listed(where: list[sa.ColumnElement[bool]], user: User) -> tuple[list[Liste
             Task.state,
             Plan.number,
             Unit.name,
-            sa.func.count().over(),
         )
         .join(Plan, Task.plan_id == Plan.id)
         .outerjoin(Unit, Task.lead_unit_id == Unit.id)
@@ -390,18 +391,20 @@ def _listed(where: list[sa.ColumnElement[bool]], user: User) -> tuple[list[Liste
         .order_by(Task.due_on, Task.id)
         .limit(LIST_LIMIT)
     ).all()
-    items = [ListedTask(*row[:7]) for row in rows]
-    return items, (rows[0][7] if rows else 0)
+    return [ListedTask(*row) for row in rows]
+
+
+def _for_plan(plan_id: int | None) -> tallies.Filter:
+    return lambda c: [c.plan_id == plan_id] if plan_id is not None else []
 
 
 def work_span(user: User, plan_id: int | None = None) -> tuple[str, str] | None:
     """The first and last quarter in which the user's visible tasks fall due (one statement),
     so the dashboard can offer those quarters and point to them when the current one is empty."""
-    where = [visible_tasks(user), Task.due_on.is_not(None), live_plan()]
-    if plan_id is not None:
-        where.append(Task.plan_id == plan_id)
+    by_plan = _for_plan(plan_id)
+    fig = tallies.figures(user, clock.today(), lambda c: [c.due_on.is_not(None), *by_plan(c)])
     first, last = db.session.execute(
-        sa.select(sa.func.min(Task.due_on), sa.func.max(Task.due_on)).where(*where)
+        sa.select(sa.func.min(fig.c.due_on), sa.func.max(fig.c.due_on))
     ).one()
     if first is None:
         return None
@@ -416,36 +419,60 @@ def quarter_range(first: str, last: str) -> list[str]:
     return quarters
 
 
+def _tallies_by(fig: sa.Subquery, column: Any) -> dict[Any, Tally]:
+    """One GROUP BY over the figures: a Tally per value of `column` (unit or plan)."""
+    out: dict[Any, Tally] = defaultdict(Tally)
+    rows = db.session.execute(
+        sa.select(column, fig.c.state, fig.c.bucket, sa.func.sum(fig.c.n)).group_by(
+            column, fig.c.state, fig.c.bucket
+        )
+    ).all()
+    for key, state, bucket, n in rows:
+        out[key].add(S(state).value, bucket, int(n or 0))
+    return out
+
+
+def _open_counts(user: User, today: date, plan_id: int | None) -> tuple[int, int, int]:
+    """How many leaves are overdue, due within DUE_SOON_DAYS, open without a deadline
+    (one statement over the open tallies; the lists behind them use the same rules)."""
+    by_plan = _for_plan(plan_id)
+    fig = tallies.figures(user, today, lambda c: [c.state.in_(OPEN_STATES), *by_plan(c)])
+    not_reported = fig.c.state.in_([s.value for s in OPEN_NOT_REPORTED])
+
+    def total(condition: sa.ColumnElement[bool]) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, fig.c.n), else_=0)), 0)
+
+    row = db.session.execute(
+        sa.select(
+            total(sa.and_(not_reported, fig.c.due_on < today)),
+            total(
+                sa.and_(
+                    not_reported,
+                    fig.c.due_on.between(today, today + timedelta(days=DUE_SOON_DAYS)),
+                )
+            ),
+            total(fig.c.due_on.is_(None)),
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
 def dashboard(user: User, quarter: str | None = None, plan_id: int | None = None) -> Dashboard:
-    """Figures for the quarter (the current one by default): six statements in all."""
+    """Figures for the quarter (the current one by default) from the kept tallies:
+    seven statements in all, whatever the number of tasks."""
     today = clock.today()
     quarter = quarter if parse_quarter(quarter) else quarter_of(today)
-    base = TaskFilter(quarter=quarter, plan_id=plan_id, leaves=True)
-    inner = (
-        sa.select(
-            Task.plan_id.label("plan_id"),
-            Task.lead_unit_id.label("unit_id"),
-            Task.state.label("state"),
-            bucket_expr(today).label("bucket"),
-        )
-        .where(visible_tasks(user), live_plan(), *base.clauses(today))
-        .subquery()
-    )
-    # Grouping a subquery's columns: PostgreSQL refuses GROUP BY on a CASE whose bound
-    # parameters are rendered twice, so the CASE is computed once inside.
-    grouped = db.session.execute(
-        sa.select(
-            inner.c.plan_id, inner.c.unit_id, inner.c.state, inner.c.bucket, sa.func.count()
-        ).group_by(inner.c.plan_id, inner.c.unit_id, inner.c.state, inner.c.bucket)
-    ).all()
+    start, end = quarter_bounds(quarter)
+    by_plan = _for_plan(plan_id)
+    fig = tallies.figures(user, today, lambda c: [c.due_on.between(start, end), *by_plan(c)])
+    by_unit = _tallies_by(fig, fig.c.unit_id)
+    by_plan_tally = _tallies_by(fig, fig.c.plan_id)
     total = Tally()
-    by_unit: dict[int | None, Tally] = defaultdict(Tally)
-    by_plan: dict[int, Tally] = defaultdict(Tally)
-    for plan_key, unit_key, state, bucket, n in grouped:
-        state_value = S(state).value
-        total.add(state_value, bucket, n)
-        by_unit[unit_key].add(state_value, bucket, n)
-        by_plan[plan_key].add(state_value, bucket, n)
+    for tally in by_plan_tally.values():
+        for state, n in tally.states.items():
+            total.states[state] += n
+        for bucket, n in tally.buckets.items():
+            total.buckets[bucket] += n
     unit_names = dict(
         db.session.execute(
             sa.select(Unit.id, Unit.name).where(Unit.id.in_([k for k in by_unit if k]))
@@ -454,7 +481,7 @@ def dashboard(user: User, quarter: str | None = None, plan_id: int | None = None
     plan_labels = {
         pid: number or title[:60]
         for pid, number, title in db.session.execute(
-            sa.select(Plan.id, Plan.number, Plan.title).where(Plan.id.in_(list(by_plan)))
+            sa.select(Plan.id, Plan.number, Plan.title).where(Plan.id.in_(list(by_plan_tally)))
         ).all()
     }
     # Who is behind first: the most overdue, then the lowest share done.
@@ -463,20 +490,13 @@ def dashboard(user: User, quarter: str | None = None, plan_id: int | None = None
         key=lambda r: (-r.tally.buckets["open_overdue"], r.tally.percent, r.label),
     )
     plans = sorted(
-        (Row(k, plan_labels.get(k, ""), t) for k, t in by_plan.items()),
+        (Row(k, plan_labels.get(k, ""), t) for k, t in by_plan_tally.items()),
         key=lambda r: r.label,
     )
     plan_where = [Task.plan_id == plan_id] if plan_id is not None else []
-    overdue, overdue_count = _listed(TaskFilter(overdue=True).clauses(today) + plan_where, user)
-    due_soon, due_soon_count = _listed(TaskFilter(due_soon=True).clauses(today) + plan_where, user)
-    no_deadline_count = db.session.execute(
-        sa.select(sa.func.count()).where(
-            visible_tasks(user),
-            is_leaf(),
-            *TaskFilter(no_due=True).clauses(today),
-            *plan_where,
-        )
-    ).scalar_one()
+    overdue = _listed(TaskFilter(overdue=True).clauses(today) + plan_where, user)
+    due_soon = _listed(TaskFilter(due_soon=True).clauses(today) + plan_where, user)
+    overdue_count, due_soon_count, no_deadline_count = _open_counts(user, today, plan_id)
     return Dashboard(
         quarter,
         today,
@@ -493,8 +513,4 @@ def dashboard(user: User, quarter: str | None = None, plan_id: int | None = None
 
 def unit_lead_and_coordinating(unit_id: int) -> tuple[sa.ColumnElement[bool], sa.ColumnElement]:
     """Clauses for a unit's lead tasks and its coordinating tasks (the workspace)."""
-    coordinated = coordinating_task_ids(unit_id)
-    return (
-        Task.lead_unit_id == unit_id,
-        sa.or_(Task.id.in_(coordinated), Task.parent_id.in_(coordinated)),
-    )
+    return Task.lead_unit_id == unit_id, Task.id.in_(coordinated_with_subtasks(unit_id))

@@ -3,6 +3,13 @@
 Lists, counts, search and exports filter in the database with these clauses, so a member
 never finds (or counts) a task of another unit, and no page loads rows only to drop them.
 Keep in step with `workflow.permissions.can_view`; tests/ui/test_search.py checks both agree.
+
+Cost follows the user's share, not the city (issue 12): the visible ids are a UNION of
+selects that each walk one index from the user's unit (plans it tracks, tasks it leads,
+the parents of its sub-tasks, the rows naming it or its groups as coordinating, and the
+sub-tasks of those). An OR of IN-subqueries over the same tables made the planner scan
+every task and every task unit, three or four times per page; the UNION reads only the
+rows that belong to the unit. tests/scale/test_visibility_plan.py holds that to the plan.
 """
 
 from __future__ import annotations
@@ -15,12 +22,55 @@ from models import Plan, Role, Task, TaskUnit, UnitRole, User, unit_group_member
 SEE_ALL_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR})
 
 
-def coordinating_task_ids(unit_id: int) -> sa.Select:
-    """Ids of tasks naming the unit as coordinating, directly or through one of its groups."""
-    groups = sa.select(unit_group_members.c.group_id).where(unit_group_members.c.unit_id == unit_id)
-    return sa.select(TaskUnit.task_id).where(
-        TaskUnit.role == UnitRole.COORDINATING,
-        sa.or_(TaskUnit.unit_id == unit_id, TaskUnit.group_id.in_(groups)),
+def _unit_groups(unit_id: int) -> sa.Select:
+    return sa.select(unit_group_members.c.group_id).where(unit_group_members.c.unit_id == unit_id)
+
+
+def coordinating_task_ids(unit_id: int) -> sa.CompoundSelect:
+    """Ids of tasks naming the unit as coordinating, directly or through one of its groups
+    (two index lookups: task_units by unit and role, and by group and role)."""
+    return sa.union(
+        sa.select(TaskUnit.task_id).where(
+            TaskUnit.unit_id == unit_id, TaskUnit.role == UnitRole.COORDINATING
+        ),
+        sa.select(TaskUnit.task_id).where(
+            TaskUnit.group_id.in_(_unit_groups(unit_id)), TaskUnit.role == UnitRole.COORDINATING
+        ),
+    )
+
+
+def coordinated_with_subtasks(unit_id: int) -> sa.CompoundSelect:
+    """The unit's coordinating tasks and their sub-tasks, which inherit the parent's
+    coordinating units (the workspace's "Phối hợp" list)."""
+    direct = coordinating_task_ids(unit_id).subquery()
+    return sa.union(
+        sa.select(direct.c.task_id),
+        sa.select(Task.id).where(Task.parent_id.in_(sa.select(direct.c.task_id))),
+    )
+
+
+def visible_task_ids(unit_id: int, tracked: bool = True) -> sa.CompoundSelect:
+    """Ids of the tasks a member of the unit may see, each branch an index walk;
+    `tracked=False` leaves out the branch of the plans the unit tracks (the dashboard
+    counts those from kept tallies, reports/tallies.py)."""
+    sub = aliased(Task)
+    coordinated = coordinating_task_ids(unit_id).subquery()
+    branches: list[sa.Select] = []
+    if tracked:
+        # Tasks of the plans the unit tracks (plans by tracking unit, tasks by plan).
+        branches.append(
+            sa.select(Task.id).where(
+                Task.plan_id.in_(sa.select(Plan.id).where(Plan.tracking_unit_id == unit_id))
+            )
+        )
+    return sa.union(
+        *branches,
+        sa.select(Task.id).where(Task.lead_unit_id == unit_id),
+        # A fanned-out parent is visible to each of its sub-tasks' lead units.
+        sa.select(sub.parent_id).where(sub.lead_unit_id == unit_id, sub.parent_id.is_not(None)),
+        sa.select(coordinated.c.task_id),
+        # A sub-task inherits its parent's coordinating units.
+        sa.select(Task.id).where(Task.parent_id.in_(sa.select(coordinated.c.task_id))),
     )
 
 
@@ -28,17 +78,18 @@ def visible_tasks(user: User) -> sa.ColumnElement[bool]:
     """A clause over `Task` true for the tasks `can_view(task, user)` allows."""
     if user.role in SEE_ALL_ROLES:
         return sa.true()
-    unit_id = user.unit_id
-    sub = aliased(Task)
-    coordinated = coordinating_task_ids(unit_id)
-    return sa.or_(
-        Task.plan_id.in_(sa.select(Plan.id).where(Plan.tracking_unit_id == unit_id)),
-        Task.lead_unit_id == unit_id,
-        # A fanned-out parent is visible to each of its sub-tasks' lead units.
-        Task.id.in_(sa.select(sub.parent_id).where(sub.lead_unit_id == unit_id)),
-        Task.id.in_(coordinated),
-        # A sub-task inherits its parent's coordinating units.
-        Task.parent_id.in_(coordinated),
+    return Task.id.in_(visible_task_ids(user.unit_id))
+
+
+def visible_plan_ids(unit_id: int) -> sa.CompoundSelect:
+    """Plans holding a task the unit may see: the plans it tracks, and the plans of the
+    tasks it leads or coordinates (a sub-task and its parent share their plan, so the
+    tracked plans' tasks need not be read one by one)."""
+    coordinated = coordinating_task_ids(unit_id).subquery()
+    return sa.union(
+        sa.select(Plan.id).where(Plan.tracking_unit_id == unit_id),
+        sa.select(Task.plan_id).where(Task.lead_unit_id == unit_id),
+        sa.select(Task.plan_id).where(Task.id.in_(sa.select(coordinated.c.task_id))),
     )
 
 
@@ -50,7 +101,4 @@ def visible_plans(user: User) -> sa.ColumnElement[bool]:
     """
     if user.role in SEE_ALL_ROLES:
         return sa.true()
-    return sa.or_(
-        Plan.tracking_unit_id == user.unit_id,
-        Plan.id.in_(sa.select(Task.plan_id).where(visible_tasks(user))),
-    )
+    return Plan.id.in_(visible_plan_ids(user.unit_id))

@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 from models import Report, Task, TaskState, User, db
 from reports.progress import Page, TaskFilter, paginate, unit_lead_and_coordinating
 from reports.queries import awaiting_verification
-from reports.visibility import visible_tasks
 from workflow import clock
 from workflow.permissions import allowed_events
 
@@ -59,7 +58,8 @@ def workspace(
     lead_where, coordinating_where = unit_lead_and_coordinating(user.unit_id)
     lead = paginate(_ordered(lead_where, task_filter, today), lead_page, per_page)
     coordinating = paginate(
-        _ordered(sa.and_(coordinating_where, visible_tasks(user)), task_filter, today),
+        # Whatever the unit coordinates it may see (can_view), so no visibility clause.
+        _ordered(coordinating_where, task_filter, today),
         coord_page,
         per_page,
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from models import Plan, TaskState, db
@@ -13,6 +16,16 @@ from web import params
 from workflow import clock
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+UNITS_PER_PAGE = 50
+# ?sort= of the unit table: who is behind first (the default), by name, by share done,
+# by number of tasks.
+UNIT_ORDERS: dict[str, Callable[[progress.Row], Any]] = {
+    "behind": lambda r: (-r.tally.buckets["open_overdue"], r.tally.percent, r.label),
+    "name": lambda r: (r.label, r.id or 0),
+    "done": lambda r: (-r.tally.percent, r.label),
+    "total": lambda r: (-r.tally.counted, r.label),
+}
 
 
 @bp.route("/")
@@ -36,9 +49,20 @@ def index() -> str:
     nearest = None
     if span and board.total.counted == 0:
         nearest = span[1] if board.quarter > span[1] else span[0]
+    # The unit table a page at a time (a city has 2,282 units), in the order asked for.
+    sort = request.args.get("sort", "behind")
+    if sort not in UNIT_ORDERS:
+        sort = "behind"
+    ordered = sorted(board.units, key=UNIT_ORDERS[sort])
+    pages = max(1, -(-len(ordered) // UNITS_PER_PAGE))
+    number = min(params.page_arg("upage"), pages)
+    shown = ordered[(number - 1) * UNITS_PER_PAGE : number * UNITS_PER_PAGE]
+    units_page = progress.Page(shown, len(ordered), number, UNITS_PER_PAGE)
     return render_template(
         "dashboard/index.html",
         board=board,
+        units_page=units_page,
+        sort=sort,
         plan_id=plan_id,
         plans=plans,
         quarters=quarters,

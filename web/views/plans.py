@@ -8,76 +8,36 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 
-from models import Plan, Role, Task, TaskUnit, UnitGroup, UnitRole, db
-from reports.plan_views import matrix as build_matrix
-from reports.plan_views import plan_progress
-from reports.progress import paginate_rows, search_clauses
-from reports.visibility import visible_plans
+from models import Plan, Role, db
+from reports.plan_views import SUBTASKS_INLINE, item_page, matrix_data, plan_counts
+from reports.progress import Page, paginate_rows, search_clauses
+from reports.visibility import visible_plan_ids, visible_plans
 from web import params
 from web.exports import FORMATS, Column, export_response
 from workflow.import_permissions import can_import
 from workflow.plan_editing import can_edit_plan
-from workflow.rollup import progress
 from workflow.state_machine import STATE_LABELS
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
-
-def _items(plan_id: int) -> list[Task]:
-    """The plan's top-level items in document order, sub-tasks and units loaded."""
-    units = selectinload(Task.units)
-    return list(
-        db.session.execute(
-            sa.select(Task)
-            .where(Task.plan_id == plan_id, Task.parent_id.is_(None))
-            .order_by(Task.position)
-            .options(
-                units.selectinload(TaskUnit.unit),
-                units.selectinload(TaskUnit.group).selectinload(UnitGroup.members),
-                selectinload(Task.subtasks).selectinload(Task.lead_unit),
-                selectinload(Task.lead_unit),
-            )
-        ).scalars()
-    )
+ITEMS_PER_PAGE = 50
+UNITS_PER_PAGE = 50
 
 
-def _may_view(plan: Plan, items: list[Task]) -> bool:
+def _may_view(plan: Plan) -> bool:
     """Admins, inspectors and coordinators see every plan; members see the plans their unit
-    tracks, issued, leads or coordinates an item of."""
+    tracks, issued, leads or coordinates an item of (one indexed statement)."""
     if current_user.role in (Role.ADMIN, Role.INSPECTOR, Role.COORDINATOR):
         return True
     unit_id = current_user.unit_id
     if unit_id in (plan.tracking_unit_id, plan.issuer_id):
         return True
-    for task in items:
-        if task.lead_unit_id == unit_id or any(s.lead_unit_id == unit_id for s in task.subtasks):
-            return True
-        for row in task.units:
-            if row.unit_id == unit_id:
-                return True
-            if row.group is not None and any(m.id == unit_id for m in row.group.members):
-                return True
-    return False
-
-
-def _row(task: Task) -> dict[str, Any]:
-    names = {role: [tu.display_name for tu in task.units if tu.role == role] for role in UnitRole}
-    review = {
-        role: [tu.mention for tu in task.units if tu.role == role and tu.needs_review]
-        for role in UnitRole
-    }
-    done, counted = progress([s.state for s in task.subtasks])
-    return {
-        "task": task,
-        "lead": names[UnitRole.LEAD],
-        "coordinating": names[UnitRole.COORDINATING],
-        "lead_review": review[UnitRole.LEAD],
-        "coordinating_review": review[UnitRole.COORDINATING],
-        "subtasks": task.subtasks,
-        "rollup": f"{done}/{counted}" if task.subtasks else None,
-    }
+    ids = visible_plan_ids(unit_id).subquery()
+    return (
+        db.session.execute(sa.select(ids.c[0]).where(ids.c[0] == plan.id).limit(1)).first()
+        is not None
+    )
 
 
 def _plan_columns() -> list[Column]:
@@ -99,19 +59,22 @@ def _plan_columns() -> list[Column]:
 def show(plan_id: int) -> Any:
     """The plan's items: STT, content, lead, coordinating, timeframe, state."""
     plan = db.get_or_404(Plan, plan_id)
-    items = _items(plan_id)
-    if not _may_view(plan, items):
+    if not _may_view(plan):
         abort(403)
-    rows = [_row(t) for t in items]
     fmt = request.args.get("format")
     if fmt in FORMATS:
+        _, rows = item_page(plan_id, None)
         return export_response(rows, _plan_columns(), fmt, "ke-hoach")
+    # A page of items at a time: a city plan has thousands of sub-tasks (issue 12).
+    page, rows = item_page(plan_id, params.page_arg(), ITEMS_PER_PAGE)
     return render_template(
         "plans/show.html",
         plan=plan,
         rows=rows,
-        overall=plan_progress(items),
+        page=page,
+        overall=plan_counts(plan_id),
         can_edit=can_edit_plan(plan, current_user),
+        subtasks_inline=SUBTASKS_INLINE,
     )
 
 
@@ -148,10 +111,9 @@ def index() -> Any:
 def matrix(plan_id: int) -> Any:
     """Units × items with lead and coordinating marks, groups expanded, per-unit counts."""
     plan = db.get_or_404(Plan, plan_id)
-    items = _items(plan_id)
-    if not _may_view(plan, items):
+    if not _may_view(plan):
         abort(403)
-    grid = build_matrix(items)
+    grid = matrix_data(plan_id)
     fmt = request.args.get("format")
     if fmt in FORMATS:
         marks = {"lead": "C", "coordinating": "P"}
@@ -171,4 +133,10 @@ def matrix(plan_id: int) -> Any:
             for task in grid.items
         ]
         return export_response(grid.rows, columns, fmt, "ma-tran-trach-nhiem")
-    return render_template("plans/matrix.html", plan=plan, grid=grid)
+    # Units a page at a time (a plan fanned out to every school names 2,000 of them).
+    total = len(grid.rows)
+    pages = max(1, -(-total // UNITS_PER_PAGE))
+    number = min(params.page_arg(), pages)
+    shown = grid.rows[(number - 1) * UNITS_PER_PAGE : number * UNITS_PER_PAGE]
+    page = Page(shown, total, number, UNITS_PER_PAGE)
+    return render_template("plans/matrix.html", plan=plan, grid=grid, page=page)
