@@ -7,6 +7,7 @@ the first failure. The pure-Python Ed25519 inside the verifier is checked agains
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -23,7 +24,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from models import AuditEvent, Plan, User, db
 from reports.pack_verifier import kiem_tra
+from tests.conftest import finish_job
 from tests.foundation.helpers import find_task
+from tests.foundation.web import login
 from workflow import clock, signing
 from workflow import tasks as svc
 
@@ -369,3 +372,15 @@ def test_a_plan_pack_carries_other_plans_events_by_their_hashes_only(signed_app,
     run = _verify(folder)
     assert run.returncode == 0, run.stdout
     assert f"{len(hashed_only)} sự kiện của kế hoạch, đơn vị khác chỉ có mã băm" in run.stdout
+
+
+def test_the_pack_the_web_page_offers_verifies_offline(signed_app, tmp_path, queue_worker):
+    web = signed_app.test_client()
+    login(web, "sgddt.inspector")
+    plan = db.session.execute(sa.select(Plan.id).where(Plan.number == P2417)).scalar_one()
+    response = finish_job(web, queue_worker, web.get(f"/plans/{plan}/inspection-pack.zip"))
+    assert response.status_code == 200
+    folder = tmp_path / "web"
+    zipfile.ZipFile(io.BytesIO(response.data)).extractall(folder)
+    run = _verify(folder, "--khoa", signing.fingerprint(signing.public_key_bytes()))
+    assert run.returncode == 0, run.stdout
