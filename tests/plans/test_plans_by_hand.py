@@ -436,7 +436,8 @@ def test_a_withdrawn_plan_gets_no_reminders_and_leaves_the_live_counts(users):  
     policy = load_policy()
     parent = find_task("2417/KH-SGDĐT", "2.1")
     plan = db.session.get(Plan, parent.plan_id)
-    day = date(2024, 6, 16)  # 14 days before the Quarter II deadlines
+    # Friday 14/06: the 14-day reminders of the Sunday 30/06 deadlines (Sunday 16/06) go then.
+    day = date(2024, 6, 14)
     at(day)
     mine = {t for (t,) in db.session.execute(sa.select(Task.id).where(Task.plan_id == plan.id))}
     planned = {m.task_id for m in plan_for_day(day, policy, dry_run=True).mails}
