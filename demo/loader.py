@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from config.settings import DATA_DIR
 from models import Indicator, Plan, Role, Task, Unit, UnitGroup, UnitKind, User, db
+from notifications.outbox import supersede_pending
 from workflow import audit, clock, indicators
 from workflow import tasks as task_service
 from workflow.directory import load_directory
@@ -248,6 +249,8 @@ def load_demo(data_dir: Path = DEMO_DIR, *, history: bool = False) -> list[DemoL
             for step in activity["steps"]:
                 clock.freeze(_utc(step["at"]))
                 _replay(step)
+            # The replayed events queued their mails in 2024: none may go out today.
+            supersede_pending("Dữ liệu mẫu: thư của lịch sử 2024 được dựng lại, không gửi.")
     finally:
         if history:
             clock.freeze(None)

@@ -128,3 +128,11 @@ def outbox_rows() -> list[OutboxMessage]:
 
 def users_by_name(username: str) -> User:
     return db.session.execute(sa.select(User).where(User.username == username)).scalar_one()
+
+
+@pytest.fixture
+def smtp_for_app(app: Flask) -> Iterator[Smtp]:
+    """A running SMTP server for an app on an empty database (`app` fixture)."""
+    server = Smtp(app).start()
+    yield server
+    server.stop()
