@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, request
 
 API_TITLE = "PlanWork API"
 API_VERSION = "1"
@@ -48,12 +48,28 @@ def _before_spec(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def require_bodies(spec: dict[str, Any]) -> dict[str, Any]:
+    """Mark a request body required when its schema has required fields (APIFlask leaves
+    `requestBody.required` out, which says an empty request is fine)."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if not body:
+                continue
+            for media in body.get("content", {}).values():
+                ref = media.get("schema", {}).get("$ref", "")
+                if schemas.get(ref.rsplit("/", 1)[-1], {}).get("required"):
+                    body["required"] = True
+    return spec
+
+
 def init_app(app: Flask) -> None:
     """Register /api/v1 on the app."""
     # Importing the route modules adds their routes to the blueprint (once per process).
     from web.api import changes, docs, inspection, resources  # noqa: F401
     from web.api.blueprint import bp
-    from web.api.errors import register_app
+    from web.api.errors import is_api_request, register_app
     from web.api.schemas import ErrorOut
     from web.extensions import csrf
 
@@ -69,3 +85,15 @@ def init_app(app: Flask) -> None:
     # credential for a forged cross-site request to ride on: CSRF tokens do not apply.
     csrf.exempt(bp)
     register_app(app)
+    app.spec_processor(require_bodies)
+
+    @app.after_request
+    def _allow_header(response: Response) -> Response:
+        # A 405 under /api/ names the methods the path takes (RFC 9110), also when no
+        # route matched the method and the app-wide error page answered.
+        error = request.routing_exception
+        if response.status_code == 405 and is_api_request() and error is not None:
+            methods = getattr(error, "valid_methods", None)
+            if methods:
+                response.headers["Allow"] = ", ".join(sorted(methods))
+        return response

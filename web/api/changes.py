@@ -110,26 +110,39 @@ def request_extension(task_id: int, json_data: dict[str, Any]) -> dict[str, Any]
     return {"id": request_id}
 
 
-@bp.post("/extensions/<int:request_id>/decision")
-@bp.auth_required(auth)
-@write_scope
-@bp.input(s.DecisionIn, location="json")
-@bp.output(s.DoneOut)
-@bp.doc(
-    tags=REQUEST_TAG,
-    summary="Đồng ý hoặc từ chối gia hạn (cơ quan thường trực)",
-    responses=WRITE_ERRORS,
-)
-def decide_extension(request_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
-    """Grant (the deadline moves) or refuse (with a reason) an extension request."""
+def _decide(request_id: int, *, grant: bool, reason: str | None) -> dict[str, Any]:
     item = db.session.get(ExtensionRequest, request_id)
     if item is None:
         raise NotFound("Không tìm thấy đề nghị gia hạn.")
     visible_task(item.task_id)
-    requests_service.decide_extension(
-        request_id, api_user(), grant=json_data["grant"], reason=json_data.get("reason")
-    )
+    requests_service.decide_extension(request_id, api_user(), grant=grant, reason=reason)
     return {"ok": True}
+
+
+@bp.post("/extensions/<int:request_id>/grant")
+@bp.auth_required(auth)
+@write_scope
+@bp.input(s.GrantIn, location="json")
+@bp.output(s.DoneOut)
+@bp.doc(tags=REQUEST_TAG, summary="Đồng ý gia hạn (cơ quan thường trực)", responses=WRITE_ERRORS)
+def grant_extension(request_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
+    """Grant an extension request: the task's deadline moves to the date asked for."""
+    return _decide(request_id, grant=True, reason=json_data.get("reason"))
+
+
+@bp.post("/extensions/<int:request_id>/refuse")
+@bp.auth_required(auth)
+@write_scope
+@bp.input(s.RefusalIn, location="json")
+@bp.output(s.DoneOut)
+@bp.doc(
+    tags=REQUEST_TAG,
+    summary="Từ chối gia hạn, nêu lý do (cơ quan thường trực)",
+    responses=WRITE_ERRORS,
+)
+def refuse_extension(request_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
+    """Refuse an extension request, saying why; the deadline stays."""
+    return _decide(request_id, grant=False, reason=json_data["reason"])
 
 
 @bp.post("/tasks/<int:task_id>/explanations")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import RAISE
+
 from models import Unit, db
 from reports import yearend
 from reports.progress import BUCKETS
@@ -22,7 +24,7 @@ AUDIT_REFUSAL = (
 
 @bp.get("/audit/events")
 @bp.auth_required(auth)
-@bp.input(s.AuditIn, location="query")
+@bp.input(s.AuditIn, location="query", unknown=RAISE)
 @bp.output(s.AuditPageOut)
 @bp.doc(
     tags=["Nhật ký kiểm tra"],
@@ -73,7 +75,7 @@ def _figures(data: yearend.YearEnd) -> dict[str, Any]:
 
 @bp.get("/plans/<int:plan_id>/year-end")
 @bp.auth_required(auth)
-@bp.input(s.YearIn, location="query")
+@bp.input(s.YearIn, location="query", unknown=RAISE)
 @bp.output(s.YearEndOut)
 @bp.doc(
     tags=["Báo cáo năm"],
@@ -93,7 +95,7 @@ def plan_year_end(plan_id: int, query_data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/units/<int:unit_id>/year-end")
 @bp.auth_required(auth)
-@bp.input(s.YearIn, location="query")
+@bp.input(s.YearIn, location="query", unknown=RAISE)
 @bp.output(s.YearEndOut)
 @bp.doc(
     tags=["Báo cáo năm"],

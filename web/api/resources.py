@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import RAISE
+
 from models import Task, Unit, db
 from reports.progress import TaskFilter
 from reports.queries import task_page
@@ -36,7 +38,7 @@ def visible_task(task_id: int) -> Task:
 @bp.get("/me")
 @bp.auth_required(auth)
 @bp.output(s.MeOut)
-@bp.doc(tags=["Tài khoản"], summary="Người dùng của mã truy cập")
+@bp.doc(tags=["Tài khoản"], summary="Người dùng của mã truy cập", responses=READ_ERRORS)
 def me() -> dict[str, Any]:
     """Who the token acts for, and its scope."""
     user = api_user()
@@ -52,7 +54,7 @@ def me() -> dict[str, Any]:
 
 @bp.get("/units")
 @bp.auth_required(auth)
-@bp.input(s.UnitFilterIn, location="query")
+@bp.input(s.UnitFilterIn, location="query", unknown=RAISE)
 @bp.output(s.UnitPageOut)
 @bp.doc(tags=["Đơn vị"], summary="Danh mục đơn vị", responses=READ_ERRORS)
 def units(query_data: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +71,7 @@ def units(query_data: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/units/<int:unit_id>")
 @bp.auth_required(auth)
 @bp.output(s.UnitDetailOut)
-@bp.doc(tags=["Đơn vị"], summary="Một đơn vị")
+@bp.doc(tags=["Đơn vị"], summary="Một đơn vị", responses=READ_ERRORS)
 def unit(unit_id: int) -> Any:
     """One unit of the directory."""
     found = db.session.get(Unit, unit_id)
@@ -80,7 +82,7 @@ def unit(unit_id: int) -> Any:
 
 @bp.get("/plans")
 @bp.auth_required(auth)
-@bp.input(s.PlanFilterIn, location="query")
+@bp.input(s.PlanFilterIn, location="query", unknown=RAISE)
 @bp.output(s.PlanPageOut)
 @bp.doc(tags=["Kế hoạch"], summary="Các kế hoạch", responses=READ_ERRORS)
 def plans(query_data: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +109,7 @@ def visible_plan(plan_id: int) -> Any:
 @bp.get("/plans/<int:plan_id>")
 @bp.auth_required(auth)
 @bp.output(s.PlanDetailOut)
-@bp.doc(tags=["Kế hoạch"], summary="Một kế hoạch")
+@bp.doc(tags=["Kế hoạch"], summary="Một kế hoạch", responses=READ_ERRORS)
 def plan(plan_id: int) -> Any:
     """One plan's heading."""
     return visible_plan(plan_id)
@@ -115,7 +117,7 @@ def plan(plan_id: int) -> Any:
 
 @bp.get("/plans/<int:plan_id>/items")
 @bp.auth_required(auth)
-@bp.input(s.ItemPageIn, location="query")
+@bp.input(s.ItemPageIn, location="query", unknown=RAISE)
 @bp.output(s.ItemPageOut)
 @bp.doc(tags=["Kế hoạch"], summary="Các mục của kế hoạch", responses=READ_ERRORS)
 def plan_items(plan_id: int, query_data: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +131,7 @@ def plan_items(plan_id: int, query_data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/tasks")
 @bp.auth_required(auth)
-@bp.input(s.TaskFilterIn, location="query")
+@bp.input(s.TaskFilterIn, location="query", unknown=RAISE)
 @bp.output(s.TaskPageOut)
 @bp.doc(tags=["Nhiệm vụ"], summary="Tìm nhiệm vụ", responses=READ_ERRORS)
 def tasks(query_data: dict[str, Any]) -> dict[str, Any]:
@@ -154,7 +156,7 @@ def tasks(query_data: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/tasks/<int:task_id>")
 @bp.auth_required(auth)
 @bp.output(s.TaskDetailOut)
-@bp.doc(tags=["Nhiệm vụ"], summary="Một nhiệm vụ")
+@bp.doc(tags=["Nhiệm vụ"], summary="Một nhiệm vụ", responses=READ_ERRORS)
 def task(task_id: int) -> TaskDetail:
     """A task with its reports, contributions, requests and what the caller may do now."""
     found = visible_task(task_id)

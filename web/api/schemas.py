@@ -18,6 +18,20 @@ DEFAULT_LIMIT = 50
 ID_CURSOR = r"^[0-9]{1,10}$"
 ITEM_CURSOR = r"^[0-9]{1,9}\.[0-9]{1,10}$"
 MAX_REASON = 5000
+# Text the services take must hold something besides spaces (they strip it), and no NUL
+# (PostgreSQL refuses it in text): said in the document, so clients and tests know.
+TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
+def text_field(max_chars: int, **kwargs: Any) -> fields.String:
+    """A required-looking text: not blank, no NUL, at most `max_chars` characters."""
+    return fields.String(
+        validate=[
+            Length(min=1, max=max_chars),
+            Regexp(TEXT_PATTERN, error="Nội dung trống hoặc chứa ký tự NUL."),
+        ],
+        **kwargs,
+    )
 
 
 class UtcDateTime(fields.DateTime):
@@ -67,7 +81,8 @@ class TaskFilterIn(PageIn):
     unit = fields.Integer(validate=Range(1, 2**31 - 1), metadata={"description": "Lead unit."})
     state = fields.String(validate=OneOf([s.value for s in TaskState]))
     bucket = fields.String(validate=OneOf(list(BUCKET_LABELS)))
-    quarter = fields.String(validate=Regexp(r"^[0-9]{4}-Q[1-4]$"))
+    # The years workflow.inputs.parse_quarter accepts (1900–2200), in the pattern itself.
+    quarter = fields.String(validate=Regexp(r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-Q[1-4]$"))
     overdue = fields.Boolean()
     due_soon = fields.Boolean()
     leaves = fields.Boolean(metadata={"description": "Only the tasks that carry the work."})
@@ -259,11 +274,11 @@ class VersionIn(Schema):
 
 
 class ReasonIn(VersionIn):
-    reason = fields.String(required=True, validate=Length(max=MAX_REASON))
+    reason = text_field(MAX_REASON, required=True)
 
 
 class ReportIn(Schema):
-    text = fields.String(required=True, validate=Length(max=50_000))
+    text = text_field(50_000, required=True)
     version = fields.Integer(validate=Range(1, 2**31 - 1))
     files = fields.List(fields.File(), metadata={"description": "Attachments (at most 10)."})
 
@@ -276,20 +291,23 @@ class TransitionOut(Schema):
 
 class ExtensionIn(Schema):
     due_on = fields.Date(required=True)
-    reason = fields.String(required=True, validate=Length(max=MAX_REASON))
+    reason = text_field(MAX_REASON, required=True)
 
 
-class DecisionIn(Schema):
-    grant = fields.Boolean(required=True)
-    reason = fields.String(validate=Length(max=MAX_REASON))
+class GrantIn(Schema):
+    reason = text_field(MAX_REASON)
+
+
+class RefusalIn(Schema):
+    reason = text_field(MAX_REASON, required=True)
 
 
 class QuestionIn(Schema):
-    question = fields.String(required=True, validate=Length(max=MAX_REASON))
+    question = text_field(MAX_REASON, required=True)
 
 
 class AnswerIn(Schema):
-    explanation = fields.String(required=True, validate=Length(max=MAX_REASON))
+    explanation = text_field(MAX_REASON, required=True)
 
 
 class CreatedOut(Schema):
