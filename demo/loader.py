@@ -14,7 +14,7 @@ from werkzeug.security import generate_password_hash
 from config.settings import DATA_DIR
 from models import Indicator, Plan, Role, Task, Unit, UnitGroup, UnitKind, User, db
 from notifications.outbox import supersede_pending
-from workflow import audit, clock, indicators
+from workflow import audit, clock, indicators, task_reports
 from workflow import tasks as task_service
 from workflow.directory import load_directory
 from workflow.plans import ItemInput, PlanInput, UnitRef, create_plan
@@ -208,9 +208,9 @@ def _replay(step: dict[str, Any]) -> None:
         return
     task_id = _step_task_id(step)
     if action == "report":
-        task_service.submit_report(task_id, actor, expected_version=None, text=step["text"])
+        task_reports.submit_report(task_id, actor, expected_version=None, text=step["text"])
     elif action == "contribute":
-        task_service.add_contribution(task_id, actor, text=step["text"])
+        task_reports.add_contribution(task_id, actor, text=step["text"])
     else:
         task_service.transition(
             task_id, actor, action, expected_version=None, reason=step.get("reason")

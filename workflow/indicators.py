@@ -234,7 +234,7 @@ def save_value(
     """Record (or correct) a value inside the caller's transaction, with its audit event.
 
     Never commits: `enter_value` wraps it in its own unit of work, and a task's report
-    (`workflow.tasks.submit_report`) calls it inside the report's, so the report and its
+    (`workflow.task_reports.submit_report`) calls it inside the report's, so the report and its
     values are written together or not at all. A value that does not fit the indicator's
     kind raises InvalidInput.
     """

@@ -1,45 +1,38 @@
-"""Services that move tasks: start, report, verify, return, reopen, cancel, contribute, edit.
+"""Services that move a task through its states: start, verify, return, reopen, cancel.
 
 Each takes ids and plain values, checks role, state and version, changes the rows,
 writes the audit event and commits once. Views never set `task.state` themselves.
+The loading, version check and roll-up to a fanned-out parent defined here are shared by
+the other task services (workflow/task_reports.py: reports and contributions;
+workflow/task_edits.py: field edits and lead reassignment) and by plan item editing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from models import (
-    Contribution,
     Plan,
     Report,
     Task,
     TaskState,
     TaskUnit,
-    Unit,
     UnitGroup,
-    UnitRole,
     User,
     db,
 )
-from workflow import audit, clock, indicators, permissions
-from workflow.attachments import UploadedFile, store_attachments
+from workflow import audit, clock
 from workflow.errors import InvalidInput, NotFound, StaleObject
-from workflow.indicators import ValueInput
-from workflow.inputs import check_due_date
 from workflow.rollup import parent_needs_update
 from workflow.signals import task_transitioned
 from workflow.snapshots import task_snapshot
 from workflow.state_machine import REASON_REQUIRED, fire
 from workflow.substitutions import acting_for
 from workflow.transaction import unit_of_work
-
-REPORT_MAX_CHARS = 50_000
 
 
 def task_loader_options() -> list[Any]:
@@ -81,7 +74,8 @@ def last_report_authors(task_id: int) -> set[int]:
     return {i for i in row if i is not None}
 
 
-def _check_version(task: Task, expected_version: int | None) -> None:
+def check_version(task: Task, expected_version: int | None) -> None:
+    """Refuse (StaleObject) when the task changed since the person loaded it."""
     if expected_version is not None and task.version != expected_version:
         raise StaleObject(
             "Nhiệm vụ vừa được người khác cập nhật. Hãy tải lại trang để xem trạng thái mới."
@@ -95,7 +89,8 @@ def _clean_reason(event: str, reason: str | None) -> str | None:
     return reason
 
 
-def _roll_up(task: Task, actor: User) -> None:
+def roll_up(task: Task, actor: User) -> None:
+    """Move a sub-task's parent to the state its sub-tasks now give it ("task.rollup")."""
     parent = task.parent
     if parent is None:
         return
@@ -120,6 +115,8 @@ def _roll_up(task: Task, actor: User) -> None:
 
 @dataclass
 class TransitionResult:
+    """What a task service leaves behind: the task's id, new state and new version."""
+
     task_id: int
     state: TaskState
     version: int
@@ -138,7 +135,7 @@ def transition(
         raise InvalidInput("Gửi báo cáo cần nội dung báo cáo.")
     with unit_of_work():
         task = load_task(task_id)
-        _check_version(task, expected_version)
+        check_version(task, expected_version)
         principal = acting_for(task, actor, event, last_report_authors(task.id))
         reason = _clean_reason(event, reason)
         before = task_snapshot(task, ("state",))
@@ -182,7 +179,7 @@ def transition(
             )
         db.session.flush()
         task_transitioned.send(task, event=event, actor=actor, reason=reason)
-        _roll_up(task, actor)
+        roll_up(task, actor)
         db.session.flush()
         result = TransitionResult(task.id, task.state, task.version)
     return result
@@ -217,207 +214,3 @@ def cancel_task(
 ) -> TransitionResult:
     """A tracking-unit coordinator cancels the task (and its open sub-tasks)."""
     return transition(task_id, actor, "cancel", expected_version=expected_version, reason=reason)
-
-
-def submit_report(
-    task_id: int,
-    actor: User,
-    *,
-    expected_version: int | None,
-    text: str,
-    figures: dict[str, Any] | None = None,
-    files: list[UploadedFile] | None = None,
-    indicator_values: Mapping[int, ValueInput] | None = None,
-) -> TransitionResult:
-    """The lead unit reports: text required, figures, attachments and the values of the
-    unit's indicators for the task's year optional. The values are saved in the report's
-    transaction: a value that does not fit refuses the whole report."""
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput("Báo cáo cần có nội dung.")
-    if len(text) > REPORT_MAX_CHARS:
-        raise InvalidInput(f"Báo cáo dài quá {REPORT_MAX_CHARS} ký tự.")
-    with unit_of_work():
-        task = load_task(task_id)
-        _check_version(task, expected_version)
-        principal = acting_for(task, actor, "report", set())
-        before = task_snapshot(task, ("state", "reported_late"))
-        fire(task, "report")
-        now = clock.now()
-        late = task.due_on is not None and clock.today() > task.due_on
-        task.reported_at = now
-        task.reported_late = late
-        task.updated_at = now
-        report = Report(
-            task_id=task.id,
-            unit_id=(principal or actor).unit_id,
-            author_id=actor.id,
-            on_behalf_of_id=principal.id if principal else None,
-            text=text,
-            figures=figures,
-            submitted_at=now,
-            late=late,
-        )
-        db.session.add(report)
-        db.session.flush()
-        # Values before attachments: a refused value leaves no file behind either.
-        indicators.save_report_values(
-            task, report, actor, indicator_values or {}, on_behalf_of=principal
-        )
-        stored = store_attachments(files or [], task=task, uploader=actor, report=report)
-        audit.record(
-            "task.report",
-            actor=actor,
-            object_type="task",
-            object_id=task.id,
-            plan_id=task.plan_id,
-            before=before,
-            after={
-                "state": task.state,
-                "reported_late": late,
-                "report_id": report.id,
-                "report_text": text,
-                "figures": figures,
-                "attachments": [a.filename for a in stored],
-            },
-            on_behalf_of=principal,
-        )
-        db.session.flush()
-        task_transitioned.send(task, event="report", actor=actor, reason=None)
-        _roll_up(task, actor)
-        db.session.flush()
-        result = TransitionResult(task.id, task.state, task.version)
-    return result
-
-
-def add_contribution(
-    task_id: int, actor: User, *, text: str, files: list[UploadedFile] | None = None
-) -> int:
-    """A coordinating unit adds its input; the task's state does not move."""
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput("Đóng góp cần có nội dung.")
-    with unit_of_work():
-        task = load_task(task_id)
-        if not permissions.can_contribute(task, actor):
-            raise permissions.PermissionDenied(
-                "Chỉ đơn vị phối hợp mới được thêm đóng góp khi nhiệm vụ còn đang mở."
-            )
-        contribution = Contribution(
-            task_id=task.id, unit_id=actor.unit_id, author_id=actor.id, text=text
-        )
-        db.session.add(contribution)
-        db.session.flush()
-        stored = store_attachments(
-            files or [], task=task, uploader=actor, contribution=contribution
-        )
-        audit.record(
-            "task.contribute",
-            actor=actor,
-            object_type="task",
-            object_id=task.id,
-            plan_id=task.plan_id,
-            after={
-                "contribution_id": contribution.id,
-                "text": text,
-                "attachments": [a.filename for a in stored],
-            },
-        )
-        contribution_id = contribution.id
-    return contribution_id
-
-
-EDITABLE_FIELDS = ("title", "content", "due_on", "timeframe_text")
-
-
-def update_task(
-    task_id: int,
-    actor: User,
-    *,
-    expected_version: int | None,
-    reason: str,
-    changes: dict[str, Any],
-) -> TransitionResult:
-    """A tracking coordinator edits fields (title, content, due date …), with a reason."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise InvalidInput("Không sửa được trường: " + ", ".join(sorted(unknown)))
-    if not (reason or "").strip():
-        raise InvalidInput("Hãy nêu lý do thay đổi.")
-    if "due_on" in changes and changes["due_on"] is not None:
-        if not isinstance(changes["due_on"], date):
-            raise InvalidInput("Hạn hoàn thành không hợp lệ.")
-        check_due_date(changes["due_on"], "Hạn hoàn thành")
-    with unit_of_work():
-        task = load_task(task_id)
-        _check_version(task, expected_version)
-        if not permissions.can_edit(task, actor):
-            raise permissions.PermissionDenied(
-                "Chỉ điều phối viên của cơ quan thường trực mới được sửa nhiệm vụ."
-            )
-        changed = {k: v for k, v in changes.items() if getattr(task, k) != v}
-        if not changed:
-            raise InvalidInput("Không có gì thay đổi.")
-        before = {k: getattr(task, k) for k in changed}
-        for key, value in changed.items():
-            setattr(task, key, value)
-        task.updated_at = clock.now()
-        audit.record(
-            "task.update",
-            actor=actor,
-            object_type="task",
-            object_id=task.id,
-            plan_id=task.plan_id,
-            before=before,
-            after=changed,
-            reason=reason.strip(),
-        )
-        db.session.flush()
-        result = TransitionResult(task.id, task.state, task.version)
-    return result
-
-
-def reassign_lead(
-    task_id: int,
-    actor: User,
-    *,
-    expected_version: int | None,
-    unit_id: int,
-    reason: str,
-) -> TransitionResult:
-    """A tracking coordinator hands the task to another lead unit, with a reason."""
-    if not (reason or "").strip():
-        raise InvalidInput("Hãy nêu lý do giao lại.")
-    with unit_of_work():
-        task = load_task(task_id)
-        _check_version(task, expected_version)
-        if not permissions.can_edit(task, actor):
-            raise permissions.PermissionDenied(
-                "Chỉ điều phối viên của cơ quan thường trực mới được giao lại nhiệm vụ."
-            )
-        if task.subtasks:
-            raise InvalidInput("Hãy giao lại từng nhiệm vụ con.")
-        unit = db.session.get(Unit, unit_id)
-        if unit is None or not unit.active:
-            raise InvalidInput("Đơn vị không tồn tại hoặc đã ngừng hoạt động.")
-        if unit.id == task.lead_unit_id:
-            raise InvalidInput("Đơn vị này đang chủ trì nhiệm vụ.")
-        before = {"lead_unit_id": task.lead_unit_id}
-        for row in [tu for tu in task.units if tu.role == UnitRole.LEAD]:
-            task.units.remove(row)
-        task.units.append(TaskUnit(unit_id=unit.id, role=UnitRole.LEAD, mention=unit.name))
-        task.lead_unit_id = unit.id
-        task.updated_at = clock.now()
-        audit.record(
-            "task.reassign",
-            actor=actor,
-            object_type="task",
-            object_id=task.id,
-            plan_id=task.plan_id,
-            before=before,
-            after={"lead_unit_id": unit.id, "lead_unit": unit.name},
-            reason=reason.strip(),
-        )
-        db.session.flush()
-        result = TransitionResult(task.id, task.state, task.version)
-    return result

@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from models import AuditEvent, db
 from tests.foundation.helpers import event_count, events_for, find_task
+from workflow import task_edits, task_reports
 from workflow import tasks as svc
 from workflow.audit import client_address, verify_chain
 
@@ -37,7 +38,9 @@ def test_each_change_writes_exactly_one_event_with_its_facts(demo_app, users):
     with client_address("10.1.2.3"):
         steps = [
             lambda: svc.start_task(task.id, member, expected_version=None),
-            lambda: svc.submit_report(task.id, member, expected_version=None, text="Đã làm"),
+            lambda: task_reports.submit_report(
+                task.id, member, expected_version=None, text="Đã làm"
+            ),
             lambda: svc.return_task(
                 task.id, coordinator, expected_version=None, reason="Thiếu số liệu"
             ),
@@ -66,15 +69,17 @@ def test_each_change_writes_exactly_one_event_with_its_facts(demo_app, users):
 def test_contribution_edit_and_reassign_are_audited(demo_app, users):
     task = find_task("2417/KH-SGDĐT", "1.2")
     before = event_count()
-    svc.add_contribution(task.id, users("vps.member"), text="Văn phòng đã chuẩn bị hội trường")
-    svc.update_task(
+    task_reports.add_contribution(
+        task.id, users("vps.member"), text="Văn phòng đã chuẩn bị hội trường"
+    )
+    task_edits.update_task(
         task.id,
         users("gdtx.coordinator"),
         expected_version=None,
         reason="Lùi lịch",
         changes={"timeframe_text": "Quý I năm 2025"},
     )
-    svc.reassign_lead(
+    task_edits.reassign_lead(
         task.id,
         users("gdtx.coordinator"),
         expected_version=None,

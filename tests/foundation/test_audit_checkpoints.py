@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from models import AuditChainHead, AuditCheckpoint, AuditEvent, db
 from tests.foundation.helpers import event_count, find_task
-from workflow import audit_checkpoints
+from workflow import audit_checkpoints, task_reports
 from workflow import tasks as svc
 from workflow.audit import ChainHeadMissing, event_hash, verify_chain
 from workflow.audit_verification import run_verification, verify_full, verify_incremental
@@ -72,9 +72,9 @@ def _some_activity(users, item: str = "1.1") -> int:  # noqa: ANN001
     task = find_task("2417/KH-SGDĐT", item)
     member = users("gdtx.member")
     svc.start_task(task.id, member, expected_version=None)
-    svc.submit_report(task.id, member, expected_version=None, text="Đã làm xong")
+    task_reports.submit_report(task.id, member, expected_version=None, text="Đã làm xong")
     other = find_task("2417/KH-SGDĐT", "1.2")
-    svc.add_contribution(other.id, users("vps.member"), text="Văn phòng đã hỗ trợ")
+    task_reports.add_contribution(other.id, users("vps.member"), text="Văn phòng đã hỗ trợ")
     return event_count() - before
 
 

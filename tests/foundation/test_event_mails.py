@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from models import OutboxMessage, db
 from tests.foundation.helpers import find_task
+from workflow import task_reports
 from workflow import tasks as svc
 from workflow.errors import PermissionDenied
 
@@ -21,7 +22,7 @@ def test_report_mails_tracking_coordinators_and_return_mails_the_lead(demo_app, 
     task = find_task("2417/KH-SGDĐT", "2.1")
     member = users("gdtx.member")
     svc.start_task(task.id, member, expected_version=None)
-    svc.submit_report(task.id, member, expected_version=None, text="Đã hướng dẫn")
+    task_reports.submit_report(task.id, member, expected_version=None, text="Đã hướng dẫn")
     reported = {m.recipient for m in _outbox("report")}
     assert reported == {"gdtx.coordinator@planwork.demo", "gdtx.coordinator2@planwork.demo"}
     svc.return_task(task.id, users("gdtx.coordinator"), expected_version=None, reason="Bổ sung")

@@ -10,6 +10,7 @@ from flask import g
 from models import Unit, UnitGroup, db
 from tests.foundation.helpers import find_task
 from tests.foundation.web import login
+from workflow import task_reports
 from workflow import tasks as svc
 from workflow.plans import ItemInput, PlanInput, UnitRef, create_plan
 
@@ -75,7 +76,9 @@ def test_coordinator_unit_page_with_reports_to_verify(client, users, count_queri
     def report(number: str) -> None:
         task = find_task("2417/KH-SGDĐT", number)
         svc.start_task(task.id, users("gdtx.member"), expected_version=None)
-        svc.submit_report(task.id, users("gdtx.member"), expected_version=None, text="Xong")
+        task_reports.submit_report(
+            task.id, users("gdtx.member"), expected_version=None, text="Xong"
+        )
 
     report("2.1")
     small = _count(client, count_queries, "/my-tasks")
@@ -92,10 +95,12 @@ def test_task_page_query_count_does_not_grow(client, users, count_queries):
     svc.start_task(task_id, users("gdtx.member"), expected_version=None)
 
     def round_of_work(i: int) -> None:
-        svc.submit_report(task_id, users("gdtx.member"), expected_version=None, text=f"Lần {i}")
+        task_reports.submit_report(
+            task_id, users("gdtx.member"), expected_version=None, text=f"Lần {i}"
+        )
         svc.return_task(task_id, users("gdtx.coordinator"), expected_version=None, reason="Lại")
         for who in ("vps.member", "hkh.member", "cttt.member"):
-            svc.add_contribution(task_id, users(who), text=f"Góp ý {i}")
+            task_reports.add_contribution(task_id, users(who), text=f"Góp ý {i}")
 
     round_of_work(0)
     small = _count(client, count_queries, f"/tasks/{task_id}")

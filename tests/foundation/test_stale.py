@@ -6,6 +6,7 @@ import pytest
 
 from models import Task, TaskState, db
 from tests.foundation.helpers import event_count, find_task
+from workflow import task_reports
 from workflow import tasks as svc
 from workflow.errors import StaleObject
 
@@ -14,7 +15,7 @@ def test_stale_version_is_refused_and_writes_nothing(demo_app, users):
     task = find_task("2417/KH-SGDĐT", "2.1")
     seen_version = task.version
     svc.start_task(task.id, users("gdtx.member"), expected_version=seen_version)
-    svc.submit_report(task.id, users("gdtx.member"), expected_version=None, text="Báo cáo")
+    task_reports.submit_report(task.id, users("gdtx.member"), expected_version=None, text="Báo cáo")
     before = event_count()
     # The coordinator's page was loaded before the start and the report.
     with pytest.raises(StaleObject, match="tải lại"):
@@ -32,6 +33,8 @@ def test_each_change_bumps_the_version(demo_app, users):
     r1 = svc.start_task(task.id, users("gdtx.member"), expected_version=v0)
     assert r1.version == v0 + 1
     with pytest.raises(StaleObject):
-        svc.submit_report(task.id, users("gdtx.member"), expected_version=v0, text="x")
-    r2 = svc.submit_report(task.id, users("gdtx.member"), expected_version=r1.version, text="x")
+        task_reports.submit_report(task.id, users("gdtx.member"), expected_version=v0, text="x")
+    r2 = task_reports.submit_report(
+        task.id, users("gdtx.member"), expected_version=r1.version, text="x"
+    )
     assert r2.version == r1.version + 1

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from models import AuditEvent, Report, TaskState, db
 from tests.foundation.helpers import find_task
-from workflow import clock
+from workflow import clock, task_reports
 from workflow import tasks as svc
 from workflow.errors import InvalidInput, PermissionDenied
 from workflow.substitutions import available_events, name_substitute
@@ -24,7 +24,9 @@ def test_substitute_reports_for_absent_member_under_both_names(demo_app, users):
     name_substitute(absent.id, stand_in.id, date(2024, 6, 1), date(2024, 6, 14), actor=absent)
     assert "start" in available_events(svc.load_task(task.id), stand_in, set())
     svc.start_task(task.id, stand_in, expected_version=None)
-    svc.submit_report(task.id, stand_in, expected_version=None, text="Thay mặt đồng chí An")
+    task_reports.submit_report(
+        task.id, stand_in, expected_version=None, text="Thay mặt đồng chí An"
+    )
     event = db.session.execute(
         sa.select(AuditEvent).where(AuditEvent.action == "task.report")
     ).scalar_one()

@@ -6,6 +6,7 @@ import pytest
 
 from models import Task, TaskState, db
 from tests.foundation.helpers import event_count, find_task, force_state
+from workflow import task_reports
 from workflow import tasks as svc
 from workflow.errors import InvalidInput, PermissionDenied, TransitionNotAllowed, WorkflowError
 from workflow.permissions import allowed_events
@@ -48,7 +49,9 @@ DEST = {
 def fire(task_id: int, username: str, event: str, users, version: int):  # noqa: ANN001
     actor = users(username)
     if event == "report":
-        return svc.submit_report(task_id, actor, expected_version=version, text="Đã thực hiện.")
+        return task_reports.submit_report(
+            task_id, actor, expected_version=version, text="Đã thực hiện."
+        )
     return svc.transition(task_id, actor, event, expected_version=version, reason="Lý do thử")
 
 
@@ -100,7 +103,7 @@ def test_report_needs_text_and_writes_nothing_without(demo_app, users):
     force_state(task, S.IN_PROGRESS)
     before = event_count()
     with pytest.raises(InvalidInput):
-        svc.submit_report(task.id, users("gdtx.member"), expected_version=None, text="   ")
+        task_reports.submit_report(task.id, users("gdtx.member"), expected_version=None, text="   ")
     assert event_count() == before
     assert db.session.get(Task, task.id).state == S.IN_PROGRESS
 
@@ -109,7 +112,7 @@ def test_nobody_verifies_their_own_report(demo_app, users):
     task = find_task("2417/KH-SGDĐT", "1.2")
     me, colleague = users("gdtx.coordinator"), users("gdtx.coordinator2")
     svc.start_task(task.id, me, expected_version=None)
-    svc.submit_report(task.id, me, expected_version=None, text="Báo cáo của tôi")
+    task_reports.submit_report(task.id, me, expected_version=None, text="Báo cáo của tôi")
     before = event_count()
     with pytest.raises(PermissionDenied, match="chính mình"):
         svc.verify_task(task.id, me, expected_version=None)
@@ -121,7 +124,7 @@ def test_tracking_unit_other_than_issuer_verifies(demo_app, users):
     # 4403's item 3 is led by Phòng Giáo dục Trung học; GDTX tracks the plan.
     task = find_task("4403/KH-SGDĐT", "3")
     svc.start_task(task.id, users("gdtrh.member"), expected_version=None)
-    svc.submit_report(task.id, users("gdtrh.member"), expected_version=None, text="Xong")
+    task_reports.submit_report(task.id, users("gdtrh.member"), expected_version=None, text="Xong")
     with pytest.raises(PermissionDenied):
         svc.verify_task(task.id, users("gdtrh.coordinator"), expected_version=None)
     assert svc.verify_task(task.id, users("gdtx.coordinator"), expected_version=None).state == (

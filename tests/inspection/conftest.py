@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Plan, Task, Unit, User, db
-from workflow import clock
+from workflow import clock, task_edits, task_reports
 from workflow import tasks as svc
 
 
@@ -79,11 +79,11 @@ def year(app) -> Year:  # noqa: ANN001
     walk.snapshots[date(2024, 3, 31)] = snapshot()
 
     at(datetime(2024, 4, 1, 3, 0))
-    svc.reassign_lead(
+    task_edits.reassign_lead(
         t2.id, coord, expected_version=None, unit_id=unit_id("GDTRH"), reason="Chuyển đơn vị"
     )
     at(datetime(2024, 5, 2, 3, 0))
-    svc.update_task(
+    task_edits.update_task(
         t5.id,
         coord,
         expected_version=None,
@@ -92,7 +92,9 @@ def year(app) -> Year:  # noqa: ANN001
     )
     at(datetime(2024, 6, 10, 3, 0))
     svc.start_task(t21.id, member, expected_version=None)
-    svc.submit_report(t21.id, member, expected_version=None, text="Đã ban hành kế hoạch 2.1")
+    task_reports.submit_report(
+        t21.id, member, expected_version=None, text="Đã ban hành kế hoạch 2.1"
+    )
     walk.snapshots[date(2024, 6, 30)] = snapshot()
 
     at(datetime(2024, 7, 5, 3, 0))
@@ -101,7 +103,7 @@ def year(app) -> Year:  # noqa: ANN001
     svc.start_task(t1.id, member, expected_version=None)
     # 23:30 on 30/09 in Vietnam (16:30 UTC) belongs to 30/09 …
     at(datetime(2024, 9, 30, 16, 30))
-    svc.submit_report(t3.id, trh, expected_version=None, text=REPORT_3)
+    task_reports.submit_report(t3.id, trh, expected_version=None, text=REPORT_3)
     walk.snapshots[date(2024, 9, 30)] = snapshot()
     # … 00:30 on 01/10 in Vietnam (17:30 UTC on 30/09) does not.
     at(datetime(2024, 9, 30, 17, 30))
@@ -111,7 +113,9 @@ def year(app) -> Year:  # noqa: ANN001
     svc.verify_task(t3.id, coord2, expected_version=None)
     walk.verified_3_at = datetime(2024, 10, 10, 2, 15)
     at(datetime(2024, 11, 5, 3, 0))
-    svc.submit_report(t1.id, member, expected_version=None, text="Đã tham mưu, báo cáo trễ")
+    task_reports.submit_report(
+        t1.id, member, expected_version=None, text="Đã tham mưu, báo cáo trễ"
+    )
     at(datetime(2024, 11, 20, 3, 0))
     svc.verify_task(t1.id, coord, expected_version=None)
     walk.snapshots[date(2024, 12, 31)] = snapshot()

@@ -13,8 +13,7 @@ from models import AuditEvent, Indicator, IndicatorValue, Report, Task, db
 from reports import indicators as indicator_reports
 from tests.foundation.web import csrf_token, login
 from tests.inspection.conftest import P4403, task, unit_id, user
-from workflow import indicators
-from workflow import tasks as svc
+from workflow import indicators, task_reports
 from workflow.errors import InvalidInput
 
 PERCENT, COUNT, CHANGE, RATING = "1.1.1.3", "2.1.1.1", "1.2.1.1", "2.4.1.2"
@@ -58,7 +57,7 @@ def _last_seq() -> int:
 def test_values_go_in_with_the_report_in_one_transaction(assigned):
     item = task(P4403, "4")
     member = user("gdtx.member")
-    svc.submit_report(
+    task_reports.submit_report(
         item.id,
         member,
         expected_version=None,
@@ -104,7 +103,7 @@ def test_a_bad_value_refuses_the_whole_report(assigned, code, value, message):
     item = task(P4403, "4")
     seq = _last_seq()
     with pytest.raises(InvalidInput) as refused:
-        svc.submit_report(
+        task_reports.submit_report(
             item.id,
             user("gdtx.member"),
             expected_version=None,
@@ -123,7 +122,7 @@ def test_an_indicator_not_assigned_for_the_year_is_refused(assigned):
     seq = _last_seq()
     other = _indicator("1.1.1.1").id
     with pytest.raises(InvalidInput, match="không được giao cho đơn vị trong năm 2024"):
-        svc.submit_report(
+        task_reports.submit_report(
             item.id,
             user("gdtx.member"),
             expected_version=None,
@@ -135,7 +134,9 @@ def test_an_indicator_not_assigned_for_the_year_is_refused(assigned):
 
 def test_a_report_without_values_still_goes_in(assigned):
     item = task(P4403, "4")
-    svc.submit_report(item.id, user("gdtx.member"), expected_version=None, text="Chỉ có nội dung")
+    task_reports.submit_report(
+        item.id, user("gdtx.member"), expected_version=None, text="Chỉ có nội dung"
+    )
     assert db.session.get(Task, item.id).state == "reported"
     assert db.session.execute(sa.select(IndicatorValue)).all() == []
 

@@ -21,6 +21,7 @@ from reports.yearend import gather
 from tests.conftest import QueryCounter, finish_job
 from tests.foundation.web import login
 from tests.inspection.conftest import P2417, P4403, REPORT_3, at, plan_id, task, unit_id, user
+from workflow import task_edits, task_reports
 from workflow import tasks as svc
 
 REPORT_2025 = "Báo cáo bổ sung năm 2025 sau khi mở lại"
@@ -40,16 +41,22 @@ def _following_year() -> None:
     t2, t3, t4, t5 = (task(P4403, n) for n in ("2", "3", "4", "5"))
     t22 = task(P2417, "2.2")
     at(datetime(2025, 1, 15, 3, 0))
-    svc.submit_report(t4.id, member, expected_version=None, text="Báo cáo mục 4 (năm 2025)")
+    task_reports.submit_report(
+        t4.id, member, expected_version=None, text="Báo cáo mục 4 (năm 2025)"
+    )
     svc.verify_task(t4.id, user("gdtx.coordinator2"), expected_version=None)
     svc.start_task(t5.id, member, expected_version=None)
-    svc.submit_report(t5.id, member, expected_version=None, text="Báo cáo mục 5 (năm 2025)")
+    task_reports.submit_report(
+        t5.id, member, expected_version=None, text="Báo cáo mục 5 (năm 2025)"
+    )
     svc.verify_task(t5.id, user("gdtx.coordinator2"), expected_version=None)
     at(datetime(2025, 2, 10, 3, 0))
     svc.reopen_task(t3.id, coord, expected_version=None, reason="Cần bổ sung số liệu")
-    svc.submit_report(t3.id, trh, expected_version=None, text=REPORT_2025)
-    svc.reassign_lead(t2.id, coord, expected_version=None, unit_id=unit_id("TCCB"), reason="Trả")
-    svc.update_task(
+    task_reports.submit_report(t3.id, trh, expected_version=None, text=REPORT_2025)
+    task_edits.reassign_lead(
+        t2.id, coord, expected_version=None, unit_id=unit_id("TCCB"), reason="Trả"
+    )
+    task_edits.update_task(
         t22.id,
         coord,
         expected_version=None,

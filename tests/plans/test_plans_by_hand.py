@@ -16,12 +16,12 @@ from reports import progress
 from tests.foundation.helpers import event_count, events_for, find_task
 from tests.notifications.conftest import at
 from tests.ui.support import walk
-from workflow import plan_editing as service
+from workflow import plan_editing, plan_item_edit, plan_items, plan_withdrawal
 from workflow.errors import InvalidInput, PermissionDenied, StaleObject
 from workflow.import_commit import commit_import, find_existing_plan
 from workflow.import_draft import PLAN_TIMEFRAME_WARNING, review_draft, source_fingerprint
 from workflow.import_update import update_from_import
-from workflow.plan_editing import HeaderFields, ItemFields
+from workflow.plan_fields import HeaderFields, ItemFields
 from workflow.plans import DuplicatePlan
 
 PLAN = "4403/KH-SGDĐT"
@@ -76,7 +76,7 @@ def items() -> list[ItemFields]:
 
 
 def new_plan(users) -> Plan:  # noqa: ANN001
-    plan_id = service.create_plan_by_hand(header(), items(), users("gdtx.coordinator"))
+    plan_id = plan_editing.create_plan_by_hand(header(), items(), users("gdtx.coordinator"))
     return db.session.get(Plan, plan_id)
 
 
@@ -129,7 +129,7 @@ def test_a_plan_by_hand_gets_its_tasks_fanned_out_and_audited(users):  # noqa: A
 
 def test_a_group_lead_fans_out_to_every_member(users):  # noqa: ANN001
     fields = [ItemFields(number="1", title="Báo cáo sơ kết", leads=["G-PGD"])]
-    plan_id = service.create_plan_by_hand(header(), fields, users("gdtx.coordinator"))
+    plan_id = plan_editing.create_plan_by_hand(header(), fields, users("gdtx.coordinator"))
     parent = item(db.session.get(Plan, plan_id), "1")
     assert len(parent.subtasks) == 22
 
@@ -141,7 +141,7 @@ def test_a_group_lead_fans_out_to_every_member(users):  # noqa: ANN001
 def test_members_and_inspectors_cannot_create_plans(users, who, error):  # noqa: ANN001
     before = rows()
     with pytest.raises(error):
-        service.create_plan_by_hand(header(), items(), users(who))
+        plan_editing.create_plan_by_hand(header(), items(), users(who))
     assert rows() == before
 
 
@@ -156,7 +156,7 @@ def test_members_and_inspectors_cannot_create_plans(users, who, error):  # noqa:
 def test_a_bad_header_is_refused_in_vietnamese_and_nothing_is_written(users, change, message):  # noqa: ANN001
     before = rows()
     with pytest.raises(InvalidInput) as refused:
-        service.create_plan_by_hand(header(**change), items(), users("gdtx.coordinator"))
+        plan_editing.create_plan_by_hand(header(**change), items(), users("gdtx.coordinator"))
     assert message in refused.value.message
     assert rows() == before
 
@@ -177,7 +177,7 @@ def test_a_bad_header_is_refused_in_vietnamese_and_nothing_is_written(users, cha
 def test_a_bad_item_is_refused_and_nothing_is_written(users, fields, message):  # noqa: ANN001
     before = rows()
     with pytest.raises(InvalidInput) as refused:
-        service.create_plan_by_hand(header(), [fields], users("gdtx.coordinator"))
+        plan_editing.create_plan_by_hand(header(), [fields], users("gdtx.coordinator"))
     assert message in refused.value.message
     assert rows() == before
 
@@ -185,14 +185,14 @@ def test_a_bad_item_is_refused_and_nothing_is_written(users, fields, message):  
 def test_duplicate_item_numbers_are_refused(users):  # noqa: ANN001
     twice = [items()[0], items()[0]]
     with pytest.raises(InvalidInput, match="bị trùng"):
-        service.create_plan_by_hand(header(), twice, users("gdtx.coordinator"))
+        plan_editing.create_plan_by_hand(header(), twice, users("gdtx.coordinator"))
 
 
 def test_an_unnumbered_plan_typed_twice_is_caught(users):  # noqa: ANN001
     coordinator = users("gdtx.coordinator")
-    service.create_plan_by_hand(header(number=None), items(), coordinator)
+    plan_editing.create_plan_by_hand(header(number=None), items(), coordinator)
     with pytest.raises(DuplicatePlan, match="đã có trong hệ thống"):
-        service.create_plan_by_hand(
+        plan_editing.create_plan_by_hand(
             header(number=None, title="KẾ HOẠCH BỒI DƯỠNG GIÁO VIÊN NĂM 2025"), items(), coordinator
         )
 
@@ -202,7 +202,7 @@ def test_an_unnumbered_plan_typed_twice_is_caught(users):  # noqa: ANN001
 
 def test_add_an_item_at_the_end_with_its_event(users):  # noqa: ANN001
     plan = new_plan(users)
-    task_id = service.add_item(
+    task_id = plan_items.add_item(
         plan.id,
         users("gdtx.coordinator"),
         ItemFields(number="4", title="Kiểm tra cuối năm", leads=["TTRA"], timeframe_text="Quý IV"),
@@ -214,7 +214,7 @@ def test_add_an_item_at_the_end_with_its_event(users):  # noqa: ANN001
     [created] = events_for(task_id)
     assert (created.action, created.reason) == ("task.create", "Bổ sung theo chỉ đạo")
     with pytest.raises(InvalidInput, match="đã có nhiệm vụ số 4"):
-        service.add_item(
+        plan_items.add_item(
             plan.id, users("gdtx.coordinator"), ItemFields(number="4", title="x", leads=["TTRA"])
         )
 
@@ -225,15 +225,15 @@ def test_only_the_plans_coordinators_and_admins_edit_it(users):  # noqa: ANN001
     before = rows()
     for who in ("gdtx.member", "sgddt.inspector", "tccb.coordinator"):
         with pytest.raises(PermissionDenied):
-            service.add_item(plan.id, users(who), fields)
+            plan_items.add_item(plan.id, users(who), fields)
     assert rows() == before
-    service.add_item(plan.id, users("sgddt.admin"), fields)
+    plan_items.add_item(plan.id, users("sgddt.admin"), fields)
 
 
 def test_edit_an_item_its_units_and_deadline(users):  # noqa: ANN001
     plan = new_plan(users)
     one = item(plan, "1")
-    version = service.edit_item(
+    version = plan_item_edit.edit_item(
         one.id,
         users("gdtx.coordinator"),
         ItemFields(
@@ -264,7 +264,7 @@ def test_an_item_gets_a_second_lead_and_loses_one(users):  # noqa: ANN001
     plan = new_plan(users)
     coordinator = users("gdtx.coordinator")
     two = item(plan, "2")
-    service.edit_item(
+    plan_item_edit.edit_item(
         two.id,
         coordinator,
         ItemFields(number="2", title=two.title, leads=["PGD-Q1", "PGD-Q4"], due_on=two.due_on),
@@ -292,9 +292,9 @@ def test_an_edit_after_work_started_needs_a_reason_and_a_fresh_version(users):  
     changed.timeframe_text = one.timeframe_text
     before = rows()
     with pytest.raises(InvalidInput, match="hãy nêu lý do"):
-        service.edit_item(one.id, coordinator, changed, expected_version=one.version)
+        plan_item_edit.edit_item(one.id, coordinator, changed, expected_version=one.version)
     with pytest.raises(StaleObject):
-        service.edit_item(
+        plan_item_edit.edit_item(
             one.id,
             coordinator,
             changed,
@@ -302,7 +302,7 @@ def test_an_edit_after_work_started_needs_a_reason_and_a_fresh_version(users):  
             reason="Sửa lỗi chính tả",
         )
     assert rows() == before
-    service.edit_item(
+    plan_item_edit.edit_item(
         one.id, coordinator, changed, expected_version=one.version, reason="Sửa lỗi chính tả"
     )
     assert item(plan, "1").title == "Tiêu đề mới"
@@ -313,7 +313,7 @@ def test_move_an_item_up_and_down(users):  # noqa: ANN001
     plan = new_plan(users)
     coordinator = users("gdtx.coordinator")
     three = item(plan, "3")
-    service.move_item(three.id, coordinator, "up", expected_version=three.version)
+    plan_items.move_item(three.id, coordinator, "up", expected_version=three.version)
     assert top_numbers(plan) == ["1", "3", "2"]
     moved = events_for(three.id)[-1]
     assert (moved.action, moved.before, moved.after) == (
@@ -323,10 +323,10 @@ def test_move_an_item_up_and_down(users):  # noqa: ANN001
     )
     one = item(plan, "1")
     with pytest.raises(InvalidInput, match="đầu"):
-        service.move_item(one.id, coordinator, "up", expected_version=one.version)
+        plan_items.move_item(one.id, coordinator, "up", expected_version=one.version)
     two = item(plan, "2")
     subs_before = sorted(s.id for s in two.subtasks)
-    service.move_item(two.id, coordinator, "up", expected_version=two.version)
+    plan_items.move_item(two.id, coordinator, "up", expected_version=two.version)
     assert top_numbers(plan) == ["1", "2", "3"]
     two = item(plan, "2")
     assert sorted(s.id for s in two.subtasks) == subs_before
@@ -341,8 +341,8 @@ def test_remove_an_item_cancels_it_with_the_reason_and_keeps_it(users):  # noqa:
     two = item(plan, "2")
     sub_ids = [s.id for s in two.subtasks]
     with pytest.raises(InvalidInput, match="lý do"):
-        service.remove_item(two.id, coordinator, expected_version=two.version, reason=" ")
-    service.remove_item(two.id, coordinator, expected_version=two.version, reason="Nhập trùng")
+        plan_items.remove_item(two.id, coordinator, expected_version=two.version, reason=" ")
+    plan_items.remove_item(two.id, coordinator, expected_version=two.version, reason="Nhập trùng")
     db.session.expire_all()
     for task_id in [two.id, *sub_ids]:
         task = db.session.get(Task, task_id)
@@ -351,7 +351,7 @@ def test_remove_an_item_cancels_it_with_the_reason_and_keeps_it(users):  # noqa:
         assert (event.action, event.reason) == ("task.cancel", "Nhập trùng")
     assert "2" in top_numbers(plan)  # still there, cancelled: the trail keeps everything
     # The number is free again for a corrected item.
-    service.add_item(plan.id, coordinator, ItemFields(number="2", title="Lại", leads=["TCCB"]))
+    plan_items.add_item(plan.id, coordinator, ItemFields(number="2", title="Lại", leads=["TCCB"]))
 
 
 def test_a_verified_item_cannot_be_removed(users):  # noqa: ANN001
@@ -361,7 +361,7 @@ def test_a_verified_item_cannot_be_removed(users):  # noqa: ANN001
     walk(users, one.id, "gdtx.coordinator", "verify")
     one = item(plan, "1")
     with pytest.raises(InvalidInput, match="đã được xác nhận"):
-        service.remove_item(
+        plan_items.remove_item(
             one.id, users("gdtx.coordinator"), expected_version=one.version, reason="x"
         )
 
@@ -370,7 +370,7 @@ def test_edit_the_plan_header(users):  # noqa: ANN001
     plan = new_plan(users)
     coordinator = users("gdtx.coordinator")
     new = header(number="16/KH-GDTX", title="Kế hoạch bồi dưỡng giáo viên (sửa đổi)")
-    service.update_plan_header(plan.id, coordinator, new, expected_version=plan.version)
+    plan_editing.update_plan_header(plan.id, coordinator, new, expected_version=plan.version)
     db.session.expire_all()
     plan = db.session.get(Plan, plan.id)
     assert (plan.number, plan.title) == ("16/KH-GDTX", "Kế hoạch bồi dưỡng giáo viên (sửa đổi)")
@@ -379,14 +379,16 @@ def test_edit_the_plan_header(users):  # noqa: ANN001
     ).scalar_one()
     assert event.before["number"] == "15/KH-GDTX" and event.after["number"] == "16/KH-GDTX"
     with pytest.raises(StaleObject):
-        service.update_plan_header(plan.id, coordinator, header(), expected_version=1)
+        plan_editing.update_plan_header(plan.id, coordinator, header(), expected_version=1)
     with pytest.raises(InvalidInput, match="đã có trong hệ thống"):
-        service.update_plan_header(
+        plan_editing.update_plan_header(
             plan.id, coordinator, header(number=PLAN), expected_version=plan.version
         )
     walk(users, item(plan, "1").id, "tccb.member", "start")
     with pytest.raises(InvalidInput, match="lý do"):
-        service.update_plan_header(plan.id, coordinator, header(), expected_version=plan.version)
+        plan_editing.update_plan_header(
+            plan.id, coordinator, header(), expected_version=plan.version
+        )
 
 
 # --- withdrawal --------------------------------------------------------------------------
@@ -399,12 +401,14 @@ def test_withdraw_cancels_open_tasks_each_with_its_event(users):  # noqa: ANN001
     walk(users, one.id, "tccb.member", "start", "report")
     walk(users, one.id, "gdtx.coordinator", "verify")
     with pytest.raises(InvalidInput, match="lý do thu hồi"):
-        service.withdraw_plan(plan.id, coordinator, expected_version=plan.version, reason="")
+        plan_withdrawal.withdraw_plan(
+            plan.id, coordinator, expected_version=plan.version, reason=""
+        )
     with pytest.raises(PermissionDenied):
-        service.withdraw_plan(
+        plan_withdrawal.withdraw_plan(
             plan.id, users("sgddt.inspector"), expected_version=plan.version, reason="x"
         )
-    count = service.withdraw_plan(
+    count = plan_withdrawal.withdraw_plan(
         plan.id, coordinator, expected_version=plan.version, reason="Nhập nhầm văn bản"
     )
     assert count == 4  # items 2 (with its 2 sub-tasks) and 3; item 1 stays verified
@@ -426,9 +430,11 @@ def test_withdraw_cancels_open_tasks_each_with_its_event(users):  # noqa: ANN001
     # Nothing more may change on a withdrawn plan.
     before = event_count()
     with pytest.raises(InvalidInput, match="thu hồi"):
-        service.add_item(plan.id, coordinator, ItemFields(number="9", title="x", leads=["TCCB"]))
+        plan_items.add_item(plan.id, coordinator, ItemFields(number="9", title="x", leads=["TCCB"]))
     with pytest.raises(InvalidInput, match="thu hồi"):
-        service.withdraw_plan(plan.id, coordinator, expected_version=plan.version, reason="x")
+        plan_withdrawal.withdraw_plan(
+            plan.id, coordinator, expected_version=plan.version, reason="x"
+        )
     assert event_count() == before
 
 
@@ -444,7 +450,7 @@ def test_a_withdrawn_plan_gets_no_reminders_and_leaves_the_live_counts(users):  
     assert planned & mine
     inspector = users("sgddt.inspector")
     assert progress.dashboard(inspector, "2024-Q2", plan.id).total.counted > 0
-    service.withdraw_plan(
+    plan_withdrawal.withdraw_plan(
         plan.id, users("gdtx.coordinator"), expected_version=plan.version, reason="Nhập nhầm"
     )
     planned = {m.task_id for m in plan_for_day(day, policy, dry_run=True).mails}
@@ -461,8 +467,10 @@ def test_a_withdrawn_plan_gets_no_reminders_and_leaves_the_live_counts(users):  
 def test_a_withdrawn_plans_number_can_be_imported_again(users):  # noqa: ANN001
     plan = new_plan(users)
     coordinator = users("gdtx.coordinator")
-    service.withdraw_plan(plan.id, coordinator, expected_version=plan.version, reason="Nhầm")
-    again = service.create_plan_by_hand(header(), items(), coordinator)
+    plan_withdrawal.withdraw_plan(
+        plan.id, coordinator, expected_version=plan.version, reason="Nhầm"
+    )
+    again = plan_editing.create_plan_by_hand(header(), items(), coordinator)
     assert again != plan.id
     assert db.session.get(Plan, again).number == plan.number
 
@@ -546,7 +554,9 @@ def test_a_withdrawn_unnumbered_plan_is_not_offered_as_an_update(users):  # noqa
     coordinator = users("gdtx.coordinator")
     plan_id = commit_import(unnumbered_draft(), coordinator, tracking_unit_id=unit_id("GDTX"))
     plan = db.session.get(Plan, plan_id)
-    service.withdraw_plan(plan_id, coordinator, expected_version=plan.version, reason="Nhầm")
+    plan_withdrawal.withdraw_plan(
+        plan_id, coordinator, expected_version=plan.version, reason="Nhầm"
+    )
     assert find_existing_plan(unnumbered_draft()) is None
     with pytest.raises(InvalidInput, match="thu hồi"):
         update_from_import(plan_id, unnumbered_draft(), coordinator)
@@ -578,7 +588,9 @@ def test_an_imported_unresolved_unit_may_stay_while_the_title_is_edited(users): 
         timeframe_text=task.timeframe_text,
         due_on=task.due_on,
     )
-    service.edit_item(task.id, users("gdtx.coordinator"), fields, expected_version=task.version)
+    plan_item_edit.edit_item(
+        task.id, users("gdtx.coordinator"), fields, expected_version=task.version
+    )
     db.session.expire_all()
     task = find_task(PLAN, "10")
     assert task.title.endswith("(sửa)")
@@ -611,7 +623,7 @@ def test_taking_away_the_last_open_lead_completes_the_item(users):  # noqa: ANN0
     walk(users, q1.id, "pgd-q1.member", "start", "report")
     walk(users, q1.id, "gdtx.coordinator", "verify")
     two = item(plan, "2")
-    service.edit_item(
+    plan_item_edit.edit_item(
         two.id,
         users("gdtx.coordinator"),
         ItemFields(number="2", title=two.title, leads=["PGD-Q1"], due_on=two.due_on),

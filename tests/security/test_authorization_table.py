@@ -30,7 +30,7 @@ from models import (
     db,
 )
 from tests.foundation.web import csrf_token, login
-from workflow import requests
+from workflow import requests, task_reports
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile
 
@@ -221,7 +221,7 @@ def _world() -> World:
     db.session.add(explanation)
     db.session.commit()
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    task_service.submit_report(
+    task_reports.submit_report(
         task.id,
         lead,
         expected_version=start.version,

@@ -36,7 +36,7 @@ from models import (
 )
 from tests.conftest import ON_POSTGRES
 from tests.foundation.web import csrf_token, login
-from workflow import clock
+from workflow import clock, task_reports
 from workflow import indicators as indicator_service
 from workflow import requests as requests_service
 from workflow import tasks as task_service
@@ -438,7 +438,7 @@ def test_an_attachment_stored_with_a_nul_in_its_name_can_be_downloaded(
     stored before the fix still download, under a clean name."""
     task = _started_task()
     lead = _user("tccb.member")
-    task_service.add_contribution(
+    task_reports.add_contribution(
         task.id, lead, text="x", files=[UploadedFile("bien-ban.txt", b"hello")]
     )
     attachment = db.session.execute(

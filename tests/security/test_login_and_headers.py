@@ -11,7 +11,7 @@ from flask import Flask
 from models import Attachment, AuditEvent, Task, db
 from tests.foundation.helpers import find_task
 from tests.foundation.web import csrf_token, login
-from workflow import clock
+from workflow import clock, task_reports
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile
 from workflow.errors import InvalidInput
@@ -143,7 +143,7 @@ def test_uploads_are_checked_by_content_not_by_name(client, users):
         ("bang.docx", b"PK\x03\x04" + b"\x00" * 40),  # a zip, but not a Word document
     ):
         with pytest.raises(InvalidInput):
-            task_service.submit_report(
+            task_reports.submit_report(
                 task.id,
                 member,
                 expected_version=started.version,
@@ -171,7 +171,7 @@ def test_uploads_are_checked_by_content_not_by_name(client, users):
 
     # A real PDF is accepted and served back as a download, never inline.
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    task_service.submit_report(
+    task_reports.submit_report(
         task.id,
         member,
         expected_version=started.version,

@@ -25,7 +25,7 @@ from models import (
 )
 from tests.foundation.helpers import find_task
 from tests.foundation.web import csrf_token, login
-from workflow import clock, indicators
+from workflow import clock, indicators, task_reports
 from workflow import tasks as svc
 from workflow.errors import InvalidInput, PermissionDenied
 from workflow.substitutions import available_events, name_substitute
@@ -44,7 +44,9 @@ def _events(action: str) -> int:
 def _reported_by(username: str, users) -> int:  # noqa: ANN001
     task = find_task(PLAN, ITEM)
     svc.start_task(task.id, users(username), expected_version=None)
-    svc.submit_report(task.id, users(username), expected_version=None, text="Đã hoàn thành")
+    task_reports.submit_report(
+        task.id, users(username), expected_version=None, text="Đã hoàn thành"
+    )
     return task.id
 
 
@@ -87,7 +89,7 @@ def test_a_substitute_who_wrote_a_report_cannot_verify_it_through_another_princi
         name_substitute(absent.id, member.id, date(2024, 6, 1), date(2024, 6, 14), actor=absent)
     task = find_task(PLAN, ITEM)
     svc.start_task(task.id, member, expected_version=None)
-    svc.submit_report(task.id, member, expected_version=None, text="Thay mặt đồng chí")
+    task_reports.submit_report(task.id, member, expected_version=None, text="Thay mặt đồng chí")
     report = db.session.execute(sa.select(Report).where(Report.task_id == task.id)).scalar_one()
     written_for = next(c for c in coordinators if c.id == report.on_behalf_of_id)
     other = next(c for c in coordinators if c.id != report.on_behalf_of_id)

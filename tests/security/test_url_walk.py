@@ -57,7 +57,7 @@ from models import (
     db,
 )
 from tests.foundation.web import csrf_token, login
-from workflow import clock
+from workflow import clock, task_reports
 from workflow import requests as requests_service
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile
@@ -220,7 +220,7 @@ def _build_world(app: Flask, walker: User | None, tmp_path: Path) -> World:
     explanation = ExplanationRequest(task_id=task.id, requested_by_id=tracker.id, question="?")
     db.session.add(explanation)
     db.session.commit()
-    task_service.add_contribution(
+    task_reports.add_contribution(
         task.id, lead, text="Biên bản.", files=[UploadedFile("bien-ban.txt", b"hello")]
     )
     from notifications.ical import ensure_calendar_token

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from models import Task, Unit, db
-from workflow import clock
+from workflow import clock, task_reports
 from workflow import tasks as svc
 from workflow.plans import ItemInput, PlanInput, UnitRef, create_plan
 
@@ -57,7 +57,9 @@ def walk(users, task_id: int, lead: str, *steps: str, on: datetime | None = None
         if step == "start":
             svc.start_task(task_id, member, expected_version=None)
         elif step == "report":
-            svc.submit_report(task_id, member, expected_version=None, text="Đã thực hiện xong.")
+            task_reports.submit_report(
+                task_id, member, expected_version=None, text="Đã thực hiện xong."
+            )
         elif step == "verify":
             svc.verify_task(task_id, coordinator, expected_version=None)
         elif step == "cancel":

@@ -44,10 +44,10 @@ def test_plan_search_without_diacritics(client):  # noqa: ANN001
 
 
 def test_search_text_follows_edits(demo_app, users):  # noqa: ANN001
-    from workflow import tasks as svc
+    from workflow import task_edits
 
     task = find_task("2417/KH-SGDĐT", "1.2")
-    svc.update_task(
+    task_edits.update_task(
         task.id,
         users("gdtx.coordinator"),
         expected_version=None,

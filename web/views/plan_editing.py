@@ -1,5 +1,5 @@
 """Plans and their items by hand: create, edit the header, add, edit, move and remove items,
-withdraw a plan. Views only translate forms to workflow/plan_editing.py calls."""
+withdraw a plan. Views only translate forms to calls of the workflow/plan_*.py services."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ from werkzeug.wrappers import Response
 from models import Plan, Task, TaskUnit, Unit, UnitRole, db
 from web.feedback import attempt
 from web.plan_forms import ITEM_ROWS, ItemForm, MoveForm, PlanCreateForm, PlanHeaderForm, ReasonForm
-from workflow import plan_editing as service
+from workflow import (
+    plan_access,
+    plan_editing,
+    plan_fields,
+    plan_item_edit,
+    plan_items,
+    plan_withdrawal,
+)
 from workflow.errors import WorkflowError
 from workflow.import_permissions import can_import
 
@@ -34,7 +41,7 @@ def _unit_choices() -> list[tuple[int, str]]:
 def _editable_plan(plan_id: int) -> Plan:
     """The plan if the current user may edit it; 404 or 403 otherwise."""
     plan = db.get_or_404(Plan, plan_id)
-    if not service.can_edit_plan(plan, current_user):
+    if not plan_access.can_edit_plan(plan, current_user):
         abort(403)
     return plan
 
@@ -46,20 +53,20 @@ def _item_of(plan: Plan, task_id: int) -> Task:
     return task
 
 
-def _item_fields(form: Any) -> service.ItemFields:
-    return service.ItemFields(
+def _item_fields(form: Any) -> plan_fields.ItemFields:
+    return plan_fields.ItemFields(
         number=form.number.data or "",
         title=form.title.data or "",
-        leads=service._lines(form.leads.data),
-        coordinating=service._lines(form.coordinating.data),
+        leads=plan_fields.split_lines(form.leads.data),
+        coordinating=plan_fields.split_lines(form.coordinating.data),
         timeframe_text=form.timeframe.data,
         due_on=form.due_on.data,
         content=form.content.data if hasattr(form, "content") else None,
     )
 
 
-def _header_fields(form: Any) -> service.HeaderFields:
-    return service.HeaderFields(
+def _header_fields(form: Any) -> plan_fields.HeaderFields:
+    return plan_fields.HeaderFields(
         title=form.title.data or "",
         tracking_unit_id=form.tracking_unit_id.data,
         number=form.number.data,
@@ -130,7 +137,9 @@ def new() -> Any:
                 if not items:
                     errors.append(gettext("Kế hoạch chưa có nhiệm vụ nào."))
                 else:
-                    plan_id = service.create_plan_by_hand(_header_fields(form), items, current_user)
+                    plan_id = plan_editing.create_plan_by_hand(
+                        _header_fields(form), items, current_user
+                    )
                     flash(
                         gettext("Đã tạo kế hoạch với %(count)s nhiệm vụ.", count=len(items)),
                         "success",
@@ -155,7 +164,7 @@ def edit(plan_id: int) -> Any:
     if request.method == "POST":
         outcome = _submit(
             form,
-            lambda: service.update_plan_header(
+            lambda: plan_editing.update_plan_header(
                 plan.id,
                 current_user,
                 _header_fields(form),
@@ -186,7 +195,7 @@ def add_item(plan_id: int) -> Any:
     if request.method == "POST":
         outcome = _submit(
             form,
-            lambda: service.add_item(
+            lambda: plan_items.add_item(
                 plan.id, current_user, _item_fields(form), reason=form.reason.data
             ),
             gettext("Đã thêm nhiệm vụ."),
@@ -222,7 +231,7 @@ def edit_item(plan_id: int, task_id: int) -> Any:
     if request.method == "POST":
         outcome = _submit(
             form,
-            lambda: service.edit_item(
+            lambda: plan_item_edit.edit_item(
                 task.id,
                 current_user,
                 _item_fields(form),
@@ -243,7 +252,7 @@ def edit_item(plan_id: int, task_id: int) -> Any:
             task=task,
             form=form,
             remove_form=remove_form,
-            work_started=service.work_started(task),
+            work_started=plan_items.work_started(task),
             errors=errors,
         ),
         status,
@@ -261,7 +270,7 @@ def move_item(plan_id: int, task_id: int) -> Response:
         flash(gettext("Biểu mẫu không hợp lệ. Hãy thử lại."), "error")
     else:
         attempt(
-            lambda: service.move_item(
+            lambda: plan_items.move_item(
                 task.id, current_user, form.direction.data, expected_version=form.version.data
             ),
             gettext("Đã chuyển nhiệm vụ %(number)s.", number=task.number),
@@ -282,7 +291,7 @@ def remove_item(plan_id: int, task_id: int) -> Response:
         return redirect(url_for("plan_editing.edit_item", plan_id=plan.id, task_id=task.id))
     done = attempt(
         lambda: (
-            service.remove_item(
+            plan_items.remove_item(
                 task.id, current_user, expected_version=form.version.data, reason=form.reason.data
             )
             or True
@@ -309,7 +318,7 @@ def withdraw(plan_id: int) -> Any:
             errors = _form_errors(form)
         else:
             try:
-                count = service.withdraw_plan(
+                count = plan_withdrawal.withdraw_plan(
                     plan.id,
                     current_user,
                     expected_version=form.version.data,

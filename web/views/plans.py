@@ -16,7 +16,7 @@ from reports.visibility import visible_plan_ids, visible_plans
 from web import params
 from web.exports import FORMATS, Column, export_response
 from workflow.import_permissions import can_import
-from workflow.plan_editing import can_edit_plan
+from workflow.plan_access import can_edit_plan
 from workflow.state_machine import STATE_LABELS
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")

@@ -45,7 +45,7 @@ from web.task_forms import (
     ReassignForm,
 )
 from workflow import indicators as indicator_service
-from workflow import permissions
+from workflow import permissions, task_edits, task_reports
 from workflow import requests as requests_service
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile, attachment_path, clean_filename
@@ -277,7 +277,7 @@ def report(task_id: int) -> Response:
                 flash(message, "error")
         return redirect(url_for("tasks.show", task_id=task_id))
     attempt(
-        lambda: task_service.submit_report(
+        lambda: task_reports.submit_report(
             task_id,
             current_user,
             expected_version=form.version.data,
@@ -300,7 +300,7 @@ def contribute(task_id: int) -> Response:
         flash(gettext("Đóng góp cần có nội dung."), "error")
         return redirect(url_for("tasks.show", task_id=task_id))
     attempt(
-        lambda: task_service.add_contribution(
+        lambda: task_reports.add_contribution(
             task_id, current_user, text=form.text.data, files=_uploads(form.files)
         ),
         gettext("Đã thêm đóng góp."),
@@ -330,7 +330,7 @@ def reassign(task_id: int) -> Response:
         _flash_errors(form)
     else:
         attempt(
-            lambda: task_service.reassign_lead(
+            lambda: task_edits.reassign_lead(
                 task.id,
                 current_user,
                 expected_version=form.version.data,
@@ -352,7 +352,7 @@ def change_due(task_id: int) -> Response:
         _flash_errors(form)
     else:
         attempt(
-            lambda: task_service.update_task(
+            lambda: task_edits.update_task(
                 task.id,
                 current_user,
                 expected_version=form.version.data,
