@@ -2,13 +2,16 @@
 
 The DOCX follows the shape of the Quận 8 report (../shared/seeds/BC-UBND-Quan-8…): heading
 block, "I. KẾT QUẢ THỰC HIỆN" (the four QĐ 42/2014 groups, then each item with its reports
-and the coordinating units' contributions, figures), "II. ĐÁNH GIÁ …, KHÓ KHĂN, TỒN TẠI",
-"III. NHIỆM VỤ TRỌNG TÂM NĂM …" (what is left open), then the indicator annex. It is a
-draft: plain paragraphs and tables the unit edits in Word before signing.
+and the coordinating units' contributions, the tasks the unit coordinates, the indicators),
+"II. ĐÁNH GIÁ …, KHÓ KHĂN, TỒN TẠI", "III. NHIỆM VỤ TRỌNG TÂM NĂM …" (what is left open),
+"Nơi nhận" and the signature, then the indicator annex. The frame (A4, margins, fonts,
+heading, number, place and date, "Kính gửi", signature) is Nghị định 30/2020/NĐ-CP's
+(reports/admin_document.py), filled from the unit's report settings
+(workflow/report_settings.py): the unit adds its narrative, then numbers, signs and sends it.
 
 Everything is as it stood at the end of the year reported on (31/12, Vietnam time), rebuilt
-from the audit trail (workflow/asof.py), not from today's rows: a report for 2024 drawn in
-2026 shows the 2024 picture. The four groups follow workflow/progress.py (`bucket_of`, the
+from the audit trail (reports/asof.py), not from today's rows: a report for 2024 drawn in
+2026 shows the 2024 picture. The four groups follow reports/progress.py (`bucket_of`, the
 same rules as the dashboard's `bucket_expr`).
 """
 

@@ -99,6 +99,20 @@ def test_the_2024_counts_are_those_of_the_end_of_2024(later):
     assert dict(p2417.counts) == {"done_on_time": 1, "open_in_time": 7, "open_overdue": 4}
 
 
+def test_a_district_report_shows_its_office_as_it_was(later):
+    """UBND quận 8 answers for Phòng GD&ĐT quận 8: the office's 2024 task as it stood
+    then, and the tasks the district coordinates (the review found it an empty shell)."""
+    q8 = gather(2024, unit_id=unit_id("UBND-Q8"))
+    assert [(i.task.number, i.task.lead_unit_name) for i in q8.items] == [
+        ("6", "Phòng Giáo dục và Đào tạo quận 8")
+    ]
+    assert q8.covered[0] == "Phòng Giáo dục và Đào tạo quận 8"
+    assert {i.task.number for i in q8.coordinated} >= {"4", "5"}
+    # Item 5 was verified in 2025: the 2024 report still shows it assigned and overdue.
+    item5 = next(i for i in q8.coordinated if i.task.number == "5")
+    assert (item5.task.state, item5.bucket) == ("assigned", "open_overdue")
+
+
 def test_a_unit_report_follows_the_lead_as_it_was(later):
     gdtrh = gather(2024, unit_id=unit_id("GDTRH"))
     assert [i.task.number for i in gdtrh.items] == ["2", "3"]  # item 2 went back to TCCB in 2025
@@ -169,11 +183,15 @@ def test_the_report_is_rebuilt_in_a_fixed_number_of_statements(later, app):  # n
         {"plan_id": plan_id(P2417)},
         {"unit_id": unit_id("GDTX")},
         {"unit_id": unit_id("GDTRH")},
+        # A district: its Phòng GD&ĐT and schools, and the tasks it coordinates.
+        {"unit_id": unit_id("UBND-Q8")},
     ):
         db.session.expunge_all()
         with QueryCounter(db.engine) as counter:
             data = gather(2024, **kwargs)
         assert data.items
         counts.append(counter.count)
-    # 30 and 12 items, then 39 and 2: the same statements whatever the number of tasks.
-    assert counts[0] == counts[1] and counts[2] == counts[3] and max(counts) <= 10, counts
+    # 30 and 12 items, then 39, 2 and 1 (with 4 coordinated): the same statements whatever
+    # the number of tasks or of units under the author.
+    assert counts[0] == counts[1] and counts[2] == counts[3] == counts[4], counts
+    assert max(counts) <= 12, counts

@@ -86,8 +86,8 @@ def _texts(cell) -> list[str]:  # noqa: ANN001
 
 def _has_top_rule(paragraph) -> bool:  # noqa: ANN001
     ppr = paragraph._p.pPr
-    border = ppr is not None and ppr.find(qn("w:pBdr"))
-    return bool(border is not None and border is not False and border.find(qn("w:top")) is not None)
+    border = None if ppr is None else ppr.find(qn("w:pBdr"))
+    return border is not None and border.find(qn("w:top")) is not None
 
 
 def _run_of(paragraph, text: str):  # noqa: ANN001, ANN202
