@@ -120,7 +120,7 @@ def build_pack(scope: PackScope, status: ChainStatus) -> bytes:
         key_text, fingerprint = public_key_text()
         put(KEY_FILE, key_text, "Khoá công khai Ed25519")
         put(VERIFIER_NAME, verifier_source(), "Chương trình kiểm tra (Python)")
-        put(PROCEDURE_FILE, procedure_text(head, fingerprint), "Hướng dẫn kiểm tra")
+        put(PROCEDURE_FILE, procedure_text(head), "Hướng dẫn kiểm tra")
         head_line = f"Đầu chuỗi: sự kiện số {head.seq}, mã băm {head.hash}"
         lines = [
             f"Kiểm tra chuỗi nhật ký lúc {local_text(status.verified_at)}",
@@ -135,7 +135,8 @@ def build_pack(scope: PackScope, status: ChainStatus) -> bytes:
         header = (
             f"Hồ sơ kiểm tra: {scope.name()}\nThời kỳ: {scope.date_from:%d/%m/%Y} – "
             f"{scope.date_to:%d/%m/%Y}\nLập lúc: {local_text(clock.now())}\n{status.label}\n"
-            f"{head_line}\nDấu vân tay khoá ký hồ sơ: {fingerprint}\n\n"
+            f"{head_line}\nDấu vân tay khoá ký hồ sơ: {fingerprint} (phải trùng dấu vân tay "
+            "hệ thống đã công bố)\n\n"
             f"Kiểm tra hồ sơ: giải nén, chạy «python3 {VERIFIER_NAME}» trong thư mục "
             f"(xem {PROCEDURE_FILE}).\nMục lục: muc-luc.csv\n"
         )

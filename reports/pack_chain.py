@@ -130,16 +130,18 @@ def public_key_text() -> tuple[bytes, str]:
     return text.encode("utf-8"), fingerprint
 
 
-def procedure_text(head: HeadAnchor, fingerprint: str) -> bytes:
+def procedure_text(head: HeadAnchor) -> bytes:
     """HUONG-DAN-KIEM-TRA.txt: what is checked, how, and what a failure means."""
     text = f"""HƯỚNG DẪN KIỂM TRA HỒ SƠ (không cần mạng, không cần PlanWork)
 
 Cần: Python 3.8 trở lên (chỉ thư viện chuẩn). Giải nén hồ sơ, mở cửa sổ lệnh trong thư
 mục đã giải nén và chạy:
 
-    python3 kiem-tra.py --khoa "{fingerprint}"
+    python3 kiem-tra.py --khoa "<dấu vân tay đã công bố>"
 
-(dấu vân tay lấy từ trang Nhật ký kiểm tra hoặc thư mốc đầu chuỗi, không lấy từ hồ sơ).
+Dấu vân tay phải lấy từ nguồn ngoài hồ sơ: trang Nhật ký kiểm tra của hệ thống, thư mốc
+đầu chuỗi gửi thanh tra, hoặc văn bản đơn vị vận hành đã gửi. Không lấy từ hồ sơ này: ai
+sửa hồ sơ cũng có thể ký lại bằng khoá của mình và ghi dấu vân tay của khoá đó vào hồ sơ.
 Thêm --moc TỆP để so với các mốc đầu chuỗi đã nhận qua thư (mỗi dòng một mốc).
 Mã thoát 0: ĐẠT. Mã thoát 1: KHÔNG ĐẠT, chương trình nêu lỗi đầu tiên.
 
