@@ -93,7 +93,13 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def effective_parent(unit: Unit, units: list[Unit]) -> Unit | None:
+def _by_name(units: list[Unit]) -> dict[str, Unit]:
+    return {_nfc(u.name).casefold(): u for u in units}
+
+
+def effective_parent(
+    unit: Unit, units: list[Unit], by_name: dict[str, Unit] | None = None
+) -> Unit | None:
     """The unit's governing body: its parent in the directory, else, for a district's
     office ("Phòng Giáo dục và Đào tạo quận 8"), the People's Committee of its district.
 
@@ -108,16 +114,18 @@ def effective_parent(unit: Unit, units: list[Unit]) -> Unit | None:
     where = locality(unit.name)
     if where is None or where.casefold() == PROVINCE.casefold():
         return None
-    wanted = f"ủy ban nhân dân {where}".casefold()
-    return next((u for u in units if _nfc(u.name).casefold() == wanted), None)
+    # A dict of the directory by folded name: a city has thousands of units.
+    names = by_name if by_name is not None else _by_name(units)
+    return names.get(f"ủy ban nhân dân {where}".casefold())
 
 
 def subordinate_ids(unit_id: int, units: list[Unit]) -> list[int]:
     """The unit and every unit under it (directory parents, district offices under their
     People's Committee), the unit first: whose work and figures its report covers."""
     children: dict[int, list[int]] = {}
+    by_name = _by_name(units)
     for u in units:
-        parent = effective_parent(u, units)
+        parent = effective_parent(u, units, by_name)
         if parent is not None:
             children.setdefault(parent.id, []).append(u.id)
     found, todo = [unit_id], [unit_id]
