@@ -449,7 +449,9 @@ def _item(
     else:
         lead_row = {"unit_id": None, "group_id": lead_group, "mention": group_names[lead_group]}
     rows = [{**lead_row, "role": "lead"}]
-    if rng.random() < 0.2:
+    # "Các phòng thuộc Sở" support a fifth of the Sở's own items; an item fanned out to
+    # district offices or schools names one or two departments (and often the tracking one).
+    if lead_group is None and rng.random() < 0.2:
         rows.append(
             {
                 "unit_id": None,

@@ -176,6 +176,9 @@ def init_app(app: Flask) -> None:
 
     app.extensions["planwork.import_directory"] = import_directory
     app.cli.add_command(plans_cli)
+    from web.counter_commands import counters_cli
+
+    app.cli.add_command(counters_cli)
     from web.token_commands import tokens_cli
 
     app.cli.add_command(tokens_cli)

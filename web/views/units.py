@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import chain
-
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -14,7 +12,7 @@ from models import Plan, TaskState, db
 from reports import progress
 from reports.queries import group_by_quarter
 from reports.visibility import visible_plans
-from reports.workspace import workspace
+from reports.workspace import export_rows, workspace
 from web import params
 from web.exports import FORMATS, Column, export_response, task_columns
 from web.forms import TransitionForm
@@ -38,12 +36,8 @@ def mine() -> str | Response:
     fmt = request.args.get("format")
     if fmt in FORMATS:
         # Exports carry every matching row, not one page.
-        space = workspace(current_user, task_filter, per_page=100_000)
-        lead_label, coordinating_label = gettext("Chủ trì"), gettext("Phối hợp")
-        rows = chain(
-            ((lead_label, t) for t in space.lead.items),
-            ((coordinating_label, t) for t in space.coordinating.items),
-        )
+        labels = {"lead": gettext("Chủ trì"), "coordinating": gettext("Phối hợp")}
+        rows = [(labels[role], t) for role, t in export_rows(current_user, task_filter)]
         columns = [Column(gettext("Vai trò"), lambda r: r[0])] + [
             Column(c.header, lambda r, c=c: c.value(r[1])) for c in task_columns()
         ]
