@@ -134,10 +134,12 @@ class AnchorCheck:
         if self.first_from == self.first_to:
             first = f"Sự kiện khác đầu tiên: số {self.first_to}."
         else:
+            start = self.first_from or 1
+            held = f" (mốc ở sự kiện số {start - 1} vẫn khớp)" if start > 1 else ""
             first = (
-                f"Sự kiện khác đầu tiên nằm trong khoảng số {self.first_from}–{self.first_to} "
-                "(mốc trước đó vẫn khớp); dùng su-kien.jsonl của một hồ sơ kiểm tra lập trước "
-                "khi sửa làm tệp mốc để chỉ đúng sự kiện."
+                f"Sự kiện khác đầu tiên nằm trong khoảng số {self.first_from}–{self.first_to}"
+                f"{held}; dùng su-kien.jsonl của một hồ sơ kiểm tra lập trước khi sửa làm tệp "
+                "mốc để chỉ đúng sự kiện."
             )
         return (
             f"Nhật ký KHÔNG khớp mốc đã công bố{when} (dòng {anchor.line} của tệp mốc): "
