@@ -120,6 +120,27 @@ def test_outbox_page_is_for_admins_and_resend_is_audited(client, demo_app, smtp_
     assert "Không có thư nào." in failed_only
 
 
+def test_outbox_page_tells_merged_and_dropped_lines_from_errors(client, demo_app, smtp, policy):
+    from notifications.sender import send_pending
+
+    at(date(2024, 6, 14))
+    plan_for_day(date(2024, 6, 14), policy)
+    t21 = task_of("2417/KH-SGDĐT", "2.1")
+    task_service.start_task(t21.id, users_by_name("gdtx.member"), expected_version=None)
+    db.session.execute(
+        sa.update(__import__("models").Task)
+        .where(__import__("models").Task.id == t21.id)
+        .values(state="reported")
+    )
+    db.session.commit()
+    send_pending(policy)
+    _login(client, "sgddt.admin")
+    page = client.get("/admin/outbox/").get_data(as_text=True)
+    assert "Ghi chú: Gửi trong thư nhắc việc #" in page
+    assert "Ghi chú: Nhiệm vụ đã được báo cáo, xác nhận hoặc hủy trước khi gửi." in page
+    assert "Lỗi gần nhất" not in page
+
+
 def test_calendar_feed_by_secret_token(client, demo_app):
     from notifications.ical import feed_url
 
