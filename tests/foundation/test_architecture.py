@@ -21,7 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "reports": {"models", "workflow", "config"},
     "notifications": {"models", "reports", "workflow", "config"},
     "jobs": {"models", "importer", "workflow", "reports", "notifications", "config"},
-    "demo": {"models", "importer", "workflow", "config"},
+    "demo": {"models", "importer", "workflow", "reports", "notifications", "config"},
     "web": {"models", "importer", "workflow", "reports", "notifications", "jobs", "demo", "config"},
 }
 WORKFLOW_MODULE_MAX_LINES = 400

@@ -69,7 +69,7 @@ def _one(model: Any, **where: Any) -> Any:
 
 def read_side_calls() -> list[tuple[str, Callable[[], Any]]]:
     """Every public read of reports/, with arguments taken from the demo's 2024 history."""
-    coordinator = _one(User, username="sgddt.coordinator")
+    coordinator = _one(User, username="gdtx.coordinator")
     member = _one(User, username="gdtx.member")
     inspector = _one(User, username="sgddt.inspector")
     plan = _one(Plan, number="2417/KH-SGDĐT")
