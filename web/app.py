@@ -66,6 +66,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.get("SECRET_KEY"), Path(app.instance_path)
     )
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+    from web import performance
+
+    performance.init_app(app)  # compressed responses, long-cached versioned static files
     hops = int(app.config.get("PLANWORK_TRUSTED_PROXIES") or 0)
     if hops > 0:
         # Behind that many reverse proxies, the client is the address they forwarded;

@@ -15,6 +15,7 @@ from reports.progress import Page, paginate_rows, search_clauses
 from reports.visibility import visible_plan_ids, visible_plans
 from web import params
 from web.exports import FORMATS, Column, export_response
+from web.performance import conditional
 from workflow.import_permissions import can_import
 from workflow.plan_access import can_edit_plan
 from workflow.state_machine import STATE_LABELS
@@ -64,7 +65,7 @@ def show(plan_id: int) -> Any:
     fmt = request.args.get("format")
     if fmt in FORMATS:
         _, rows = item_page(plan_id, None)
-        return export_response(rows, _plan_columns(), fmt, "ke-hoach")
+        return conditional(export_response(rows, _plan_columns(), fmt, "ke-hoach"))
     # A page of items at a time: a city plan has thousands of sub-tasks (issue 12).
     page, rows = item_page(plan_id, params.page_arg(), ITEMS_PER_PAGE)
     return render_template(
@@ -132,7 +133,7 @@ def matrix(plan_id: int) -> Any:
             )
             for task in grid.items
         ]
-        return export_response(grid.rows, columns, fmt, "ma-tran-trach-nhiem")
+        return conditional(export_response(grid.rows, columns, fmt, "ma-tran-trach-nhiem"))
     # Units a page at a time (a plan fanned out to every school names 2,000 of them).
     total = len(grid.rows)
     pages = max(1, -(-total // UNITS_PER_PAGE))

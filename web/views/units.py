@@ -16,6 +16,7 @@ from reports.workspace import export_rows, workspace
 from web import params
 from web.exports import FORMATS, Column, export_response, task_columns
 from web.forms import TransitionForm
+from web.performance import conditional
 
 bp = Blueprint("units", __name__)
 
@@ -41,7 +42,7 @@ def mine() -> str | Response:
         columns = [Column(gettext("Vai trò"), lambda r: r[0])] + [
             Column(c.header, lambda r, c=c: c.value(r[1])) for c in task_columns()
         ]
-        return export_response(rows, columns, fmt, "viec-cua-don-vi")
+        return conditional(export_response(rows, columns, fmt, "viec-cua-don-vi"))
     space = workspace(
         current_user, task_filter, params.page_arg("page"), params.page_arg("cpage"), PER_PAGE
     )
