@@ -35,7 +35,7 @@ from models.audit import GENESIS_HASH
 from reports.pack_verifier import verifier_sha256
 from workflow import signing
 from workflow.anchors import HeadAnchor, current_anchor
-from workflow.audit import _hashed_fields  # the one definition of what the hash covers
+from workflow.audit import hashed_fields  # the one definition of what the hash covers
 
 EVENTS_FILE = "su-kien.jsonl"
 HEAD_FILE = "dau-chuoi.json"
@@ -104,7 +104,7 @@ def write_events(
                 break
             for row in rows:
                 if in_scope is None or in_scope(row):
-                    emit(canonical_line({**_hashed_fields(row), "hash": row.hash}))
+                    emit(canonical_line({**hashed_fields(row), "hash": row.hash}))
                 else:
                     emit(
                         canonical_line(

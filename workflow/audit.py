@@ -70,7 +70,7 @@ def _digest(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
+def hashed_fields(event: AuditEvent) -> dict[str, Any]:
     return {
         "seq": event.seq,
         "occurred_at": jsonable(event.occurred_at),
@@ -92,7 +92,7 @@ def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
 
 def event_hash(event: AuditEvent) -> str:
     """The hash an event must carry, given its content and its predecessor's hash."""
-    return _digest(_hashed_fields(event))
+    return _digest(hashed_fields(event))
 
 
 class ChainHeadMissing(WorkflowError):
