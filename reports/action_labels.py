@@ -28,6 +28,8 @@ ACTION_LABELS: dict[str, str] = {
     "indicator.value": "Nhập số liệu chỉ số",
     "unit.report_settings": "Sửa thông tin ký gửi báo cáo",
     "job.request": "Yêu cầu xử lý nền",
+    "token.create": "Tạo mã truy cập API",
+    "token.revoke": "Thu hồi mã truy cập API",
 }
 
 
