@@ -362,6 +362,9 @@ def _task_rows(task_ids: set[int]) -> dict[int, sa.Row]:
 
 def _why_not(row: Claimed, task: sa.Row | None) -> str | None:
     """Why a reminder line is no longer due at all, or None if it still is."""
+    if row.task_id is None:
+        # A roll-up planned before reminders became per-task lines (an upgrade).
+        return "Thư tổng hợp lập theo cách cũ, trước khi nhắc việc gộp theo từng người: không gửi."
     if task is None or row.due_on is None:
         return "Nhiệm vụ không còn tồn tại."
     if task.plan_status != PlanStatus.ACTIVE:

@@ -360,3 +360,29 @@ def test_lease_of_a_killed_scheduler_on_this_host_is_taken_at_once(demo_app, pol
     locks.release(jobs.SEND_JOB_ID, alive)
     assert locks.acquire(jobs.SEND_JOB_ID, dead, 600)
     assert jobs.run_sending(policy) is not None  # taken over at once, no 10-minute wait
+
+
+def test_roll_up_planned_before_the_upgrade_is_dropped_with_its_reason(demo_app, smtp, policy):
+    from models import Unit
+
+    gdtx = db.session.execute(sa.select(Unit.id).where(Unit.code == "GDTX")).scalar_one()
+    at(DAY)
+    insert_ignoring_duplicates(
+        [
+            PlannedMail(
+                dedupe_key=f"escalation|u{gdtx}|-|2024-06-14|gdtx.coordinator@planwork.demo",
+                kind=MailKind.ESCALATION,
+                recipient="gdtx.coordinator@planwork.demo",
+                planned_for=DAY,
+                subject="[PlanWork] Tổng hợp ngày 14/06/2024: 1 nhiệm vụ quá hạn cần đôn đốc",
+                body_text="x",
+                body_html="x",
+                unit_id=gdtx,
+            )
+        ]
+    )
+    db.session.commit()
+    result = send_pending(policy)
+    assert result.sent == 0 and result.obsolete == 1 and smtp.received == []
+    (row,) = outbox_rows()
+    assert row.state == OutboxState.OBSOLETE and "cách cũ" in row.last_error
