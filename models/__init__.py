@@ -2,7 +2,7 @@
 
 from models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from models.base import db, utcnow
-from models.counters import TaskTally
+from models.counters import TaskTally, TaskViewTally
 from models.indicators import (
     AuditVerification,
     ChangeDirection,
@@ -70,6 +70,7 @@ __all__ = [
     "Substitution",
     "Task",
     "TaskTally",
+    "TaskViewTally",
     "TaskState",
     "TokenScope",
     "TaskUnit",

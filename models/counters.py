@@ -35,3 +35,22 @@ class TaskTally(db.Model):
     state: Mapped[str] = mapped_column(sa.String(20))
     reported_late: Mapped[bool] = mapped_column(default=False)
     n: Mapped[int] = mapped_column(default=0)
+
+
+class TaskViewTally(db.Model):
+    """The same counts per unit that may see the tasks (reports.visibility's rules: the
+    plan's tracking unit, the lead unit, the coordinating units of the task or of its
+    parent, directly or through a group), so a member's or coordinator's dashboard sums
+    their own rows instead of walking their share of tasks."""
+
+    __tablename__ = "task_view_tallies"
+    __table_args__ = (sa.Index("ix_task_view_tallies_viewer_due", "viewer_unit_id", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewer_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id"))
+    lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    due_on: Mapped[date | None]
+    state: Mapped[str] = mapped_column(sa.String(20))
+    reported_late: Mapped[bool] = mapped_column(default=False)
+    n: Mapped[int] = mapped_column(default=0)

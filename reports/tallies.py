@@ -1,12 +1,9 @@
 """The dashboard's figures from kept tallies (models.counters), not from a recount.
 
-A user's figures are the tallies of the plans they see whole (every plan for admins and
-inspectors, the plans their unit tracks for the others) plus, for the rest of their share
-(tasks they lead or coordinate in other plans), a live count over those few tasks through
-the index-backed visibility of reports/visibility.py. Both halves give the same columns
-(plan, lead unit, due date, state, QĐ 42 group, how many), so one GROUP BY reads them as
-one; the tallies make an admin's quarter a sum over a few thousand rows instead of a scan
-of every task.
+Admins and inspectors read the whole city's tallies; everyone else reads the tallies kept
+for their unit, which count exactly the tasks reports/visibility.py lets the unit see.
+Either way a quarter's figures are a sum over a few hundred or thousand rows (plan, lead
+unit, due date, state, reported late, how many) instead of a walk over the tasks.
 """
 
 from __future__ import annotations
@@ -17,10 +14,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
-from models import Plan, PlanStatus, Task, TaskState, TaskTally, User
-from reports.visibility import SEE_ALL_ROLES, visible_task_ids
+from models import Plan, PlanStatus, TaskState, TaskTally, TaskViewTally, User
+from reports.visibility import SEE_ALL_ROLES
 
 S = TaskState
 OPEN_NOT_REPORTED = (S.ASSIGNED, S.IN_PROGRESS)
@@ -56,36 +52,19 @@ def _live_plans(column: Any) -> sa.ColumnElement[bool]:
 
 
 def figures(user: User, today: date, where: Filter) -> sa.Subquery:
-    """The user's visible leaves as (plan_id, unit_id, due_on, state, bucket, n) rows,
-    kept tallies for whole plans and a live count for the rest; `where` gives the filter
-    over either side's columns."""
-    tally = _columns(TaskTally)
-    kept = sa.select(
-        TaskTally.plan_id.label("plan_id"),
-        TaskTally.lead_unit_id.label("unit_id"),
-        TaskTally.due_on.label("due_on"),
-        TaskTally.state.label("state"),
-        bucket_case(tally.state, tally.reported_late, tally.due_on, today).label("bucket"),
-        TaskTally.n.label("n"),
-    ).where(_live_plans(TaskTally.plan_id), TaskTally.n != 0, *where(tally))
-    if user.role in SEE_ALL_ROLES:
-        return kept.subquery()
-    tracked = sa.select(Plan.id).where(Plan.tracking_unit_id == user.unit_id)
-    kept = kept.where(TaskTally.plan_id.in_(tracked))
-    task = _columns(Task)
-    sub = aliased(Task)
-    live = sa.select(
-        Task.plan_id,
-        Task.lead_unit_id,
-        Task.due_on,
-        sa.cast(Task.state, sa.String(20)),
-        bucket_case(task.state, task.reported_late, task.due_on, today),
-        sa.literal(1),
-    ).where(
-        Task.id.in_(visible_task_ids(user.unit_id, tracked=False)),
-        Task.plan_id.not_in(tracked),
-        ~sa.exists().where(sub.parent_id == Task.id),
-        _live_plans(Task.plan_id),
-        *where(task),
-    )
-    return sa.union_all(kept, live).subquery()
+    """The user's visible leaves as (plan_id, unit_id, due_on, state, bucket, n) rows:
+    the whole city's tallies for admins and inspectors, the tallies kept for the user's
+    unit (every task it may see) for the others; `where` filters over the columns."""
+    model: Any = TaskTally if user.role in SEE_ALL_ROLES else TaskViewTally
+    columns = _columns(model)
+    query = sa.select(
+        model.plan_id.label("plan_id"),
+        model.lead_unit_id.label("unit_id"),
+        model.due_on.label("due_on"),
+        model.state.label("state"),
+        bucket_case(columns.state, columns.reported_late, columns.due_on, today).label("bucket"),
+        model.n.label("n"),
+    ).where(_live_plans(model.plan_id), model.n != 0, *where(columns))
+    if model is TaskViewTally:
+        query = query.where(TaskViewTally.viewer_unit_id == user.unit_id)
+    return query.subquery()

@@ -49,22 +49,15 @@ def coordinated_with_subtasks(unit_id: int) -> sa.CompoundSelect:
     )
 
 
-def visible_task_ids(unit_id: int, tracked: bool = True) -> sa.CompoundSelect:
-    """Ids of the tasks a member of the unit may see, each branch an index walk;
-    `tracked=False` leaves out the branch of the plans the unit tracks (the dashboard
-    counts those from kept tallies, reports/tallies.py)."""
+def visible_task_ids(unit_id: int) -> sa.CompoundSelect:
+    """Ids of the tasks a member of the unit may see, each branch an index walk."""
     sub = aliased(Task)
     coordinated = coordinating_task_ids(unit_id).subquery()
-    branches: list[sa.Select] = []
-    if tracked:
-        # Tasks of the plans the unit tracks (plans by tracking unit, tasks by plan).
-        branches.append(
-            sa.select(Task.id).where(
-                Task.plan_id.in_(sa.select(Plan.id).where(Plan.tracking_unit_id == unit_id))
-            )
-        )
     return sa.union(
-        *branches,
+        # Tasks of the plans the unit tracks (plans by tracking unit, tasks by plan).
+        sa.select(Task.id).where(
+            Task.plan_id.in_(sa.select(Plan.id).where(Plan.tracking_unit_id == unit_id))
+        ),
         sa.select(Task.id).where(Task.lead_unit_id == unit_id),
         # A fanned-out parent is visible to each of its sub-tasks' lead units.
         sa.select(sub.parent_id).where(sub.lead_unit_id == unit_id, sub.parent_id.is_not(None)),

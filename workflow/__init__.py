@@ -1,4 +1,6 @@
 """Domain services: every change of a task, plan, unit, user or setting goes through here."""
 
-# Registers the mapper events that keep `search_text` folded, whichever service writes.
+# Register the flush events that keep the dashboard's tallies (counters) and the mapper
+# events that keep `search_text` folded (search), whichever service writes.
+from workflow import counters as _counters  # noqa: E402, F401
 from workflow import search as _search  # noqa: E402, F401

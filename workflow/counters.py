@@ -1,11 +1,12 @@
-"""Keep the dashboard's tallies (models.counters.TaskTally) in the same flush as each change.
+"""Keep the dashboard's tallies (models.counters) in the same flush as each change.
 
 Mapper-level flush events see every writer (transitions, reports, imports, hand edits,
 withdrawal, demo loading) without any of them calling this module, as workflow/search.py
-does for search text. Before a flush that touches tasks, the keys those tasks (and the
-parents whose sub-tasks come or go) are counted under are read from the database; after
-it, read again; the difference moves the tallies, one UPDATE (or INSERT) per changed key,
-inside the same transaction, so a rollback takes the tallies back with the change.
+does for search text. Before a flush that touches tasks, their units, a group's members
+or a plan's tracking unit, the key each affected task is counted under, and the units
+that may see it, are read from the database; after the flush, read again; the
+difference moves the tallies (whole city, and per viewing unit), one UPDATE or INSERT per
+changed key, inside the same transaction, so a rollback takes the tallies back too.
 
 `rebuild` recounts from the tasks (bench/city.py, repair); `differences` compares the
 kept figures with a recount (`planwork counters rebuild --check`).
@@ -20,37 +21,143 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from models import Task, TaskTally, db
+from models import (
+    Plan,
+    Task,
+    TaskTally,
+    TaskUnit,
+    TaskViewTally,
+    UnitGroup,
+    UnitRole,
+    db,
+    unit_group_members,
+)
 
 Key = tuple[int, int | None, date | None, str, bool]
+ViewKey = tuple[int, int, int | None, date | None, str, bool]
+Snapshot = dict[int, tuple[Key, frozenset[int]]]
 _PENDING = "task_tallies_pending"
+KEY_NAMES = ("plan_id", "lead_unit_id", "due_on", "state", "reported_late")
 
 
-def _key_columns(task: Any) -> list[Any]:
-    return [task.plan_id, task.lead_unit_id, task.due_on, task.state, task.reported_late]
+def _key_columns(entity: Any) -> list[Any]:
+    return [getattr(entity, name) for name in KEY_NAMES]
 
 
-def _counted_keys(connection: sa.Connection, ids: set[int]) -> dict[int, Key | None]:
-    """Each task's key now, or None when it does not count (it has sub-tasks)."""
+def _as_key(row: Any) -> Key:
+    state = row[3].value if hasattr(row[3], "value") else str(row[3])
+    return (row[0], row[1], row[2], state, bool(row[4]))
+
+
+def viewer_pairs(task_ids: list[int] | None = None) -> sa.CompoundSelect:
+    """(task id, unit id) for each unit that may see a counted task (a leaf), by the rules
+    of reports/visibility.py: the plan's tracking unit, the lead, the coordinating units
+    of the task and of its parent, named directly or through a group. `task_ids` limits
+    the tasks; None means all."""
+    t = aliased(Task)
+    tu = aliased(TaskUnit)
+    members = unit_group_members
+    coordinating = tu.role == UnitRole.COORDINATING
+
+    def only(column: Any) -> list[Any]:
+        return [] if task_ids is None else [column.in_(task_ids)]
+
+    return sa.union(
+        sa.select(t.id, Plan.tracking_unit_id).join(Plan, Plan.id == t.plan_id).where(*only(t.id)),
+        sa.select(t.id, t.lead_unit_id).where(t.lead_unit_id.is_not(None), *only(t.id)),
+        sa.select(tu.task_id, tu.unit_id).where(
+            coordinating, tu.unit_id.is_not(None), *only(tu.task_id)
+        ),
+        sa.select(tu.task_id, members.c.unit_id)
+        .join(members, members.c.group_id == tu.group_id)
+        .where(coordinating, *only(tu.task_id)),
+        sa.select(t.id, tu.unit_id)
+        .join(tu, tu.task_id == t.parent_id)
+        .where(coordinating, tu.unit_id.is_not(None), *only(t.id)),
+        sa.select(t.id, members.c.unit_id)
+        .join(tu, tu.task_id == t.parent_id)
+        .join(members, members.c.group_id == tu.group_id)
+        .where(coordinating, *only(t.id)),
+    )
+
+
+def _snapshot(connection: sa.Connection, ids: set[int]) -> Snapshot:
+    """Each counted task's key and viewers now; tasks with sub-tasks do not count."""
     if not ids:
         return {}
     sub = aliased(Task)
     has_subtasks = sa.exists().where(sub.parent_id == Task.id)
-    rows = connection.execute(
-        sa.select(Task.id, *_key_columns(Task), has_subtasks).where(Task.id.in_(ids))
-    ).all()
-    return {
-        row[0]: None if row[6] else (row[1], row[2], row[3], str(row[4].value), bool(row[5]))
-        for row in rows
+    keys = {
+        row[0]: _as_key(row[1:6])
+        for row in connection.execute(
+            sa.select(Task.id, *_key_columns(Task), has_subtasks).where(Task.id.in_(ids))
+        )
+        if not row[6]
     }
+    viewers: dict[int, set[int]] = {i: set() for i in keys}
+    if keys:
+        for task_id, unit_id in connection.execute(viewer_pairs(list(keys))):
+            if task_id in viewers and unit_id is not None:
+                viewers[task_id].add(unit_id)
+    return {i: (k, frozenset(viewers[i])) for i, k in keys.items()}
+
+
+def _affected(session: Session) -> set[int] | None:
+    """Ids of the persisted tasks whose key or viewers this flush may change (their rows
+    as the database holds them now), or None when the flush touches nothing counted."""
+    objects = (*session.new, *session.dirty, *session.deleted)
+    ids: set[int] = set()
+    touched = False
+    parents_of_units: set[int] = set()
+    groups: set[int] = set()
+    plans: set[int] = set()
+    for o in objects:
+        if isinstance(o, Task):
+            touched = True
+            if o.id is not None:
+                ids.add(o.id)
+            ids |= _parents(o)
+        elif isinstance(o, TaskUnit):
+            touched = True
+            # A task's units reach its sub-tasks too (they inherit coordinating units).
+            for task_id in (o.task_id, *sa.inspect(o).attrs.task_id.history.deleted):
+                if task_id:
+                    parents_of_units.add(task_id)
+            if o.task is not None and o.task.id is not None:
+                parents_of_units.add(o.task.id)
+        elif isinstance(o, UnitGroup) and o.id is not None:
+            touched = True
+            groups.add(o.id)
+        elif isinstance(o, Plan) and o.id is not None:
+            if sa.inspect(o).attrs.tracking_unit_id.history.has_changes():
+                touched = True
+                plans.add(o.id)
+    if not touched:
+        return None
+    connection = session.connection()
+    if groups:
+        parents_of_units |= set(
+            connection.execute(
+                sa.select(TaskUnit.task_id).where(TaskUnit.group_id.in_(groups))
+            ).scalars()
+        )
+    if parents_of_units:
+        ids |= parents_of_units
+        ids |= set(
+            connection.execute(
+                sa.select(Task.id).where(Task.parent_id.in_(parents_of_units))
+            ).scalars()
+        )
+    if plans:
+        ids |= set(connection.execute(sa.select(Task.id).where(Task.plan_id.in_(plans))).scalars())
+    return ids
 
 
 def _parents(task: Task) -> set[int]:
     """The parent before and after this flush: a sub-task coming or going changes
     whether its parent counts."""
     ids: set[int] = set()
-    state = sa.inspect(task)
-    history = state.attrs.parent_id.history
+    history = sa.inspect(task).attrs.parent_id.history
     ids.update(i for i in (*history.deleted, *history.unchanged, *history.added) if i)
     if task.parent is not None and task.parent.id is not None:
         ids.add(task.parent.id)
@@ -59,14 +166,12 @@ def _parents(task: Task) -> set[int]:
 
 @sa.event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    tasks = [o for o in (*session.new, *session.dirty, *session.deleted) if isinstance(o, Task)]
-    if not tasks:
+    ids = _affected(session)
+    if ids is None:
         return
-    ids = {t.id for t in tasks if t.id is not None}
-    for task in tasks:
-        ids |= _parents(task)
-    old = _counted_keys(session.connection(), ids)
-    session.info.setdefault(_PENDING, []).append((old, tasks))
+    objects = [o for o in (*session.new, *session.dirty) if isinstance(o, Task | TaskUnit)]
+    old = _snapshot(session.connection(), ids)
+    session.info.setdefault(_PENDING, []).append((ids, old, objects))
 
 
 @sa.event.listens_for(Session, "after_flush")
@@ -75,101 +180,123 @@ def _after_flush(session: Session, _context: Any) -> None:
     if not pending:
         return
     connection = session.connection()
-    for old, tasks in pending:
-        ids = set(old) | {t.id for t in tasks if t.id is not None}
-        for task in tasks:
-            if task.parent_id:
-                ids.add(task.parent_id)
-        new = _counted_keys(connection, ids)
-        delta: Counter[Key] = Counter()
+    for ids, old, objects in pending:
+        ids = set(ids)
+        for o in objects:
+            if isinstance(o, Task):
+                ids |= {i for i in (o.id, o.parent_id) if i}
+            elif o.task_id:
+                ids.add(o.task_id)
+        new = _snapshot(connection, ids)
+        whole: Counter[Key] = Counter()
+        per_unit: Counter[ViewKey] = Counter()
         for task_id in ids:
-            if old.get(task_id) is not None:
-                delta[old[task_id]] -= 1
-            if new.get(task_id) is not None:
-                delta[new[task_id]] += 1
-        apply(connection, delta)
+            for snapshot, sign in ((old.get(task_id), -1), (new.get(task_id), 1)):
+                if snapshot is None:
+                    continue
+                key, viewers = snapshot
+                whole[key] += sign
+                for unit_id in viewers:
+                    per_unit[(unit_id, *key)] += sign
+        apply(connection, TaskTally, whole)
+        apply(connection, TaskViewTally, per_unit)
 
 
-def _matches(key: Key) -> list[sa.ColumnElement[bool]]:
-    plan_id, unit_id, due_on, state, late = key
-    return [
-        TaskTally.plan_id == plan_id,
-        TaskTally.lead_unit_id.is_(None) if unit_id is None else TaskTally.lead_unit_id == unit_id,
-        TaskTally.due_on.is_(None) if due_on is None else TaskTally.due_on == due_on,
-        TaskTally.state == state,
-        TaskTally.reported_late == bool(late),
-    ]
+def _matches(model: Any, key: tuple) -> list[sa.ColumnElement[bool]]:
+    names = ("viewer_unit_id", *KEY_NAMES) if model is TaskViewTally else KEY_NAMES
+    out = []
+    for name, value in zip(names, key, strict=True):
+        column = getattr(model, name)
+        out.append(column.is_(None) if value is None else column == value)
+    return out
 
 
-def apply(connection: sa.Connection, delta: Counter[Key]) -> None:
+def apply(connection: sa.Connection, model: Any, delta: Counter) -> None:
     """Add each key's change to one of its rows, or start the row."""
+    names = ("viewer_unit_id", *KEY_NAMES) if model is TaskViewTally else KEY_NAMES
     for key, change in sorted(delta.items(), key=repr):
         if change == 0:
             continue
         # One row per key gets the change, even if a race left two (readers sum them).
-        first = sa.select(sa.func.min(TaskTally.id)).where(*_matches(key)).scalar_subquery()
+        first = sa.select(sa.func.min(model.id)).where(*_matches(model, key)).scalar_subquery()
         done = connection.execute(
-            sa.update(TaskTally).where(TaskTally.id == first).values(n=TaskTally.n + change)
+            sa.update(model).where(model.id == first).values(n=model.n + change)
         )
         if done.rowcount == 0:
-            plan_id, unit_id, due_on, state, late = key
             connection.execute(
-                sa.insert(TaskTally).values(
-                    plan_id=plan_id,
-                    lead_unit_id=unit_id,
-                    due_on=due_on,
-                    state=state,
-                    reported_late=late,
-                    n=change,
-                )
+                sa.insert(model).values(**dict(zip(names, key, strict=True)), n=change)
             )
 
 
-def recount() -> sa.Select:
-    """The tallies as a full count over the tasks would give them."""
+def _leaf() -> sa.ColumnElement[bool]:
     sub = aliased(Task)
+    return ~sa.exists().where(sub.parent_id == Task.id)
+
+
+def recount() -> sa.Select:
+    """The whole-city tallies as a full count over the tasks would give them."""
     return (
-        sa.select(*_key_columns(Task), sa.func.count())
-        .where(~sa.exists().where(sub.parent_id == Task.id))
-        .group_by(*_key_columns(Task))
+        sa.select(*_key_columns(Task), sa.func.count()).where(_leaf()).group_by(*_key_columns(Task))
     )
 
 
-def _as_key(row: Any) -> Key:
-    state = row[3].value if hasattr(row[3], "value") else str(row[3])
-    return (row[0], row[1], row[2], state, bool(row[4]))
+def recount_by_viewer() -> sa.Select:
+    """The per-unit tallies as a full count would give them."""
+    pairs = viewer_pairs().subquery()
+    viewer = pairs.c[1]
+    return (
+        sa.select(viewer, *_key_columns(Task), sa.func.count())
+        .join(Task, Task.id == pairs.c[0])
+        .where(_leaf(), viewer.is_not(None))
+        .group_by(viewer, *_key_columns(Task))
+    )
 
 
-def differences() -> dict[Key, tuple[int, int]]:
-    """Keys whose kept figure differs from a recount: key -> (kept, recounted)."""
-    kept: Counter[Key] = Counter()
-    for row in db.session.execute(
-        sa.select(*_key_columns(TaskTally), sa.func.sum(TaskTally.n)).group_by(
-            *_key_columns(TaskTally)
-        )
+def _kept(model: Any, width: int) -> Counter:
+    names = ("viewer_unit_id", *KEY_NAMES) if model is TaskViewTally else KEY_NAMES
+    columns = [getattr(model, n) for n in names]
+    kept: Counter = Counter()
+    for row in db.session.execute(sa.select(*columns, sa.func.sum(model.n)).group_by(*columns)):
+        kept[_full_key(row[:width])] += int(row[width])
+    return kept
+
+
+def _full_key(row: Any) -> tuple:
+    if len(row) == 6:
+        return (row[0], *_as_key(row[1:6]))
+    return _as_key(row)
+
+
+def differences() -> dict[tuple, tuple[int, int]]:
+    """Keys whose kept figure differs from a recount: key -> (kept, recounted); per-unit
+    keys start with the viewing unit's id."""
+    out: dict[tuple, tuple[int, int]] = {}
+    for model, query, width in (
+        (TaskTally, recount(), 5),
+        (TaskViewTally, recount_by_viewer(), 6),
     ):
-        kept[_as_key(row)] += int(row[5])
-    counted = {_as_key(row): int(row[5]) for row in db.session.execute(recount())}
-    keys = {k for k, n in kept.items() if n} | set(counted)
-    return {
-        k: (kept.get(k, 0), counted.get(k, 0)) for k in keys if kept.get(k, 0) != counted.get(k, 0)
-    }
+        kept = _kept(model, width)
+        counted = {_full_key(row[:width]): int(row[width]) for row in db.session.execute(query)}
+        for key in {k for k, n in kept.items() if n} | set(counted):
+            if kept.get(key, 0) != counted.get(key, 0):
+                out[key] = (kept.get(key, 0), counted.get(key, 0))
+    return out
 
 
 def rebuild() -> int:
     """Replace the tallies with a recount (inside the caller's transaction); returns rows."""
-    db.session.execute(sa.delete(TaskTally))
-    rows = [
-        {
-            "plan_id": k[0],
-            "lead_unit_id": k[1],
-            "due_on": k[2],
-            "state": k[3],
-            "reported_late": k[4],
-            "n": n,
-        }
-        for k, n in ((_as_key(row), int(row[5])) for row in db.session.execute(recount()))
-    ]
-    if rows:
-        db.session.execute(sa.insert(TaskTally), rows)
-    return len(rows)
+    total = 0
+    for model, query, width in (
+        (TaskTally, recount(), 5),
+        (TaskViewTally, recount_by_viewer(), 6),
+    ):
+        names = ("viewer_unit_id", *KEY_NAMES) if model is TaskViewTally else KEY_NAMES
+        db.session.execute(sa.delete(model))
+        rows = [
+            {**dict(zip(names, _full_key(row[:width]), strict=True)), "n": int(row[width])}
+            for row in db.session.execute(query)
+        ]
+        if rows:
+            db.session.execute(sa.insert(model), rows)
+        total += len(rows)
+    return total

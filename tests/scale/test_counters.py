@@ -7,11 +7,12 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 
-from models import Plan, Task, TaskTally, db
+from models import Plan, Task, TaskTally, TaskViewTally, UnitGroup, db
 from tests.foundation.helpers import find_task
 from tests.ui.support import walk
 from workflow import clock, counters, requests, task_edits
 from workflow import tasks as svc
+from workflow.directory import update_group
 from workflow.plan_fields import ItemFields
 from workflow.plan_items import add_item, remove_item
 from workflow.plan_withdrawal import withdraw_plan
@@ -28,6 +29,9 @@ def test_demo_tallies_match_a_recount(app):  # noqa: ANN001
     load_demo(history=True)
     db.session.commit()
     assert db.session.execute(sa.select(sa.func.sum(TaskTally.n))).scalar_one() > 50
+    # Each counted task once per unit that sees it: more rows than the whole-city count.
+    per_unit = db.session.execute(sa.select(sa.func.sum(TaskViewTally.n))).scalar_one()
+    assert per_unit > db.session.execute(sa.select(sa.func.sum(TaskTally.n))).scalar_one()
     _agree()
 
 
@@ -77,6 +81,15 @@ def test_every_transition_and_edit_keeps_the_tallies(users):  # noqa: ANN001
         > 1
     )
     remove_item(fanned, coordinator, expected_version=None, reason="Trùng nội dung")
+    _agree()
+    # A group's members change: the units that see the tasks naming it change with them.
+    group = db.session.execute(
+        sa.select(UnitGroup).where(UnitGroup.code == "G-PHONG-SO")
+    ).scalar_one()
+    members = [m.id for m in group.members]
+    update_group(
+        group.id, users("sgddt.admin"), name=group.name, member_ids=members[1:], reason="Tách"
+    )
     _agree()
     parent = find_task("4403/KH-SGDĐT", "6")
     svc.cancel_task(parent.id, coordinator, expected_version=None, reason="Không còn cần")
