@@ -15,6 +15,7 @@ from models.indicators import (
 )
 from models.jobs import BackgroundJob, JobState
 from models.notifications import MailKind, OutboxMessage, OutboxState, SchedulerLock
+from models.people import TaskAssignee, TaskFollower
 from models.plans import Plan, PlanBasis, PlanStatus
 from models.report_settings import UnitReportSettings
 from models.security import SecurityEventKind, SecurityLogEntry
@@ -32,7 +33,7 @@ from models.tasks import (
     UnitRole,
 )
 from models.tokens import ApiToken, TokenScope
-from models.units import Unit, UnitAlias, UnitGroup, UnitKind, unit_group_members
+from models.units import Unit, UnitAlias, UnitGroup, UnitKind, UnitName, unit_group_members
 from models.users import Role, Substitution, User
 
 __all__ = [
@@ -69,6 +70,8 @@ __all__ = [
     "SecurityLogEntry",
     "Substitution",
     "Task",
+    "TaskAssignee",
+    "TaskFollower",
     "TaskTally",
     "TaskViewTally",
     "TaskState",
@@ -78,6 +81,7 @@ __all__ = [
     "UnitAlias",
     "UnitGroup",
     "UnitKind",
+    "UnitName",
     "UnitReportSettings",
     "UnitRole",
     "User",

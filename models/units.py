@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,9 +39,15 @@ class Unit(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A unit dissolved or merged away keeps its row (plans and the trail name it); the
+    # day it was retired and the unit that took over its work (migration 0017).
+    retired_on: Mapped[date | None] = mapped_column(sa.Date)
+    successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
 
-    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[Unit]] = relationship(back_populates="parent")
+    parent: Mapped[Unit | None] = relationship(
+        remote_side=[id], back_populates="children", foreign_keys=[parent_id]
+    )
+    children: Mapped[list[Unit]] = relationship(back_populates="parent", foreign_keys=[parent_id])
     aliases: Mapped[list[UnitAlias]] = relationship(
         back_populates="unit", cascade="all, delete-orphan"
     )
@@ -96,3 +102,18 @@ class UnitAlias(db.Model):
 
     unit: Mapped[Unit | None] = relationship(back_populates="aliases")
     group: Mapped[UnitGroup | None] = relationship(back_populates="aliases")
+
+
+class UnitName(db.Model):
+    """One name a unit bore over a span of days: reports for a past date print the name
+    the unit had then. `valid_to` is the first day of the next name (None: still current).
+    A unit never renamed has no rows; its current name is its only name."""
+
+    __tablename__ = "unit_names"
+    __table_args__ = (sa.Index("ix_unit_names_unit_from", "unit_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    name: Mapped[str] = mapped_column(sa.String(300))
+    valid_from: Mapped[date] = mapped_column(sa.Date)
+    valid_to: Mapped[date | None] = mapped_column(sa.Date)
