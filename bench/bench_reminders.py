@@ -161,7 +161,7 @@ def main() -> None:
             policy = load_policy()
             for label, day in (
                 ("digest day 2024-10-01", date(2024, 10, 1)),
-                ("ordinary day 2024-06-16", date(2024, 6, 16)),
+                ("ordinary day 2024-06-14 (a Friday)", date(2024, 6, 14)),
             ):
                 runs = []
                 for _ in range(max(1, args.repeat)):
