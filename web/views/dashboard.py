@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from models import Plan, TaskState, db
@@ -26,6 +26,17 @@ UNIT_ORDERS: dict[str, Callable[[progress.Row], Any]] = {
     "done": lambda r: (-r.tally.percent, r.label),
     "total": lambda r: (-r.tally.counted, r.label),
 }
+
+
+def _task_list_url(base: str) -> Callable[..., str]:
+    """Links to the task list behind each figure: a few hundred per page, so the query
+    string is written directly rather than through url_for each time."""
+
+    def link(**args: Any) -> str:
+        # Values are ids, checked quarters and fixed keys: nothing to escape but "none".
+        return base + "?" + "&".join(f"{k}={v}" for k, v in args.items() if v is not None)
+
+    return link
 
 
 @bp.route("/")
@@ -60,6 +71,7 @@ def index() -> str:
     units_page = progress.Page(shown, len(ordered), number, UNITS_PER_PAGE)
     return render_template(
         "dashboard/index.html",
+        task_list_url=_task_list_url(url_for("tasks.index")),
         board=board,
         units_page=units_page,
         sort=sort,
