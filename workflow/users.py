@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Role, SecurityEventKind, Unit, User, db
-from workflow import audit, clock, login_security
+from workflow import audit, clock, login_security, user_scope
 from workflow.errors import InvalidInput, NotFound, WorkflowError
 from workflow.snapshots import user_snapshot
 from workflow.transaction import unit_of_work
@@ -60,6 +60,8 @@ def add_user(new: NewUser, actor: User | None) -> User:
         raise InvalidInput(f"Tên đăng nhập «{username}» đã có.")
     if db.session.get(Unit, new.unit_id) is None:
         raise InvalidInput("Đơn vị không tồn tại.")
+    # A district office creates accounts only in its own schools (workflow.user_scope).
+    user_scope.check_manage(actor, {new.unit_id}, Role(new.role))
     user = User(
         username=username,
         full_name=new.full_name.strip(),
@@ -105,6 +107,12 @@ def update_user(
         user = db.session.get(User, user_id)
         if user is None:
             raise NotFound("Không tìm thấy người dùng.")
+        # Both the user's unit and the one they move to must be the actor's to manage.
+        user_scope.check_manage(
+            actor,
+            {user.unit_id} | ({unit_id} if unit_id is not None else set()),
+            Role(role) if role is not None else user.role,
+        )
         before = user_snapshot(user)
         if full_name is not None:
             if not full_name.strip():
@@ -144,6 +152,8 @@ def change_password(user_id: int, actor: User, new_password: str) -> None:
         user = db.session.get(User, user_id)
         if user is None:
             raise NotFound("Không tìm thấy người dùng.")
+        if actor is not None and actor.id != user.id:
+            user_scope.check_manage(actor, {user.unit_id}, user.role)
         user.password_hash = generate_password_hash(new_password)
         # Whoever knew the old password may hold a session: end them all.
         user.session_generation += 1
