@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from models import AuditEvent, Plan, Task, Unit, db
 from reports.audit_trail import end_of_local_day
+from reports.unit_names import unit_names_on
 
 # Fields a later event may change and the reconstruction follows.
 FOLLOWED = ("state", "lead_unit_id", "due_on", "title", "content", "timeframe_text", "number")
@@ -109,9 +110,15 @@ def replay(events: list[AuditEvent]) -> dict[int, TaskThen]:
     return tasks
 
 
-def _name_units(tasks: list[TaskThen]) -> None:
+def _name_units(tasks: list[TaskThen], day: date | None = None) -> None:
     ids = {t.lead_unit_id for t in tasks if t.lead_unit_id}
-    names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+    if day is not None:
+        # The names as they were that day (a unit renamed since keeps its old name here).
+        names = unit_names_on(ids, day)
+    else:
+        names = dict(
+            db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()
+        )
     for t in tasks:
         t.lead_unit_name = names.get(t.lead_unit_id)
 
@@ -153,21 +160,21 @@ def tasks_as_of(
     return tasks
 
 
-def ordered(tasks: dict[int, TaskThen]) -> list[TaskThen]:
-    """The tasks in plan order, their lead units named (two statements)."""
+def ordered(tasks: dict[int, TaskThen], day: date | None = None) -> list[TaskThen]:
+    """The tasks in plan order, their lead units named (as on `day` when given)."""
     result = _order(tasks)
-    _name_units(result)
+    _name_units(result, day)
     return result
 
 
 def plan_as_of(plan_id: int, day: date) -> list[TaskThen]:
     """The plan's tasks at the end of `day` (Vietnam time): three statements."""
-    return ordered(tasks_as_of(day, plan_id=plan_id))
+    return ordered(tasks_as_of(day, plan_id=plan_id), day)
 
 
 def unit_as_of(unit_id: int, day: date) -> list[TaskThen]:
     """Tasks the unit led at the end of `day`: those it leads now or that were ever reassigned."""
-    return ordered(tasks_as_of(day, unit_id=unit_id))
+    return ordered(tasks_as_of(day, unit_id=unit_id), day)
 
 
 def task_timeline(task_id: int) -> list[AuditEvent]:

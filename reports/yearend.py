@@ -54,6 +54,7 @@ from reports.audit_trail import end_of_local_day
 from reports.indicators import AnnexRow, annex_rows
 from reports.progress import BUCKET_LABELS, BUCKETS, bucket_of
 from reports.tabular import append_row, new_workbook, workbook_bytes
+from reports.unit_names import unit_names_on
 from workflow import clock
 from workflow.report_settings import ReportSettings, all_units, resolve, subordinate_ids
 from workflow.state_machine import STATE_LABELS
@@ -226,7 +227,7 @@ def gather(year: int, *, plan_id: int | None = None, unit_id: int | None = None)
     }
     items: list[ItemResult] = []
     coordinated: list[ItemResult] = []
-    for t in ordered(then):
+    for t in ordered(then, as_of):
         if plan_id is None and t.lead_unit_id not in scope_ids:
             if t.plan_id in plans and _in_year(t, plans[t.plan_id], year):
                 coordinated.append(ItemResult(t, plans[t.plan_id], _bucket(t, as_of), t.reports))
@@ -255,10 +256,12 @@ def gather(year: int, *, plan_id: int | None = None, unit_id: int | None = None)
         annex_units = set(scope_ids)
         addressees = [p.issuer_name for p in year_plans]
     settings = resolve(author_unit, units, addressees)
+    # Names as they were at the report's date (a unit renamed or merged since keeps them).
+    then_names = unit_names_on([author_unit.id, *scope_ids], as_of)
     return YearEnd(
         year,
         title,
-        author_unit.name,
+        then_names.get(author_unit.id, author_unit.name),
         year_plans,
         items,
         counts,
@@ -266,7 +269,7 @@ def gather(year: int, *, plan_id: int | None = None, unit_id: int | None = None)
         as_of,
         settings=settings,
         coordinated=coordinated,
-        covered=[by_id[u].name for u in scope_ids[1:]],
+        covered=[then_names.get(u, by_id[u].name) for u in scope_ids[1:]],
         own_unit_ids=set(scope_ids),
     )
 
