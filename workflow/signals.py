@@ -18,3 +18,9 @@ _events = Namespace()
 #   event: the transition's name ("start", "report", "verify", "return", ...)
 #   actor: the User who acted; reason: the reason given, or None
 task_transitioned = _events.signal("task-transitioned")
+
+# Person-level assignment (workflow/assignees.py); notifications may subscribe to tell the
+# person. sender: the Task; keyword arguments:
+#   actor: the coordinator who acted; assignee: the User concerned;
+#   assigned: True when the person was given the task, False when taken off it
+task_assigned = _events.signal("task-assigned")
