@@ -2,6 +2,7 @@
 
 from models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from models.base import db, utcnow
+from models.comments import Comment, comment_attachments
 from models.counters import TaskTally, TaskViewTally
 from models.indicators import (
     AuditVerification,
@@ -44,6 +45,7 @@ __all__ = [
     "AuditEvent",
     "AuditVerification",
     "ChangeDirection",
+    "Comment",
     "Criterion",
     "Indicator",
     "IndicatorAssignment",
@@ -86,6 +88,7 @@ __all__ = [
     "UnitRole",
     "User",
     "db",
+    "comment_attachments",
     "unit_group_members",
     "utcnow",
 ]

@@ -24,3 +24,11 @@ task_transitioned = _events.signal("task-transitioned")
 #   actor: the coordinator who acted; assignee: the User concerned;
 #   assigned: True when the person was given the task, False when taken off it
 task_assigned = _events.signal("task-assigned")
+
+# A comment on a task (workflow/comments.py), sent when it is added and when an edit
+# mentions someone new; notifications may subscribe to tell the people mentioned.
+# sender: the Task; keyword arguments:
+#   comment_id: the Comment's id; actor: its author; edited: True when sent by an edit;
+#   mentioned_user_ids: ids of the active people who can see the task and were mentioned
+#   (directly or through their unit) and not yet told, the author excluded
+comment_added = _events.signal("comment-added")
