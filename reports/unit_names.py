@@ -16,16 +16,18 @@ from models import Unit, UnitName, db
 
 
 def unit_names_on(unit_ids: Iterable[int | None], day: date) -> dict[int, str]:
-    """Unit id → its name on `day`, for many units (two statements)."""
+    """Unit id → its name on `day`, for many units (one statement)."""
     ids = {i for i in unit_ids if i}
     if not ids:
         return {}
-    names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(ids))).tuples())
-    history = db.session.execute(
-        sa.select(UnitName.unit_id, UnitName.name, UnitName.valid_from, UnitName.valid_to)
-        .where(UnitName.unit_id.in_(ids))
-        .order_by(UnitName.unit_id, UnitName.valid_from, UnitName.id)
+    rows = db.session.execute(
+        sa.select(Unit.id, Unit.name, UnitName.name, UnitName.valid_from, UnitName.valid_to)
+        .outerjoin(UnitName, UnitName.unit_id == Unit.id)
+        .where(Unit.id.in_(ids))
+        .order_by(Unit.id, UnitName.valid_from, UnitName.id)
     ).all()
+    names = {row[0]: row[1] for row in rows}
+    history = [(r[0], r[2], r[3], r[4]) for r in rows if r[2] is not None]
     first: dict[int, tuple[date, str]] = {}
     covered: set[int] = set()
     for unit_id, name, valid_from, valid_to in history:

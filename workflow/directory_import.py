@@ -242,7 +242,7 @@ def _insert(adds: list[UnitRow], ids: dict[str, int]) -> None:
         )
         codes = [r.code for r in ready]
         ids.update(
-            db.session.execute(sa.select(Unit.code, Unit.id).where(Unit.code.in_(codes))).tuples()
+            db.session.execute(sa.select(Unit.code, Unit.id).where(Unit.code.in_(codes))).all()
         )
         done = set(codes)
         pending = [r for r in pending if r.code not in done]

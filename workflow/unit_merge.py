@@ -211,7 +211,7 @@ def _move_rest(source: Unit, successor: Unit, moved: Transfer) -> None:
             sa.select(IndicatorAssignment.indicator_id, IndicatorAssignment.year).where(
                 IndicatorAssignment.unit_id == successor.id, IndicatorAssignment.year >= year
             )
-        ).tuples()
+        ).all()
     )
     for assignment in current:
         if (assignment.indicator_id, assignment.year) in held:
