@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from demo.loader import DEMO_PASSWORD, is_loaded, load_demo
+from demo.loader import DEMO_PASSWORD, KEY_LOGINS, is_loaded, load_demo
 from workflow.anchors import check_anchors, current_anchor, parse_anchors
 from workflow.audit_verification import run_verification
 from workflow.errors import InvalidInput
@@ -16,17 +16,6 @@ from workflow.errors import InvalidInput
 demo_cli = AppGroup("demo", help="Dữ liệu mẫu.")
 audit_cli = AppGroup("audit", help="Nhật ký kiểm tra.")
 inspection_cli = AppGroup("inspection", help="Hồ sơ kiểm tra.")
-
-
-KEY_LOGINS = [
-    ("gdtx.member", "Chuyên viên Phòng GDTX-CN&ĐH (đơn vị chủ trì)"),
-    ("gdtx.coordinator", "Điều phối viên Phòng GDTX-CN&ĐH (cơ quan thường trực)"),
-    ("gdtx.coordinator2", "Điều phối viên thứ hai của cơ quan thường trực"),
-    ("tccb.member", "Chuyên viên Phòng Tổ chức cán bộ (đơn vị phối hợp)"),
-    ("pgd-q8.member", "Chuyên viên Phòng GDĐT quận 8"),
-    ("sgddt.inspector", "Thanh tra (chỉ xem)"),
-    ("sgddt.admin", "Quản trị hệ thống"),
-]
 
 
 def _print_logins() -> None:
@@ -54,8 +43,10 @@ def demo_load(if_empty: bool, history: bool) -> None:
             return
         click.echo("Cơ sở dữ liệu đã có dữ liệu; không nạp dữ liệu mẫu lần nữa.", err=True)
         sys.exit(1)
-    logins = load_demo(history=history)
-    click.echo(f"Đã nạp dữ liệu mẫu: {len(logins)} tài khoản, 2 kế hoạch.")
+    # With the 2024 history comes a plan of the current year with work due around today.
+    logins = load_demo(history=history, live=history)
+    plans = "2 kế hoạch năm 2024 và 1 kế hoạch năm nay" if history else "2 kế hoạch"
+    click.echo(f"Đã nạp dữ liệu mẫu: {len(logins)} tài khoản, {plans}.")
     _print_logins()
 
 
@@ -185,3 +176,6 @@ def init_app(app: Flask) -> None:
     from web.report_commands import report_cli
 
     app.cli.add_command(report_cli)
+    from web.directory_commands import directory_cli
+
+    app.cli.add_command(directory_cli)
