@@ -24,6 +24,8 @@ unit_group_members = sa.Table(
     db.metadata,
     sa.Column("group_id", sa.ForeignKey("unit_groups.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("unit_id", sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
+    # A unit's groups (reports/visibility.py), migration 0013.
+    sa.Index("ix_unit_group_members_unit", "unit_id", "group_id"),
 )
 
 

@@ -21,6 +21,7 @@ OPEN = "state IN ('assigned', 'in_progress')"
 
 def upgrade():
     op.create_index('ix_task_units_group_role', 'task_units', ['group_id', 'role', 'task_id'])
+    op.create_index('ix_unit_group_members_unit', 'unit_group_members', ['unit_id', 'group_id'])
     op.create_index(
         'ix_tasks_plan_parent_position', 'tasks', ['plan_id', 'parent_id', 'position']
     )
@@ -123,3 +124,4 @@ def downgrade():
     op.drop_index('ix_tasks_parent_state', table_name='tasks')
     op.drop_index('ix_tasks_plan_parent_position', table_name='tasks')
     op.drop_index('ix_task_units_group_role', table_name='task_units')
+    op.drop_index('ix_unit_group_members_unit', table_name='unit_group_members')
