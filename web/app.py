@@ -106,6 +106,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(admin.bp)
     app.register_blueprint(preferences.bp)
+    from web.views import directory
+
+    app.register_blueprint(directory.bp)
     # Templates name the page's language (<html lang>, the switch's current choice).
     app.jinja_env.globals["get_locale"] = get_locale
     from web.views import imports, plans
