@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from config.settings import DATA_DIR
 from models import Indicator, Plan, Role, Task, Unit, UnitGroup, UnitKind, User, db
+from notifications.events import muted
 from notifications.outbox import supersede_pending
 from workflow import audit, clock, indicators, task_reports
 from workflow import tasks as task_service
@@ -243,7 +245,9 @@ def load_demo(data_dir: Path = DEMO_DIR, *, history: bool = False) -> list[DemoL
                 creator = db.session.execute(
                     sa.select(User).where(User.username == entry["by"])
                 ).scalar_one()
-            create_plan(plan_input_from_file(data_dir / "plans" / entry["file"]), actor=creator)
+            # The plain demo's plans are seed data: nobody is told they were "assigned".
+            with nullcontext() if history else muted():
+                create_plan(plan_input_from_file(data_dir / "plans" / entry["file"]), actor=creator)
         if history:
             indicators.ensure_framework()
             for step in activity["steps"]:

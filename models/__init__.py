@@ -15,6 +15,7 @@ from models.indicators import (
     Standard,
 )
 from models.jobs import BackgroundJob, JobState
+from models.notification_prefs import Notification, NotificationPref
 from models.notifications import MailKind, OutboxMessage, OutboxState, SchedulerLock
 from models.people import TaskAssignee, TaskFollower
 from models.plans import Plan, PlanBasis, PlanStatus
@@ -58,6 +59,8 @@ __all__ = [
     "ExplanationRequest",
     "ExtensionRequest",
     "MailKind",
+    "Notification",
+    "NotificationPref",
     "OutboxMessage",
     "OutboxState",
     "Plan",

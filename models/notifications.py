@@ -17,6 +17,7 @@ class MailKind(enum.StrEnum):
     OVERDUE = "overdue"
     ESCALATION = "escalation"
     EVENT = "event"
+    EVENT_DIGEST = "event_digest"  # one line of a person's daily digest of events
 
 
 class OutboxState(enum.StrEnum):
@@ -54,6 +55,8 @@ class OutboxMessage(db.Model):
     body_html: Mapped[str] = mapped_column(sa.Text)
     # Derived from dedupe_key: a copy re-sent after a crash carries the same Message-ID.
     message_id: Mapped[str] = mapped_column(sa.String(200))
+    # RFC 8058 one-click unsubscribe target for the List-Unsubscribe header (event mails).
+    unsubscribe_url: Mapped[str | None] = mapped_column(sa.String(400))
     state: Mapped[OutboxState] = mapped_column(str_enum(OutboxState), default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

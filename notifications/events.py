@@ -1,62 +1,78 @@
-"""Mails for workflow events, written to the outbox inside the caller's transaction."""
+"""Workflow events told to those they concern: in the app at once, by mail at once or in
+the next daily digest, as each person chose; written inside the caller's transaction.
+
+Each event has an identity (`Event.key`: the task's version, a request's id …); the
+in-app row and the outbox row of each recipient are keyed by it, so an event announced
+twice in one transaction is told once, and an event rolled back is told never.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
-from models import MailKind, Plan, Task, Unit, User, db
+from models import MailKind, Notification, Plan, Task, Unit, User, db
 from notifications import render
+from notifications.audience import Audience, Recipient, resolve
 from notifications.outbox import PlannedMail, dedupe_key, insert_ignoring_duplicates
-from notifications.policy import current_policy
-from notifications.recipients import WORKING_ROLES, normalise
+from notifications.policy import Policy, current_policy
+from notifications.unsubscribe import unsubscribe_url
 from workflow import clock
+from workflow.notification_prefs import DIGEST, DIGEST_KIND, NOW
 
-# Who hears of what: a report goes to the tracking unit's coordinators, a decision to the lead.
-TO_COORDINATORS = ("report",)
-TO_LEAD = ("verify", "return")
-
-
-def _addresses(unit_id: int | None, roles: tuple) -> list[str]:
-    if unit_id is None:
-        return []
-    rows = db.session.execute(
-        sa.select(User.email)
-        .where(User.unit_id == unit_id, User.active.is_(True), User.role.in_(roles))
-        .order_by(User.role, User.username)
-    ).scalars()
-    return [a for a in (normalise(e) for e in rows) if a]
+# Set while seeding data that nobody should be told about (the demo's starting plans).
+_muted: ContextVar[bool] = ContextVar("notifications_muted", default=False)
 
 
-def enqueue_event_mail(task: Task, event: str, actor: User, reason: str | None = None) -> int:
-    """Queue the mails `event` on `task` by `actor` calls for; never commits.
+@contextmanager
+def muted() -> Iterator[None]:
+    """Within this block workflow events tell nobody (no in-app row, no mail): for loading
+    seed data, whose "events" never happened to anyone."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
-    Call it inside the transition's unit_of_work, after the state change is flushed, so the
-    mail exists exactly when the transition does. Returns the number of mails queued.
-    """
-    policy = current_policy()
-    if event not in policy.events or event not in TO_COORDINATORS + TO_LEAD:
-        return 0
-    db.session.flush()  # task.version must be the post-transition one: it keys the mail
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened to a task, as the people it concerns should hear of it."""
+
+    kind: str  # the preference kind (workflow.notification_prefs.KINDS)
+    code: str  # what the outbox row's `event` column says ("report", "due", …; ≤ 20)
+    task: Task
+    actor: User | None
+    key: str  # this event's identity among the task's events
+    title: str  # one sentence, without the "[PlanWork]" prefix
+    audience: Audience
+    detail: str | None = None  # a reason, a question, an answer: shown under the title
+
+
+def digest_send_time(now: datetime, policy: Policy) -> datetime:
+    """When a digest line written at `now` (naive UTC) goes out, in naive UTC: today at the
+    digest hour if that is still ahead on a working day, else the next working day's."""
+    local = now.replace(tzinfo=UTC).astimezone(clock.LOCAL_TZ)
+    at = time(policy.event_digest_hour, policy.event_digest_minute)
+    day = local.date()
+    if not policy.calendar.is_working_day(day) or local.time() >= at:
+        day = policy.calendar.next_working_day(day + timedelta(days=1))
+    send = datetime.combine(day, at, tzinfo=clock.LOCAL_TZ)
+    return send.astimezone(UTC).replace(tzinfo=None)
+
+
+def task_info(task: Task) -> render.TaskInfo:
+    """The plain values a mail says about `task` (its plan and lead from the session)."""
     plan = db.session.get(Plan, task.plan_id)
-    if plan is None:
-        return 0
-    lead_unit = db.session.get(Unit, task.lead_unit_id) if task.lead_unit_id else None
-    if event in TO_COORDINATORS:
-        recipients = _addresses(plan.tracking_unit_id, ("coordinator",))
-        unit_id = plan.tracking_unit_id
-    else:
-        if lead_unit is None:
-            return 0
-        recipients = _addresses(lead_unit.id, WORKING_ROLES)
-        contact = normalise(lead_unit.email)
-        if contact:
-            recipients.insert(0, contact)
-        unit_id = lead_unit.id
-    actor_address = normalise(actor.email)
-    recipients = [r for r in dict.fromkeys(recipients) if r != actor_address]
-    if not recipients:
-        return 0
-    info = render.TaskInfo(
+    lead = db.session.get(Unit, task.lead_unit_id) if task.lead_unit_id else None
+    assert plan is not None
+    return render.TaskInfo(
         id=task.id,
         number=task.number,
         title=task.title,
@@ -64,36 +80,108 @@ def enqueue_event_mail(task: Task, event: str, actor: User, reason: str | None =
         plan_id=plan.id,
         plan_number=plan.label,
         plan_title=plan.title,
-        lead_name=lead_unit.name if lead_unit else None,
+        lead_name=lead.name if lead else None,
     )
-    actor_unit = db.session.get(Unit, actor.unit_id)
-    rendered = render.event(
-        info, event, actor.full_name, actor_unit.name if actor_unit else "", reason
-    )
-    today = clock.today()
-    mails = [
-        PlannedMail(
-            # The task's version is new at every transition: a second report after a return
-            # is a new mail, a retried call of the same transition is not.
-            dedupe_key=dedupe_key(
-                f"event:{event}",
-                recipient,
-                task_id=task.id,
-                due_on=task.due_on,
-                offset=f"v{task.version}",
-            ),
-            kind=MailKind.EVENT,
-            event=event,
-            recipient=recipient,
-            planned_for=today,
-            subject=rendered.subject,
-            body_text=rendered.text,
-            body_html=rendered.html,
-            task_id=task.id,
-            unit_id=unit_id,
-            due_on=task.due_on,
-        )
-        for recipient in recipients
+
+
+def _insert_notifications(rows: list[dict]) -> None:
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    db.session.execute(stmt, rows)
+
+
+def notify(event: Event) -> list[Recipient]:
+    """Tell `event` to those it concerns (never the actor), as each chose; never commits.
+
+    Returns the recipients told. Call it inside the change's unit of work, after the change
+    is flushed: the notifications exist exactly when the change does."""
+    if _muted.get():
+        return []
+    policy = current_policy()
+    if "all" not in policy.events and event.code not in policy.events:
+        return []
+    recipients = resolve(event.audience, event.kind, event.actor)
+    if not recipients:
+        return []
+    task = event.task
+    info = task_info(task)
+    now = clock.now()
+    actor_name, actor_unit = "", ""
+    if event.actor is not None:
+        actor_name = event.actor.full_name
+        unit = db.session.get(Unit, event.actor.unit_id) if event.actor.unit_id else None
+        actor_unit = unit.name if unit else ""
+    notices = [
+        {
+            "dedupe_key": f"{event.kind}|t{task.id}|{event.key}|u{r.user_id}"[:255],
+            "user_id": r.user_id,
+            "kind": event.kind,
+            "task_id": task.id,
+            "actor_id": event.actor.id if event.actor is not None else None,
+            "title": render.short(event.title, 300),
+            "detail": event.detail,
+            "created_at": now,
+            "read_at": None,
+        }
+        for r in recipients
+        if r.user_id is not None
     ]
+    _insert_notifications(notices)
+    mails = []
+    digest_at = None
+    for r in recipients:
+        if r.address is None:
+            continue
+        key = dedupe_key(
+            f"event:{event.code}",
+            r.address,
+            task_id=task.id,
+            due_on=task.due_on,
+            offset=event.key,
+        )[:255]
+        if r.mode == NOW:
+            url = unsubscribe_url(r.subscriber, event.kind)
+            rendered = render.notice(info, event, r.name, actor_name, actor_unit, url)
+            mail_kind, send_at = MailKind.EVENT, None
+        elif r.mode == DIGEST:
+            url = unsubscribe_url(r.subscriber, DIGEST_KIND)
+            rendered = render.digest_line(info, event, actor_name, actor_unit)
+            digest_at = digest_at or digest_send_time(now, policy)
+            mail_kind, send_at = MailKind.EVENT_DIGEST, digest_at
+        else:
+            continue
+        mails.append(
+            PlannedMail(
+                dedupe_key=key,
+                kind=mail_kind,
+                event=event.code,
+                recipient=r.address,
+                planned_for=clock.today() if send_at is None else _local_day(send_at),
+                subject=rendered.subject[:300],
+                body_text=rendered.text,
+                body_html=rendered.html,
+                task_id=task.id,
+                unit_id=task.lead_unit_id,
+                due_on=task.due_on,
+                unsubscribe_url=url,
+                send_at=send_at,
+            )
+        )
     insert_ignoring_duplicates(mails)
-    return len(mails)
+    return recipients
+
+
+def _local_day(utc_naive: datetime) -> date:
+    return utc_naive.replace(tzinfo=UTC).astimezone(clock.LOCAL_TZ).date()
+
+
+def unread_count(user_id: int) -> int:
+    """How many of the user's in-app notifications are unread (one statement)."""
+    return db.session.execute(
+        sa.select(sa.func.count(Notification.id)).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    ).scalar_one()

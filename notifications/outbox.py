@@ -58,6 +58,10 @@ class PlannedMail:
     due_on: date | None = None
     offset_days: int | None = None
     event: str | None = None
+    # RFC 8058 one-click unsubscribe target (event mails); None for reminders.
+    unsubscribe_url: str | None = None
+    # When the mail may go (naive UTC); None: at once. Digest lines wait for the digest hour.
+    send_at: datetime | None = None
     # Display only (dry run).
     task_number: str | None = None
     plan_number: str | None = None
@@ -82,9 +86,10 @@ class PlannedMail:
             "body_text": self.body_text,
             "body_html": self.body_html,
             "message_id": message_id_for(self.dedupe_key),
+            "unsubscribe_url": self.unsubscribe_url,
             "state": OutboxState.PENDING,
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": self.send_at or now,
             "created_at": now,
         }
 
@@ -95,7 +100,7 @@ class PlannedMail:
             data.pop(field)
         data["kind"] = self.kind.value
         data["task_ids"] = list(self.task_ids)
-        for field in ("planned_for", "due_on"):
+        for field in ("planned_for", "due_on", "send_at"):
             data[field] = data[field].isoformat() if data[field] else None
         return data
 

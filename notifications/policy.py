@@ -91,7 +91,12 @@ class Policy:
     overdue_every_days: int = 7
     overdue_max_days: int = 365
     overdue_escalate: bool = True
-    events: tuple[str, ...] = ("report", "verify", "return")
+    # Event codes that may be told (by mail and in the app); "all": every one. Each person
+    # then chooses per kind: at once, in the daily digest, or off.
+    events: tuple[str, ...] = ("all",)
+    # The daily digest of events goes out at this local time on working days.
+    event_digest_hour: int = 16
+    event_digest_minute: int = 30
     plan_hour: int = 6
     plan_minute: int = 30
     send_every_minutes: int = 1
@@ -158,6 +163,18 @@ def _ints(values: Any) -> tuple[int, ...]:
     return tuple(sorted({int(v) for v in values}, reverse=True))
 
 
+def _events(value: Any) -> tuple[str, ...]:
+    """ "all" (or a list holding it) means every event; else the listed event codes."""
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _hour_minute(text: str) -> tuple[int, int]:
+    hour, _, minute = str(text).partition(":")
+    return int(hour), int(minute or 0)
+
+
 @lru_cache(maxsize=8)
 def _load(path: Path, mtime: float) -> Policy:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -167,6 +184,7 @@ def _load(path: Path, mtime: float) -> Policy:
     sched = raw.get("scheduler", {})
     sender = raw.get("sender", {})
     calendar = load_calendar(path.parent / raw.get("holidays_file", "holidays_vn.json"))
+    digest_at = _hour_minute(raw.get("events", {}).get("digest_at", "16:30"))
     defaults = Policy()
     return Policy(
         timezone=raw.get("timezone", defaults.timezone),
@@ -180,7 +198,9 @@ def _load(path: Path, mtime: float) -> Policy:
         overdue_every_days=max(1, int(overdue.get("every_days", 7))),
         overdue_max_days=int(overdue.get("max_days", 365)),
         overdue_escalate=bool(overdue.get("escalate", True)),
-        events=tuple(raw.get("events", {}).get("enabled", defaults.events)),
+        events=_events(raw.get("events", {}).get("enabled", defaults.events)),
+        event_digest_hour=digest_at[0],
+        event_digest_minute=digest_at[1],
         plan_hour=int(sched.get("plan_hour", 6)),
         plan_minute=int(sched.get("plan_minute", 30)),
         send_every_minutes=max(1, int(sched.get("send_every_minutes", 1))),

@@ -204,26 +204,64 @@ def daily(day: date, addressees: list[str], lines: list[Line]) -> Rendered:
     )
 
 
-EVENT_SUBJECTS = {
-    "report": "[PlanWork] {unit} đã gửi báo cáo nhiệm vụ {number} – {plan}",
-    "verify": "[PlanWork] Báo cáo nhiệm vụ {number} – {plan} đã được xác nhận",
-    "return": "[PlanWork] Báo cáo nhiệm vụ {number} – {plan} bị trả lại",
-}
+def preferences_url() -> str:
+    """Where a person chooses what they hear of, and how."""
+    return f"{base_url()}/account/notifications"
 
 
-def event(
-    task: TaskInfo, event_name: str, actor_name: str, actor_unit: str, reason: str | None
+def notice(
+    task: TaskInfo,
+    event: Any,
+    addressee: str,
+    actor_name: str,
+    actor_unit: str,
+    unsubscribe_url: str,
 ) -> Rendered:
-    """A workflow event told to the other side (report → coordinators; verify/return → lead)."""
-    subject = EVENT_SUBJECTS[event_name].format(
-        unit=actor_unit, number=task.number, plan=task.plan_number
-    )
+    """One event told at once to one subscriber (`event`: notifications.events.Event)."""
     return render(
-        "event",
-        subject,
+        "notice",
+        f"[PlanWork] {short(event.title, 200)}",
         task=task,
-        event=event_name,
+        event=event,
+        addressee=addressee,
         actor_name=actor_name,
         actor_unit=actor_unit,
-        reason=reason,
+        unsubscribe_url=unsubscribe_url,
+        preferences_url=preferences_url(),
+    )
+
+
+def digest_line(task: TaskInfo, event: Any, actor_name: str, actor_unit: str) -> Rendered:
+    """One event as a line of a daily digest: the subject is the line's title, the bodies
+    its text and HTML fragment (the sender folds a person's lines into one mail)."""
+    who = f"{actor_name} ({actor_unit})" if actor_unit else actor_name
+    lines = [event.title]
+    if who:
+        lines.append(f"Người thực hiện: {who}")
+    if event.detail:
+        lines.append(short(event.detail, 500))
+    lines.append(f"Mở nhiệm vụ: {task.url}")
+    env = current_app.jinja_env
+    html = env.get_template("mail/_digest_line.html").render(
+        task=task, event=event, who=who, detail=short(event.detail, 500) if event.detail else ""
+    )
+    return Rendered(event.title, "\n".join(lines), html)
+
+
+def event_digest(day: date, lines: list[Rendered], unsubscribe_url: str | None) -> Rendered:
+    """A person's daily digest of events: every line of the day, oldest first."""
+    count = len(lines)
+    subject = (
+        f"[PlanWork] Tin trong ngày {vn_date(day)}: {lines[0].subject}"
+        if count == 1
+        else f"[PlanWork] Tin trong ngày {vn_date(day)}: {count} thông báo"
+    )
+    return render(
+        "event_digest",
+        short(subject, 250),
+        day=day,
+        lines=lines,
+        unsubscribe_url=unsubscribe_url,
+        preferences_url=preferences_url(),
+        notifications_url=f"{base_url()}/notifications",
     )

@@ -39,7 +39,7 @@ from flask import current_app
 from flask_mail import Connection, Mail, Message
 
 from models import MailKind, OutboxMessage, OutboxState, Plan, PlanStatus, Task, TaskState, db
-from notifications import locks, render
+from notifications import locks, render, unsubscribe
 from notifications.planner import line_as_of, task_info
 from notifications.policy import Policy
 from notifications.recipients import load_directory
@@ -51,6 +51,10 @@ mail = Mail()
 
 # Reminder kinds: each row is one line of a person's daily reminder mail (planner.py).
 REMINDER_KINDS = (MailKind.DIGEST, MailKind.BEFORE_DUE, MailKind.OVERDUE, MailKind.ESCALATION)
+# Lines of a person's daily digest of events (notifications/events.py): folded into one mail.
+EVENT_DIGEST_KINDS = (MailKind.EVENT_DIGEST,)
+# Rows claimed together with all of the same person's due rows of the same family.
+GROUPED_KINDS = (REMINDER_KINDS, EVENT_DIGEST_KINDS)
 STILL_CHASED = (TaskState.ASSIGNED, TaskState.IN_PROGRESS)
 # RFC 2047 encoded-words of at most this many UTF-8 bytes (75 characters once encoded).
 SUBJECT_CHUNK_BYTES = 39
@@ -99,6 +103,7 @@ class Claimed:
     body_html: str
     message_id: str
     attempts: int
+    unsubscribe_url: str | None = None
 
 
 def _dead_claims() -> list[str]:
@@ -137,16 +142,17 @@ def claim(policy: Policy, limit: int | None = None) -> tuple[str, list[Claimed]]
         query = query.with_for_update(skip_locked=True)
     chosen = db.session.execute(query).all()
     ids = {row.id for row in chosen}
-    people = sorted({row.recipient for row in chosen if row.kind in REMINDER_KINDS})
-    for start in range(0, len(people), 500):
-        more = sa.select(OutboxMessage.id).where(
-            claimable,
-            OutboxMessage.kind.in_(REMINDER_KINDS),
-            OutboxMessage.recipient.in_(people[start : start + 500]),
-        )
-        if postgres:
-            more = more.with_for_update(skip_locked=True)
-        ids.update(db.session.execute(more).scalars())
+    for family in GROUPED_KINDS:
+        people = sorted({row.recipient for row in chosen if row.kind in family})
+        for start in range(0, len(people), 500):
+            more = sa.select(OutboxMessage.id).where(
+                claimable,
+                OutboxMessage.kind.in_(family),
+                OutboxMessage.recipient.in_(people[start : start + 500]),
+            )
+            if postgres:
+                more = more.with_for_update(skip_locked=True)
+            ids.update(db.session.execute(more).scalars())
     if ids:
         db.session.execute(
             sa.update(OutboxMessage)
@@ -269,6 +275,8 @@ def build_message(row: Claimed, rendered: render.Rendered | None = None) -> Mess
         extra_headers={
             "Auto-Submitted": "auto-generated",  # RFC 3834: no auto-replies, please
             "X-PlanWork-Outbox": str(row.id),
+            # RFC 8058 one-click unsubscribe (event mails; reminders have none).
+            **unsubscribe.headers(row.unsubscribe_url),
         },
     )
     message.msgId = row.message_id
@@ -289,6 +297,7 @@ class _Outgoing:
     carrier: Claimed
     rows: list[Claimed]
     rendered: render.Rendered | None = None  # None: the carrier's stored mail (events)
+    note: str = "Gửi trong thư nhắc việc #{id}."  # what the other rows say about the carrier
 
 
 def _local_midnight_utc(day: date) -> datetime:
@@ -426,6 +435,24 @@ def _compose(
     return outgoing
 
 
+def _compose_digests(rows: list[Claimed], today: date) -> list[_Outgoing]:
+    """Fold each person's due event-digest lines into one mail (oldest line first). Events
+    stay true once they happened: unlike reminders, no line is dropped."""
+    by_person: dict[str, list[Claimed]] = defaultdict(list)
+    for row in rows:
+        by_person[row.recipient].append(row)
+    outgoing = []
+    for group in by_person.values():
+        group.sort(key=lambda r: r.id)
+        lines = [render.Rendered(r.subject, r.body_text, r.body_html) for r in group]
+        carrier = group[0]
+        rendered = render.event_digest(today, lines, carrier.unsubscribe_url)
+        outgoing.append(
+            _Outgoing(carrier, group, rendered, note="Gửi trong thư tổng hợp hằng ngày #{id}.")
+        )
+    return outgoing
+
+
 def _deliver(item: _Outgoing, token: str) -> None:
     """Mark a delivered mail: the carrier keeps what was sent, the other lines point at it."""
     now = clock.now()
@@ -450,7 +477,7 @@ def _deliver(item: _Outgoing, token: str) -> None:
                 OutboxMessage.id.in_([r.id for r in item.rows if r.id != item.carrier.id]),
                 OutboxMessage.claim_token == token,
             )
-            .values(last_error=f"Gửi trong thư nhắc việc #{item.carrier.id}.", **values)
+            .values(last_error=item.note.format(id=item.carrier.id), **values)
             .execution_options(synchronize_session=False)
         )
         db.session.commit()  # one commit per mail keeps the crash window to one mail
@@ -467,7 +494,9 @@ def send_batch(policy: Policy, limit: int | None = None) -> SendResult:
         return result
     today = clock.today()
     reminders = [r for r in rows if r.kind in REMINDER_KINDS]
-    pending = [_Outgoing(r, [r]) for r in rows if r.kind not in REMINDER_KINDS]
+    grouped = REMINDER_KINDS + EVENT_DIGEST_KINDS
+    pending = [_Outgoing(r, [r]) for r in rows if r.kind not in grouped]
+    pending = _compose_digests([r for r in rows if r.kind in EVENT_DIGEST_KINDS], today) + pending
     if reminders:
         held = reminders if not policy.calendar.is_working_day(today) else []
         if not held:

@@ -1,23 +1,307 @@
-"""Notifications listen to workflow's domain events (workflow.signals) and queue mail.
+"""Notifications listen to workflow's domain events (workflow.signals) and tell people.
 
-Receivers run inside the emitting unit of work, so each outbox row commits or rolls back
-with the change that caused it: exactly once, never a change without its mail nor a mail
-without its change.
+Receivers run inside the emitting unit of work, so each in-app notification and outbox row
+commits or rolls back with the change that caused it: exactly once, never a change without
+its notice nor a notice without its change. Each receiver only says what happened and to
+whom (an `Event`); notifications.events.notify does the rest.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from models import Task
-from notifications.events import enqueue_event_mail
-from workflow.signals import task_transitioned
+from models import Comment, Task, Unit, UnitRole, db
+from notifications.audience import Audience
+from notifications.events import Event, notify
+from notifications.render import vn_date
+from workflow import clock
+from workflow.signals import (
+    comment_added,
+    contribution_added,
+    request_answered,
+    request_created,
+    request_decided,
+    task_assigned,
+    task_changed,
+    task_transitioned,
+)
 
 
-def _on_task_transitioned(task: Task, **event: Any) -> None:
-    enqueue_event_mail(task, event["event"], event["actor"], event.get("reason"))
+def _ref(task: Task) -> str:
+    plan = task.plan
+    return f"nhiệm vụ {task.number} – {plan.label}" if plan is not None else task.number
+
+
+def _unit_name(unit_id: int | None) -> str:
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    return unit.name if unit else ""
+
+
+def _leads(task: Task) -> tuple[int, ...]:
+    """The units that carry the task: its lead, or the leads of its sub-tasks."""
+    if task.lead_unit_id is not None:
+        return (task.lead_unit_id,)
+    return tuple(s.lead_unit_id for s in task.subtasks if s.lead_unit_id is not None)
+
+
+def _coordinating(task: Task) -> tuple[int, ...]:
+    return tuple(tu.unit_id for tu in task.units if tu.role == UnitRole.COORDINATING and tu.unit_id)
+
+
+def _tracking(task: Task) -> tuple[int, ...]:
+    return (task.plan.tracking_unit_id,) if task.plan is not None else ()
+
+
+def _reason(reason: str | None) -> str | None:
+    return f"Lý do: {reason}" if reason else None
+
+
+def _on_transition(task: Task, **kw: Any) -> None:
+    event, actor, reason = kw["event"], kw["actor"], kw.get("reason")
+    ref, lead = _ref(task), _unit_name(task.lead_unit_id)
+    by_unit = _unit_name(actor.unit_id) if actor is not None else ""
+    told = {
+        "start": ("started", f"{lead or by_unit} đã bắt đầu thực hiện {ref}", "tracking"),
+        "report": ("reported", f"{by_unit} đã gửi báo cáo {ref}", "tracking"),
+        "verify": ("verified", f"Báo cáo {ref} đã được xác nhận hoàn thành", "lead"),
+        "return": ("returned", f"Báo cáo {ref} bị trả lại", "lead"),
+        "reopen": ("reopened", f"{ref[0].upper() + ref[1:]} được mở lại", "lead"),
+        "cancel": ("cancelled", f"{ref[0].upper() + ref[1:]} đã bị hủy", "lead"),
+    }.get(event)
+    if told is None:
+        return
+    kind, title, side = told
+    if side == "tracking":
+        audience = Audience(coordinators_of=_tracking(task), followers_of=task.id)
+    else:
+        audience = Audience(units=_leads(task), followers_of=task.id)
+    notify(Event(kind, event, task, actor, f"v{task.version}", title, audience, _reason(reason)))
+
+
+def _on_change(task: Task, **kw: Any) -> None:
+    change, actor, reason = kw["change"], kw["actor"], kw.get("reason")
+    before = kw.get("before") or {}
+    ref = _ref(task)
+    lead = _unit_name(task.lead_unit_id)
+    version = f"v{task.version}"
+    if change == "created":
+        title = f"Giao {ref} cho {lead}" if lead else f"Giao {ref}"
+        if task.due_on:
+            title += f", hạn {vn_date(task.due_on)}"
+        audience = Audience(units=_leads(task))
+        notify(Event("assigned", "created", task, actor, "created", title, audience))
+    elif change == "reassign":
+        old = before.get("lead_unit_id")
+        title = f"{ref[0].upper() + ref[1:]} được giao cho {lead}"
+        notify(
+            Event(
+                "assigned",
+                "reassign",
+                task,
+                actor,
+                version,
+                title,
+                Audience(units=_leads(task), followers_of=task.id),
+                _reason(reason),
+            )
+        )
+        if old:
+            title = f"{ref[0].upper() + ref[1:]} không còn do {_unit_name(old)} chủ trì"
+            title += f"; đã giao cho {lead}"
+            notify(
+                Event(
+                    "changed",
+                    "unassigned",
+                    task,
+                    actor,
+                    version,
+                    title,
+                    Audience(units=(old,)),
+                    _reason(reason),
+                )
+            )
+    elif change == "due":
+        title = f"Hạn {ref} đổi từ {vn_date(before.get('due_on'))} thành {vn_date(task.due_on)}"
+        audience = Audience(units=_leads(task) + _coordinating(task), followers_of=task.id)
+        notify(Event("due_changed", "due", task, actor, version, title, audience, _reason(reason)))
+    elif change == "edit":
+        fields = {
+            "title": "tên",
+            "content": "nội dung",
+            "timeframe_text": "thời gian thực hiện",
+            "number": "số thứ tự",
+        }
+        what = ", ".join(label for key, label in fields.items() if key in before)
+        title = f"{ref[0].upper() + ref[1:]} đã được sửa ({what or 'thông tin'})"
+        audience = Audience(units=_leads(task), followers_of=task.id)
+        notify(Event("changed", "edit", task, actor, version, title, audience, _reason(reason)))
+
+
+def _on_request(task: Task, **kw: Any) -> None:
+    kind, request, actor = kw["kind"], kw["request"], kw["actor"]
+    ref, by_unit = _ref(task), _unit_name(actor.unit_id)
+    if kind == "extension":
+        title = f"{by_unit} xin gia hạn {ref} đến {vn_date(request.new_due_on)}"
+        audience = Audience(coordinators_of=_tracking(task), followers_of=task.id)
+        notify(
+            Event(
+                "extension_requested",
+                "ext_request",
+                task,
+                actor,
+                f"ext{request.id}",
+                title,
+                audience,
+                _reason(request.reason),
+            )
+        )
+    else:
+        title = f"{by_unit} yêu cầu giải trình {ref} (quá hạn)"
+        audience = Audience(units=_leads(task), followers_of=task.id)
+        notify(
+            Event(
+                "explain_requested",
+                "expl_request",
+                task,
+                actor,
+                f"expl{request.id}",
+                title,
+                audience,
+                f"Nội dung cần giải trình: {request.question}",
+            )
+        )
+
+
+def _on_decision(task: Task, **kw: Any) -> None:
+    request, actor, granted = kw["request"], kw["actor"], kw["granted"]
+    ref = _ref(task)
+    if granted:
+        title = f"Đề nghị gia hạn {ref} được chấp thuận: hạn mới {vn_date(request.new_due_on)}"
+    else:
+        title = f"Đề nghị gia hạn {ref} bị từ chối"
+    audience = Audience(units=_leads(task), users=(request.requested_by_id,), followers_of=task.id)
+    notify(
+        Event(
+            "extension_decided",
+            "ext_decision",
+            task,
+            actor,
+            f"ext{request.id}:d",
+            title,
+            audience,
+            _reason(kw.get("reason")),
+        )
+    )
+
+
+def _on_answer(task: Task, **kw: Any) -> None:
+    request, actor = kw["request"], kw["actor"]
+    title = f"{_unit_name(actor.unit_id)} đã giải trình {_ref(task)}"
+    audience = Audience(
+        coordinators_of=_tracking(task), users=(request.requested_by_id,), followers_of=task.id
+    )
+    notify(
+        Event(
+            "explain_answered",
+            "expl_answer",
+            task,
+            actor,
+            f"expl{request.id}:a",
+            title,
+            audience,
+            f"Giải trình: {request.explanation}",
+        )
+    )
+
+
+def _on_contribution(task: Task, **kw: Any) -> None:
+    contribution, actor = kw["contribution"], kw["actor"]
+    title = f"{_unit_name(actor.unit_id)} đã gửi đóng góp cho {_ref(task)}"
+    audience = Audience(units=_leads(task), coordinators_of=_tracking(task), followers_of=task.id)
+    notify(
+        Event(
+            "contribution",
+            "contribution",
+            task,
+            actor,
+            f"contrib{contribution.id}",
+            title,
+            audience,
+            contribution.text,
+        )
+    )
+
+
+def _on_comment(task: Task, **kw: Any) -> None:
+    actor, comment_id = kw["actor"], kw["comment_id"]
+    mentioned = tuple(kw.get("mentioned_user_ids") or ())
+    comment = db.session.get(Comment, comment_id)
+    text = comment.text if comment is not None else None
+    ref = _ref(task)
+    if mentioned:
+        # The people named in the comment hear of it as such, once per comment.
+        title = f"{actor.full_name} nhắc đến bạn trong bình luận về {ref}"
+        notify(
+            Event(
+                "comment",
+                "mention",
+                task,
+                actor,
+                f"comment{comment_id}:m",
+                title,
+                Audience(users=mentioned),
+                text,
+            )
+        )
+    if kw.get("edited"):
+        return  # an edit only tells the people it newly mentions
+    title = f"{actor.full_name} đã bình luận về {ref}"
+    audience = Audience(
+        units=_leads(task),
+        coordinators_of=_tracking(task),
+        followers_of=task.id,
+        exclude_users=mentioned,
+    )
+    notify(Event("comment", "comment", task, actor, f"comment{comment_id}", title, audience, text))
+
+
+def _on_assigned(task: Task, **kw: Any) -> None:
+    actor, person, assigned = kw["actor"], kw["assignee"], kw["assigned"]
+    if person is None:
+        return
+    ref = _ref(task)
+    if assigned:
+        title = f"{actor.full_name} giao bạn thực hiện {ref}"
+    else:
+        title = f"Bạn không còn là người thực hiện {ref}"
+    # Assigning, removing and assigning again are three events: the instant tells them apart.
+    key = f"p{person.id}{'+' if assigned else '-'}{clock.now().isoformat()}"
+    notify(
+        Event(
+            "assigned",
+            "assign" if assigned else "unassign",
+            task,
+            actor,
+            key,
+            title,
+            Audience(users=(person.id,)),
+        )
+    )
+
+
+RECEIVERS = (
+    (task_transitioned, _on_transition),
+    (task_changed, _on_change),
+    (request_created, _on_request),
+    (request_decided, _on_decision),
+    (request_answered, _on_answer),
+    (contribution_added, _on_contribution),
+    (comment_added, _on_comment),
+    (task_assigned, _on_assigned),
+)
 
 
 def connect() -> None:
-    """Subscribe the mail receivers (idempotent: blinker keeps one connection per receiver)."""
-    task_transitioned.connect(_on_task_transitioned, weak=False)
+    """Subscribe the receivers (idempotent: blinker keeps one connection per receiver)."""
+    for signal, receiver in RECEIVERS:
+        signal.connect(receiver, weak=False)

@@ -28,6 +28,7 @@ from workflow.plans import (
     unit_keys,
     unit_rows,
 )
+from workflow.signals import task_changed
 from workflow.snapshots import task_snapshot
 from workflow.tasks import roll_up
 from workflow.text import fold
@@ -107,6 +108,21 @@ def _set_leads(task: Task, leads: list[UnitRef], actor: User, reason: str | None
             after={**task_snapshot(sub), "lead": [names[unit_id]]},
             reason=reason,
         )
+        task_changed.send(sub, change="created", actor=actor, reason=reason, before={})
+
+
+def _announce(
+    task: Task, actor: User, reason: str | None, before: dict[str, Any], changed: dict[str, Any]
+) -> None:
+    """Tell the units concerned what the edit changed (workflow.signals.task_changed)."""
+    if task.lead_unit_id is not None and before.get("lead_unit_id", task.lead_unit_id) != (
+        task.lead_unit_id
+    ):
+        task_changed.send(task, change="reassign", actor=actor, reason=reason, before=before)
+    if "due_on" in changed:
+        task_changed.send(task, change="due", actor=actor, reason=reason, before=before)
+    if set(changed) & {"title", "content", "timeframe_text", "number"}:
+        task_changed.send(task, change="edit", actor=actor, reason=reason, before=before)
 
 
 def edit_item(
@@ -189,6 +205,7 @@ def edit_item(
         )
         propagate_to_subtasks(task, changed, actor, reason, now, skip_cancelled=True)
         db.session.flush()
+        _announce(task, actor, reason, before, changed)
         renumber(plan.id)
         db.session.flush()
         version = task.version

@@ -14,6 +14,7 @@ from workflow import audit, clock
 from workflow.errors import InvalidInput
 from workflow.plan_access import check_can_edit, check_version, load_plan, plan_tasks
 from workflow.plan_fields import clean_reason
+from workflow.signals import task_transitioned
 from workflow.state_machine import fire
 from workflow.transaction import unit_of_work
 
@@ -45,6 +46,7 @@ def cancel_tasks(tasks: list[Task], actor: User, reason: str | None, extra: dict
             after={"state": task.state, **extra},
             reason=reason,
         )
+        task_transitioned.send(task, event="cancel", actor=actor, reason=reason)
 
 
 def withdraw_plan(plan_id: int, actor: User, *, expected_version: int | None, reason: str) -> int:

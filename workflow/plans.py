@@ -26,6 +26,7 @@ from models import (
 )
 from workflow import audit
 from workflow.errors import InvalidInput
+from workflow.signals import task_changed
 from workflow.snapshots import plan_snapshot, task_snapshot
 from workflow.text import fold
 from workflow.transaction import unit_of_work
@@ -290,6 +291,10 @@ def add_items(
                 after={**task_snapshot(sub), "lead": [unit_names[sub.lead_unit_id]]},
                 reason=reason,
             )
+        # The units that carry the work are told they have it: the sub-tasks of a
+        # fanned-out item, else the item itself.
+        for assigned in subtasks or [task]:
+            task_changed.send(assigned, change="created", actor=actor, reason=reason, before={})
     return created
 
 

@@ -18,6 +18,7 @@ from models import ExplanationRequest, ExtensionRequest, RequestStatus, Task, Us
 from workflow import audit, clock, permissions
 from workflow.errors import InvalidInput, NotFound, PermissionDenied
 from workflow.inputs import check_due_date
+from workflow.signals import request_answered, request_created, request_decided
 from workflow.tasks import load_task
 from workflow.transaction import unit_of_work
 
@@ -110,6 +111,7 @@ def request_extension(task_id: int, actor: User, *, new_due_on: date, reason: st
             after={"request_id": item.id, "old_due_on": task.due_on, "new_due_on": new_due_on},
             reason=reason,
         )
+        request_created.send(task, kind="extension", request=item, actor=actor)
         item_id = item.id
     return item_id
 
@@ -154,6 +156,8 @@ def decide_extension(request_id: int, actor: User, *, grant: bool, reason: str |
             after={"request_id": item.id, "due_on": task.due_on},
             reason=reason,
         )
+        db.session.flush()
+        request_decided.send(task, request=item, actor=actor, granted=grant, reason=reason)
 
 
 def request_explanation(task_id: int, actor: User, *, question: str) -> int:
@@ -180,6 +184,7 @@ def request_explanation(task_id: int, actor: User, *, question: str) -> int:
             plan_id=task.plan_id,
             after={"request_id": item.id, "question": question},
         )
+        request_created.send(task, kind="explanation", request=item, actor=actor)
         item_id = item.id
     return item_id
 
@@ -207,6 +212,8 @@ def answer_explanation(request_id: int, actor: User, *, explanation: str) -> Non
             plan_id=task.plan_id,
             after={"request_id": item.id, "explanation": explanation},
         )
+        db.session.flush()
+        request_answered.send(task, request=item, actor=actor)
 
 
 @dataclass

@@ -32,3 +32,28 @@ task_assigned = _events.signal("task-assigned")
 #   mentioned_user_ids: ids of the active people who can see the task and were mentioned
 #   (directly or through their unit) and not yet told, the author excluded
 comment_added = _events.signal("comment-added")
+
+# A task's assignment or fields changed outside the state machine (workflow/plans.py,
+# task_edits.py). sender: the Task (flushed); keyword arguments:
+#   change: "created" (a new task, by import or by hand), "reassign" (another lead unit),
+#           "due" (the deadline moved) or "edit" (title, content, timeframe)
+#   actor: the User who acted; reason: the reason given, or None
+#   before: the changed fields' old values (dict; "lead_unit_id" for a reassignment)
+task_changed = _events.signal("task-changed")
+
+# A deadline extension or an explanation was asked for (workflow/requests.py).
+# sender: the Task; keyword arguments: kind ("extension" or "explanation"),
+#   request: the ExtensionRequest / ExplanationRequest (flushed), actor: the User who asked
+request_created = _events.signal("request-created")
+
+# A tracking coordinator granted or refused an extension. sender: the Task; keyword
+# arguments: request: the ExtensionRequest (decided), actor, granted: bool, reason
+request_decided = _events.signal("request-decided")
+
+# The lead unit answered an explanation request. sender: the Task; keyword arguments:
+#   request: the ExplanationRequest (answered), actor
+request_answered = _events.signal("request-answered")
+
+# A coordinating unit added its contribution (workflow/task_reports.py). sender: the Task;
+# keyword arguments: contribution: the Contribution (flushed), actor
+contribution_added = _events.signal("contribution-added")

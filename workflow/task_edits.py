@@ -14,6 +14,7 @@ from models import TaskUnit, Unit, UnitRole, User, db
 from workflow import audit, clock, permissions
 from workflow.errors import InvalidInput
 from workflow.inputs import check_due_date
+from workflow.signals import task_changed
 from workflow.tasks import TransitionResult, check_version, load_task
 from workflow.transaction import unit_of_work
 
@@ -63,6 +64,13 @@ def update_task(
             reason=reason.strip(),
         )
         db.session.flush()
+        # A moved deadline is its own kind of news; other field edits are told as one.
+        if "due_on" in changed:
+            task_changed.send(task, change="due", actor=actor, reason=reason.strip(), before=before)
+        if set(changed) - {"due_on"}:
+            task_changed.send(
+                task, change="edit", actor=actor, reason=reason.strip(), before=before
+            )
         result = TransitionResult(task.id, task.state, task.version)
     return result
 
@@ -109,5 +117,8 @@ def reassign_lead(
             reason=reason.strip(),
         )
         db.session.flush()
+        task_changed.send(
+            task, change="reassign", actor=actor, reason=reason.strip(), before=before
+        )
         result = TransitionResult(task.id, task.state, task.version)
     return result

@@ -16,7 +16,7 @@ from workflow import audit, clock, indicators, permissions
 from workflow.attachments import UploadedFile, store_attachments
 from workflow.errors import InvalidInput
 from workflow.indicators import ValueInput
-from workflow.signals import task_transitioned
+from workflow.signals import contribution_added, task_transitioned
 from workflow.snapshots import task_snapshot
 from workflow.state_machine import fire
 from workflow.substitutions import acting_for
@@ -130,5 +130,6 @@ def add_contribution(
                 "attachments": [a.filename for a in stored],
             },
         )
+        contribution_added.send(task, contribution=contribution, actor=actor)
         contribution_id = contribution.id
     return contribution_id

@@ -1,4 +1,4 @@
-"""Event mails, the admin outbox page, the iCalendar feed, the scheduler and the CLI."""
+"""The admin outbox page, the iCalendar feed, the scheduler and the CLI."""
 
 from __future__ import annotations
 
@@ -6,69 +6,16 @@ import json
 import re
 from datetime import UTC, date, datetime
 
-import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from models import MailKind, OutboxState, Unit, db
-from notifications.events import enqueue_event_mail
+from models import OutboxState, Unit, db
 from notifications.jobs import PLAN_JOB_ID, SECURITY_JOB_ID, SEND_JOB_ID, build_scheduler
 from notifications.planner import plan_for_day
-from tests.notifications.conftest import at, outbox_rows, task_of, unit_addresses, users_by_name
+from tests.notifications.conftest import at, outbox_rows, task_of, users_by_name
 from workflow import tasks as task_service
-from workflow.transaction import unit_of_work
 
 PLAN = "2417/KH-SGDĐT"
-
-
-def test_report_mails_the_tracking_coordinators_in_the_callers_transaction(demo_app):
-    member = users_by_name("tccb.member")
-    task = task_of("4403/KH-SGDĐT", "2")  # led by TCCB, tracked by GDTX
-    with unit_of_work():
-        queued = enqueue_event_mail(task, "report", member)
-    assert queued == 2
-    rows = outbox_rows()
-    assert {r.recipient for r in rows} == {
-        "gdtx.coordinator@planwork.demo",
-        "gdtx.coordinator2@planwork.demo",
-    }
-    assert all(r.kind == MailKind.EVENT and r.event == "report" for r in rows)
-    assert "Phòng Tổ chức cán bộ đã gửi báo cáo nhiệm vụ 2" in rows[0].subject
-    # Rolled back with the transition: no mail for a change that never happened.
-    with pytest.raises(RuntimeError), unit_of_work():
-        enqueue_event_mail(task_of(PLAN, "2.1"), "report", users_by_name("gdtx.member"))
-        raise RuntimeError("transition failed")
-    assert len(outbox_rows()) == 2
-
-
-def test_return_mails_the_lead_unit_with_the_reason_and_skips_the_actor(demo_app):
-    coordinator = users_by_name("gdtx.coordinator")
-    task = task_of("4403/KH-SGDĐT", "2")
-    with unit_of_work():
-        enqueue_event_mail(task, "return", coordinator, reason="Thiếu số liệu quý III")
-    rows = outbox_rows()
-    assert {r.recipient for r in rows} == unit_addresses("TCCB")
-    assert "bị trả lại" in rows[0].subject
-    assert "Lý do: Thiếu số liệu quý III" in rows[0].body_text
-    # Lead is GDTX itself: the coordinator who verifies gets no mail about their own act.
-    own = task_of(PLAN, "2.1")
-    with unit_of_work():
-        enqueue_event_mail(own, "verify", coordinator)
-    verify_to = {r.recipient for r in outbox_rows() if r.event == "verify"}
-    assert verify_to == unit_addresses("GDTX") - {"gdtx.coordinator@planwork.demo"}
-
-
-def test_event_after_a_real_transition_is_keyed_by_version(demo_app):
-    member = users_by_name("gdtx.member")
-    task = task_of(PLAN, "2.1")
-    task_service.start_task(task.id, member, expected_version=task.version)
-    task = task_service.load_task(task.id)
-    with unit_of_work():
-        enqueue_event_mail(task, "report", member)
-        enqueue_event_mail(task, "report", member)  # the same transition twice: one mail each
-    assert len(outbox_rows()) == 2
-    keys = {r.dedupe_key for r in outbox_rows()}
-    assert all(f"|v{task.version}|" in k for k in keys)
 
 
 def _login(client, username: str) -> None:  # noqa: ANN001
