@@ -132,6 +132,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import account
 
     app.register_blueprint(account.bp)
+    from web.views import inbox, people
+
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(people.bp)
     api.init_app(app)
 
     from web import commands

@@ -30,6 +30,7 @@ from models import (
 )
 from reports import indicators as indicator_reports
 from reports import progress
+from reports.people import task_people
 from reports.queries import task_page
 from reports.visibility import visible_plans
 from web import params
@@ -44,8 +45,8 @@ from web.task_forms import (
     QuestionForm,
     ReassignForm,
 )
+from workflow import assignees, permissions, task_edits, task_reports
 from workflow import indicators as indicator_service
-from workflow import permissions, task_edits, task_reports
 from workflow import requests as requests_service
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile, attachment_path, clean_filename
@@ -189,6 +190,8 @@ def show(task_id: int) -> str:
         question_form=QuestionForm(),
         explanation_form=ExplanationForm(),
         diagram=DIAGRAM,
+        can_assign=assignees.can_assign(task, current_user),
+        people=task_people(task, current_user, with_staff=assignees.can_assign(task, current_user)),
     )
 
 
@@ -401,7 +404,7 @@ def decide_extension(request_id: int) -> Response:
             ),
             gettext("Đã xử lý đề nghị gia hạn."),
         )
-    return redirect(url_for("tasks.show", task_id=item.task_id))
+    return back_to(item.task_id)
 
 
 @bp.route("/<int:task_id>/explanations", methods=["POST"])
@@ -438,7 +441,7 @@ def answer_explanation(request_id: int) -> Response:
             ),
             gettext("Đã gửi giải trình."),
         )
-    return redirect(url_for("tasks.show", task_id=item.task_id))
+    return back_to(item.task_id)
 
 
 @bp.route("/attachments/<int:attachment_id>")

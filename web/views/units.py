@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from models import Plan, TaskState, db
 from reports import progress
+from reports.people import assigned_to
 from reports.queries import group_by_quarter
 from reports.visibility import visible_plans
 from reports.workspace import export_rows, workspace
@@ -58,6 +59,7 @@ def mine() -> str | Response:
         lead=group_by_quarter(space.lead.items),
         coordinating=group_by_quarter(space.coordinating.items),
         to_verify=space.to_verify,
+        my_tasks=assigned_to(current_user),
         task_filter=task_filter,
         plans=plans,
         states=list(TaskState),

@@ -1,0 +1,46 @@
+"""The inbox "Việc chờ tôi" (/inbox) and its count in the header; reads: reports/inbox.py.
+
+Each entry's button posts to the existing task action (verify, decide an extension, answer
+an explanation, start) with `next=/inbox`, so the person comes back here after one step.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template
+from flask_login import current_user, login_required
+
+from reports.inbox import inbox, inbox_count
+from web.forms import TransitionForm
+from web.task_forms import DecisionForm, ExplanationForm
+
+bp = Blueprint("inbox", __name__)
+
+
+@bp.app_context_processor
+def header_count() -> dict[str, object]:
+    """`inbox_count()` for the header: computed only when a page calls it, once a request."""
+
+    def count() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        if "inbox_count" not in g:
+            g.inbox_count = inbox_count(current_user)
+        return g.inbox_count
+
+    return {"inbox_count": count}
+
+
+@bp.route("/inbox")
+@login_required
+def index() -> str:
+    """What waits for the current user, by kind, each with its one-step action."""
+    groups = inbox(current_user)
+    # The header shows the same figure without asking the database again.
+    g.inbox_count = sum(len(group.entries) for group in groups)
+    return render_template(
+        "inbox/index.html",
+        groups=groups,
+        transition_form=TransitionForm(),
+        decision_form=DecisionForm(),
+        explanation_form=ExplanationForm(),
+    )
