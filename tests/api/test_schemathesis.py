@@ -86,6 +86,10 @@ def served(database_factory, tmp_path_factory) -> Iterator[Served]:  # type: ign
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
+    # The same examples on every run and nothing written under .hypothesis/: `make test`
+    # is reproducible (explore with a larger MAX_EXAMPLES and derandomize off by hand).
+    derandomize=True,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

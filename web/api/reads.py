@@ -17,6 +17,7 @@ from models import AuditChainHead, AuditEvent, Plan, Role, Task, Unit, User, db
 from reports.progress import TaskFilter, list_options, search_clauses
 from reports.visibility import visible_plans, visible_tasks
 from workflow import clock
+from workflow.inputs import MAX_ID
 
 
 def _page(rows: Sequence[Any], limit: int, cursor_of: Any) -> tuple[list[Any], str | None]:
@@ -67,7 +68,8 @@ def items_page(
     """The plan's items the user may see, in the document's order (position, then id)."""
     query = sa.select(Task).where(Task.plan_id == plan_id, visible_tasks(user))
     if cursor:
-        position, task_id = (int(part) for part in cursor.split("."))
+        # Clamped to INTEGER like ids in paths: a larger one means "after every row".
+        position, task_id = (min(int(part), MAX_ID) for part in cursor.split("."))
         query = query.where(sa.tuple_(Task.position, Task.id) > sa.tuple_(position, task_id))
     rows = (
         db.session.execute(

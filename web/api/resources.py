@@ -17,10 +17,13 @@ from workflow import permissions
 from workflow import requests as requests_service
 from workflow import tasks as task_service
 from workflow.errors import NotFound, WorkflowError
+from workflow.inputs import MAX_ID
 
 
 def _after(cursor: str | None) -> int:
-    return int(cursor) if cursor else 0
+    """The id a page starts after. No row has an id beyond INTEGER, so a larger cursor is
+    the end (clamped, or PostgreSQL would refuse the number itself)."""
+    return min(int(cursor), MAX_ID) if cursor else 0
 
 
 def visible_task(task_id: int) -> Task:
