@@ -54,3 +54,17 @@ def test_page_query_count_does_not_grow(client, users, count_queries, url):  # n
         assert large <= small <= 30
     else:
         assert large == small <= 14
+
+
+@pytest.mark.parametrize("username", ["sgddt.admin", "pgd-q1.member", "tccb.coordinator"])
+def test_dashboard_statements_do_not_depend_on_who_or_how_much(
+    client, users, count_queries, username
+):  # noqa: ANN001
+    """The figures come from kept tallies (whole city, or the user's unit's): the same
+    statements for an admin, a member and a coordinator, before and after the city grows."""
+    clock.freeze(datetime(2024, 8, 15, 5))
+    login(client, username)
+    small = _count(client, count_queries, "/dashboard/?quarter=2024-Q3")
+    _bigger(users)
+    large = _count(client, count_queries, "/dashboard/?quarter=2024-Q3")
+    assert large == small <= 14
