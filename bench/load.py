@@ -365,7 +365,8 @@ def write_table(meta: dict[str, Any], rows: list[dict[str, Any]], name: str) -> 
         f" {meta['seconds']} s per page and level, Locust {meta['locust']}.",
         f"- Machine: {meta['cpus']} cores; load average before the run {meta['load_before']},"
         f" after {meta['load_after']}.",
-        f"- Largest gunicorn worker after the run: {meta['worker_mb']} MB.",
+        f"- Largest gunicorn worker: {meta['worker_mb_start']} MB when started,"
+        f" {meta['worker_mb']} MB after the run.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
@@ -425,6 +426,8 @@ def main() -> None:
     levels = [int(c) for c in args.concurrency.split(",")]
     load_before = os.getloadavg()[0]
     server = serve(url, args.port, args.workers)
+    time.sleep(1.0)
+    worker_mb_start = _worker_memory(server.pid)
     rows = []
     try:
         for page in pages:
@@ -470,6 +473,7 @@ def main() -> None:
         "load_before": round(load_before, 2),
         "load_after": round(os.getloadavg()[0], 2),
         "worker_mb": worker_mb,
+        "worker_mb_start": worker_mb_start,
     }
     name = args.name or f"city-{counts['tasks']}-tasks"
     path = write_table(meta, rows, name)
