@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,8 @@ from config.settings import DATA_DIR
 from models import Indicator, Plan, Role, Task, Unit, UnitGroup, UnitKind, User, db
 from notifications.events import muted
 from notifications.outbox import supersede_pending
-from workflow import audit, clock, indicators, task_reports
+from workflow import assignees, audit, clock, indicators, task_reports
+from workflow import requests as request_service
 from workflow import tasks as task_service
 from workflow.directory import load_directory
 from workflow.plans import ItemInput, PlanInput, UnitRef, create_plan
@@ -29,6 +30,21 @@ DEMO_PASSWORD = "planwork-demo"
 # default is n=32768, about 80 ms a hash): the demo password is public anyway, and tests
 # load the demo into their template database.
 DEMO_HASH_METHOD = "scrypt:1024:8:1"
+
+
+# The accounts a newcomer tries first, shown by `demo load` and on the login page while the
+# demo is loaded: (username, what the account is for).
+KEY_LOGINS = [
+    ("gdtx.member", "Chuyên viên Phòng GDTX-CN&ĐH (đơn vị chủ trì)"),
+    ("gdtx.coordinator", "Điều phối viên Phòng GDTX-CN&ĐH (cơ quan thường trực)"),
+    ("gdtx.coordinator2", "Điều phối viên thứ hai của cơ quan thường trực"),
+    ("tccb.member", "Chuyên viên Phòng Tổ chức cán bộ (đơn vị phối hợp)"),
+    ("pgd-q8.member", "Chuyên viên Phòng GDĐT quận 8"),
+    ("sgddt.inspector", "Thanh tra (chỉ xem)"),
+    ("sgddt.admin", "Quản trị hệ thống"),
+]
+DEMO_EMAIL_DOMAIN = "@planwork.demo"
+LIVE_PLAN_FILE = "live_plan.json"
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,22 @@ def is_loaded() -> bool:
     return db.session.execute(sa.select(Unit.id).limit(1)).first() is not None
 
 
+def demo_accounts_present() -> bool:
+    """Whether the demo's accounts are in this database (one indexed lookup): the login page
+    lists them only then, never on a real installation."""
+    username, _ = KEY_LOGINS[-1]
+    return (
+        db.session.execute(
+            sa.select(User.id).where(
+                User.username == username,
+                User.email == f"{username}{DEMO_EMAIL_DOMAIN}",
+                User.active.is_(True),
+            )
+        ).first()
+        is not None
+    )
+
+
 def _username(code: str, suffix: str) -> str:
     return f"{code.lower()}.{suffix}"
 
@@ -99,7 +131,7 @@ def _create_users(units: dict[str, Unit]) -> list[DemoLogin]:
         user = User(
             username=username,
             full_name=f"{person} ({title})",
-            email=f"{username}@planwork.demo",
+            email=f"{username}{DEMO_EMAIL_DOMAIN}",
             unit_id=unit.id,
             role=role,
             password_hash=generate_password_hash(DEMO_PASSWORD, method=DEMO_HASH_METHOD),
@@ -219,12 +251,15 @@ def _replay(step: dict[str, Any]) -> None:
         )
 
 
-def load_demo(data_dir: Path = DEMO_DIR, *, history: bool = False) -> list[DemoLogin]:
+def load_demo(
+    data_dir: Path = DEMO_DIR, *, history: bool = False, live: bool = False
+) -> list[DemoLogin]:
     """Load the directory, the demo users and the demo plans; returns the logins.
 
     With `history`, the plans are created on their 2024 dates and a year of work is replayed
     through the workflow services (demo/data/demo_activity.json), so dashboards, the audit trail,
-    "as of" views and year-end reports have something true to show.
+    "as of" views and year-end reports have something true to show. With `live`, a plan of the
+    current year is added whose dates are set around today (see `load_live_plan`).
     """
     activity = json.loads((data_dir / "demo_activity.json").read_text(encoding="utf-8"))
     directory = json.loads((DATA_DIR / "units.json").read_text(encoding="utf-8"))
@@ -258,4 +293,132 @@ def load_demo(data_dir: Path = DEMO_DIR, *, history: bool = False) -> list[DemoL
     finally:
         if history:
             clock.freeze(None)
+    if live:
+        load_live_plan(data_dir)
     return logins
+
+
+def _quarter_text(day: date) -> str:
+    roman = ("I", "II", "III", "IV")[(day.month - 1) // 3]
+    return f"Quý {roman} năm {day.year}"
+
+
+def _quarter(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _source_items(data_dir: Path, spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    files = {entry["from"][0] for entry in spec["items"]}
+    items = {}
+    for name in files:
+        data = json.loads((data_dir / "plans" / name).read_text(encoding="utf-8"))
+        items.update({(name, item["number"]): item for item in data["items"]})
+    return items
+
+
+def live_plan_input(data_dir: Path, today: date) -> tuple[PlanInput, dict[str, Any]]:
+    """The current year's demo plan with every date set relative to `today`, and its spec."""
+    spec = json.loads((data_dir / LIVE_PLAN_FILE).read_text(encoding="utf-8"))
+    sources = _source_items(data_dir, spec)
+    units = dict(db.session.execute(sa.select(Unit.name, Unit.id)).all())
+    codes = dict(db.session.execute(sa.select(Unit.code, Unit.id)).all())
+    groups = dict(db.session.execute(sa.select(UnitGroup.name, UnitGroup.id)).all())
+    issuer_id = codes[spec["issuer_code"]]
+    items = []
+    for position, entry in enumerate(spec["items"], start=1):
+        source = sources[tuple(entry["from"])]
+        due = today + timedelta(days=entry["due"])
+        items.append(
+            ItemInput(
+                number=str(position),
+                section=None,
+                title=source["title"],
+                content=source.get("content"),
+                timeframe_text=_quarter_text(due),
+                periods=[_quarter(due)],
+                due_on=due,
+                leads=_refs(source.get("lead", []), units, groups),
+                coordinating=_refs(source.get("coordinating", []), units, groups),
+            )
+        )
+    plan = PlanInput(
+        number=spec["number"].format(year=today.year),
+        title=spec["title"].format(year=today.year),
+        issuer_name=db.session.get(Unit, issuer_id).name,
+        issuer_id=issuer_id,
+        tracking_unit_id=codes[spec["tracking_code"]],
+        issued_on=today + timedelta(days=spec["created"]["days"]),
+        period=str(today.year),
+        year=today.year,
+        based_on=spec.get("based_on", []),
+        items=items,
+    )
+    return plan, spec
+
+
+def _at(today: date, days: int, time: str) -> datetime:
+    return _utc(f"{(today + timedelta(days=days)).isoformat()} {time}")
+
+
+def _user(username: str) -> User:
+    return db.session.execute(sa.select(User).where(User.username == username)).scalar_one()
+
+
+def _live_step(task_id: int, step: dict[str, Any], today: date) -> None:
+    actor = _user(step["user"])
+    action = step["do"]
+    if action == "assign":
+        assignees.assign(task_id, actor, [_user(name).id for name in step["users"]])
+    elif action == "report":
+        task_reports.submit_report(task_id, actor, expected_version=None, text=step["text"])
+    elif action == "extension":
+        request_service.request_extension(
+            task_id,
+            actor,
+            new_due_on=today + timedelta(days=step["new_due"]),
+            reason=step["text"],
+        )
+    elif action == "explanation":
+        request_service.request_explanation(task_id, actor, question=step["text"])
+    else:
+        task_service.transition(
+            task_id, actor, action, expected_version=None, reason=step.get("text")
+        )
+
+
+def load_live_plan(data_dir: Path = DEMO_DIR, today: date | None = None) -> int:
+    """Add the current year's demo plan (demo/data/live_plan.json) around `today`; its id.
+
+    The items of the 2024 plans come back with deadlines from 20 days ago to 60 days ahead,
+    and their steps (start, report, return, verify, person-level assignment, an extension
+    request, explanation requests) run through the workflow on past days, in date order. The
+    mails those steps queue are marked not to be sent: they speak of days already gone, and
+    the scheduler's catch-up at start mails today's reminders instead.
+    """
+    today = today or clock.today()
+    plan_input, spec = live_plan_input(data_dir, today)
+    created = spec["created"]
+    steps = [
+        (step["days"], step["time"], position, step)
+        for position, entry in enumerate(spec["items"], start=1)
+        for step in entry["steps"]
+    ]
+    if any(days >= 0 for days, *_ in steps) or created["days"] >= 0:
+        raise ValueError("live demo steps must lie in the past")
+    try:
+        clock.freeze(_at(today, created["days"], created["time"]))
+        plan_id = create_plan(plan_input, actor=_user(created["by"]))
+        task_ids = dict(
+            db.session.execute(
+                sa.select(Task.number, Task.id).where(
+                    Task.plan_id == plan_id, Task.parent_id.is_(None)
+                )
+            ).all()
+        )
+        for days, time, position, step in sorted(steps, key=lambda s: (s[0], s[1], s[2])):
+            clock.freeze(_at(today, days, time))
+            _live_step(task_ids[str(position)], step, today)
+        supersede_pending("Dữ liệu mẫu: thư của các bước dựng lại trước hôm nay, không gửi.")
+    finally:
+        clock.freeze(None)
+    return plan_id

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
+from demo.loader import DEMO_PASSWORD, KEY_LOGINS, demo_accounts_present
 from web.forms import LoginForm
 from workflow.login_security import KnownDevice, new_device_id
 from workflow.users import LoginThrottled, authenticate, record_logout
@@ -65,6 +66,17 @@ def _remember_device(response: Response, username: str, known: KnownDevice | Non
     )
 
 
+def _login_page(form: LoginForm) -> str:
+    # The demo's accounts are listed only while the demo is loaded (never on a real site).
+    demo = demo_accounts_present()
+    return render_template(
+        "login.html",
+        form=form,
+        demo_logins=KEY_LOGINS if demo else [],
+        demo_password=DEMO_PASSWORD if demo else None,
+    )
+
+
 def _throttled(form: LoginForm, exc: LoginThrottled) -> Response:
     if exc.scope == "address":
         # The password was checked and was wrong; the right one still works from here.
@@ -84,7 +96,7 @@ def _throttled(form: LoginForm, exc: LoginThrottled) -> Response:
             ),
             "error",
         )
-    response = make_response(render_template("login.html", form=form), 429)
+    response = make_response(_login_page(form), 429)
     response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after.total_seconds())))
     return response
 
@@ -120,7 +132,7 @@ def login() -> str | Response | tuple[str, int]:
             _remember_device(response, user.username, known)
             return response
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
-    return render_template("login.html", form=form)
+    return _login_page(form)
 
 
 @bp.route("/logout", methods=["POST"])
