@@ -134,10 +134,25 @@ def build_matrix(
     return Matrix(items, ordered)
 
 
-def matrix_data(plan_id: int) -> Matrix:
-    """The plan's matrix from plain rows: its items, their task units, the members and
-    names of the groups and units they name (five statements, no ORM objects)."""
+def matrix_sections(plan_id: int) -> list[tuple[str, int]]:
+    """The plan's sections in document order with how many items each holds ("" for
+    items under no heading), one statement: the matrix shows one section at a time."""
+    rows = db.session.execute(
+        sa.select(Task.section, sa.func.count(), sa.func.min(Task.position))
+        .where(Task.plan_id == plan_id, Task.parent_id.is_(None))
+        .group_by(Task.section)
+        .order_by(sa.func.min(Task.position))
+    ).all()
+    return [(section or "", n) for section, n, _ in rows]
+
+
+def matrix_data(plan_id: int, section: str | None = None) -> Matrix:
+    """The plan's matrix from plain rows: its items (of one section when `section` is
+    given, "" meaning no heading), their task units, the members and names of the groups
+    and units they name (five statements, no ORM objects)."""
     top = sa.and_(Task.plan_id == plan_id, Task.parent_id.is_(None))
+    if section is not None:
+        top = sa.and_(top, Task.section.is_(None) if section == "" else Task.section == section)
     items = [
         SimpleNamespace(id=i, number=number, title=title)
         for i, number, title in db.session.execute(

@@ -10,7 +10,13 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from models import Plan, Role, db
-from reports.plan_views import SUBTASKS_INLINE, item_page, matrix_data, plan_counts
+from reports.plan_views import (
+    SUBTASKS_INLINE,
+    item_page,
+    matrix_data,
+    matrix_sections,
+    plan_counts,
+)
 from reports.progress import Page, paginate_rows, search_clauses
 from reports.visibility import visible_plan_ids, visible_plans
 from web import params
@@ -24,6 +30,8 @@ bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 ITEMS_PER_PAGE = 50
 UNITS_PER_PAGE = 50
+# Above this many items the matrix opens on its first section (columns stay readable).
+MATRIX_ALL_ITEMS = 40
 
 
 def _may_view(plan: Plan) -> bool:
@@ -114,8 +122,21 @@ def matrix(plan_id: int) -> Any:
     plan = db.get_or_404(Plan, plan_id)
     if not _may_view(plan):
         abort(403)
-    grid = matrix_data(plan_id)
     fmt = request.args.get("format")
+    sections = matrix_sections(plan_id)
+    section = request.args.get("section")
+    if fmt in FORMATS or section == "all" or section not in {s for s, _ in sections}:
+        section = None
+    # A long plan shows one section's items at a time (all on request, and in exports).
+    if (
+        section is None
+        and fmt not in FORMATS
+        and request.args.get("section") != "all"
+        and len(sections) > 1
+        and sum(n for _, n in sections) > MATRIX_ALL_ITEMS
+    ):
+        section = sections[0][0]
+    grid = matrix_data(plan_id, section)
     if fmt in FORMATS:
         marks = {"lead": "C", "coordinating": "P"}
         columns = [
@@ -140,4 +161,6 @@ def matrix(plan_id: int) -> Any:
     number = min(params.page_arg(), pages)
     shown = grid.rows[(number - 1) * UNITS_PER_PAGE : number * UNITS_PER_PAGE]
     page = Page(shown, total, number, UNITS_PER_PAGE)
-    return render_template("plans/matrix.html", plan=plan, grid=grid, page=page)
+    return render_template(
+        "plans/matrix.html", plan=plan, grid=grid, page=page, sections=sections, section=section
+    )
