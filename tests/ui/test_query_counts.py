@@ -30,6 +30,7 @@ def _bigger(users) -> None:  # noqa: ANN001
         "/tasks/?quarter=2024-Q3",
         "/tasks/?q=nhiem+vu",
         "/my-tasks",
+        "/inbox",
         "/plans/",
         "PLAN",
         "MATRIX",
@@ -50,8 +51,9 @@ def test_page_query_count_does_not_grow(client, users, count_queries, url):  # n
     print(url, small, large)
     if url == "/my-tasks":
         # The first page of a bigger list may hold no sub-task, and SQLAlchemy then skips
-        # loading parents: one statement fewer, never more.
-        assert large <= small <= 30
+        # loading parents: one statement fewer, never more. (Issue 14: +1 for "Việc của tôi",
+        # +1 for the header's inbox count.)
+        assert large <= small <= 32
     else:
         assert large == small <= 14
 

@@ -6,7 +6,7 @@ an explanation, start) with `next=/inbox`, so the person comes back here after o
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from reports.inbox import inbox, inbox_count
@@ -14,6 +14,7 @@ from web.forms import TransitionForm
 from web.task_forms import DecisionForm, ExplanationForm
 
 bp = Blueprint("inbox", __name__)
+COUNT_KEY = "planwork.inbox_count"
 
 
 @bp.app_context_processor
@@ -23,9 +24,10 @@ def header_count() -> dict[str, object]:
     def count() -> int:
         if not current_user.is_authenticated:
             return 0
-        if "inbox_count" not in g:
-            g.inbox_count = inbox_count(current_user)
-        return g.inbox_count
+        # Kept on the request, not on `g`: an app context may outlive one request.
+        if COUNT_KEY not in request.environ:
+            request.environ[COUNT_KEY] = inbox_count(current_user)
+        return request.environ[COUNT_KEY]
 
     return {"inbox_count": count}
 
@@ -36,7 +38,7 @@ def index() -> str:
     """What waits for the current user, by kind, each with its one-step action."""
     groups = inbox(current_user)
     # The header shows the same figure without asking the database again.
-    g.inbox_count = sum(len(group.entries) for group in groups)
+    request.environ[COUNT_KEY] = sum(len(group.entries) for group in groups)
     return render_template(
         "inbox/index.html",
         groups=groups,
