@@ -81,7 +81,10 @@ def parse_anchors(text: str) -> list[HeadAnchor]:
         if not line:
             continue
         if len(anchors) >= MAX_ANCHOR_LINES:
-            raise InvalidInput(f"Tệp mốc có quá {MAX_ANCHOR_LINES:,} dòng.")
+            raise InvalidInput(
+                "Tệp mốc có quá %(max_anchor_lines)s dòng.",
+                max_anchor_lines=format(MAX_ANCHOR_LINES, ","),
+            )
         try:
             item = json.loads(line)
         except ValueError:
@@ -97,9 +100,10 @@ def parse_anchors(text: str) -> list[HeadAnchor]:
             or any(ch not in "0123456789abcdef" for ch in digest)
         ):
             raise InvalidInput(
-                f"Dòng {number} của tệp mốc không hợp lệ: cần một đối tượng JSON có «seq» "
+                "Dòng %(number)s của tệp mốc không hợp lệ: cần một đối tượng JSON có «seq» "
                 "(số nguyên) và «hash» (64 chữ số hex), ví dụ như dòng «planwork audit "
-                "anchor» in ra."
+                "anchor» in ra.",
+                number=number,
             )
         anchors.append(HeadAnchor(seq, digest, _time(item.get("time")), number))
     if not anchors:

@@ -64,7 +64,8 @@ def _staff(task: Task, user_ids: list[int]) -> list[User]:
             or not person.active
         ):
             raise InvalidInput(
-                f"{person.full_name} không phải cán bộ đang làm việc của đơn vị chủ trì."
+                "%(name)s không phải cán bộ đang làm việc của đơn vị chủ trì.",
+                name=person.full_name,
             )
     return people
 
@@ -78,7 +79,10 @@ def assign(task_id: int, actor: User, user_ids: Iterable[int]) -> list[int]:
     if not wanted:
         raise InvalidInput("Hãy chọn ít nhất một người thực hiện.")
     if len(wanted) > MAX_PER_CALL:
-        raise InvalidInput(f"Mỗi lần giao tối đa {MAX_PER_CALL} người.")
+        raise InvalidInput(
+            "Mỗi lần giao tối đa %(max_per_call)s người.",
+            max_per_call=MAX_PER_CALL,
+        )
     with unit_of_work():
         task = load_task(task_id)
         _check(task, actor)

@@ -88,21 +88,32 @@ def sniff_type(upload: UploadedFile) -> str | None:
 def validate(files: list[UploadedFile], max_bytes: int) -> list[tuple[UploadedFile, str]]:
     """Check every file before anything is written; raise with a message naming the file."""
     if len(files) > MAX_FILES:
-        raise InvalidInput(f"Tối đa {MAX_FILES} tệp đính kèm mỗi lần.")
+        raise InvalidInput(
+            "Tối đa %(max_files)s tệp đính kèm mỗi lần.",
+            max_files=MAX_FILES,
+        )
     checked = []
     for upload in files:
         name = clean_filename(upload.filename or "")
         if not name:
             raise InvalidInput("Tệp đính kèm không có tên.")
         if not upload.data:
-            raise InvalidInput(f"Tệp «{name}» rỗng.")
+            raise InvalidInput(
+                "Tệp «%(name)s» rỗng.",
+                name=name,
+            )
         if len(upload.data) > max_bytes:
-            raise InvalidInput(f"Tệp «{name}» lớn quá {max_bytes // (1024 * 1024)} MB.")
+            raise InvalidInput(
+                "Tệp «%(name)s» lớn quá %(megabytes)s MB.",
+                name=name,
+                megabytes=max_bytes // (1024 * 1024),
+            )
         mime = sniff_type(UploadedFile(name, upload.data))
         if mime is None:
             raise InvalidInput(
-                f"Tệp «{name}» không thuộc loại được phép "
-                "(PDF, Word, Excel, PowerPoint, ảnh PNG/JPEG, văn bản)."
+                "Tệp «%(name)s» không thuộc loại được phép (PDF, Word, Excel, PowerPoint, ảnh"
+                " PNG/JPEG, văn bản).",
+                name=name,
             )
         checked.append((UploadedFile(name, upload.data), mime))
     return checked

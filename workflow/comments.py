@@ -110,7 +110,10 @@ def _clean(text: str) -> str:
     if not text:
         raise InvalidInput("Bình luận cần có nội dung.")
     if len(text) > COMMENT_MAX_CHARS:
-        raise InvalidInput(f"Bình luận dài quá {COMMENT_MAX_CHARS} ký tự.")
+        raise InvalidInput(
+            "Bình luận dài quá %(comment_max_chars)s ký tự.",
+            comment_max_chars=COMMENT_MAX_CHARS,
+        )
     return text
 
 

@@ -126,7 +126,10 @@ def _add_alias(
     if existing is not None:
         if existing.unit_id == unit_id and existing.group_id == group_id:
             return None
-        raise InvalidInput(f"Tên gọi «{text}» đã được gán cho một đơn vị khác.")
+        raise InvalidInput(
+            "Tên gọi «%(text)s» đã được gán cho một đơn vị khác.",
+            text=text,
+        )
     alias = UnitAlias(
         text=text,
         folded=folded,
@@ -156,7 +159,10 @@ def add_alias(
     with unit_of_work():
         folded = fold(text)
         if folded and _alias_taken(folded):
-            raise InvalidInput(f"Tên gọi «{(text or '').strip()}» đã được gán cho một đơn vị khác.")
+            raise InvalidInput(
+                "Tên gọi «%(text)s» đã được gán cho một đơn vị khác.",
+                text=(text or "").strip(),
+            )
         alias_id = _add_alias(text, actor, unit_id=unit_id, group_id=group_id)
     assert alias_id is not None
     return alias_id

@@ -111,7 +111,10 @@ def draft_to_input(
         if not item_number:
             raise InvalidInput("Mỗi nhiệm vụ cần có số thứ tự.")
         if len(item_number) > 40:
-            raise InvalidInput(f"Số thứ tự «{item_number[:40]}…» quá dài (tối đa 40 ký tự).")
+            raise InvalidInput(
+                "Số thứ tự «%(number)s…» quá dài (tối đa 40 ký tự).",
+                number=item_number[:40],
+            )
         due = parse_draft_date(item.get("due"), f"hạn của nhiệm vụ {item_number}")
         items.append(
             ItemInput(

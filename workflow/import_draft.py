@@ -145,4 +145,8 @@ def parse_draft_date(value: Any, label: str) -> date | None:
         if in_range(day):
             return day
         break
-    raise InvalidInput(f"{label[:1].upper()}{label[1:]} «{text}» không hợp lệ (dd/mm/yyyy).")
+    raise InvalidInput(
+        "%(label)s «%(text)s» không hợp lệ (dd/mm/yyyy).",
+        label=label[:1].upper() + label[1:],
+        text=text,
+    )

@@ -232,7 +232,10 @@ def parse_mappings(
             elif code in resolver.group_by_code:
                 target = Target(group_id=resolver.group_by_code[code])
             else:
-                raise InvalidInput(f"Không có đơn vị hoặc nhóm đơn vị mã «{code}».")
+                raise InvalidInput(
+                    "Không có đơn vị hoặc nhóm đơn vị mã «%(code)s».",
+                    code=code,
+                )
         else:
             target = Target.parse(value)
         if target is None:

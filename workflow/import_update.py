@@ -141,7 +141,9 @@ def update_from_import(
     plan_input = draft_to_input(draft, resolver, plan.tracking_unit_id, chosen)
     if plan_input.number and plan.number and plan_input.number != plan.number:
         raise InvalidInput(
-            f"Văn bản mang số {plan_input.number}, không phải kế hoạch {plan.number}."
+            "Văn bản mang số %(document_number)s, không phải kế hoạch %(plan_number)s.",
+            document_number=plan_input.number,
+            plan_number=plan.number,
         )
     if not plan_input.items:
         raise InvalidInput("Văn bản chưa có nhiệm vụ nào được chọn.")
@@ -151,7 +153,10 @@ def update_from_import(
         raise InvalidInput("Số thứ tự nhiệm vụ bị trùng: " + ", ".join(duplicates))
     for item in plan_input.items:
         if not item.title:
-            raise InvalidInput(f"Nhiệm vụ {item.number} chưa có nội dung.")
+            raise InvalidInput(
+                "Nhiệm vụ %(number)s chưa có nội dung.",
+                number=item.number,
+            )
     summary = UpdateSummary(plan_id=plan.id)
     now = clock.now()
     with unit_of_work():

@@ -198,25 +198,43 @@ def _clean(indicator: Indicator, value: ValueInput) -> dict[str, Any]:
     # NaN slips past every comparison below, and PostgreSQL's JSON refuses it in the
     # audit event: a number must be finite whatever the indicator's kind.
     if value.number is not None and not math.isfinite(value.number):
-        raise InvalidInput(f"Chỉ số {indicator.code}: số liệu phải là một số hữu hạn.")
+        raise InvalidInput(
+            "Chỉ số %(code)s: số liệu phải là một số hữu hạn.",
+            code=indicator.code,
+        )
     if kind in (IndicatorKind.PERCENTAGE, IndicatorKind.COUNT):
         if value.number is None:
-            raise InvalidInput(f"Chỉ số {indicator.code}: hãy nhập số liệu.")
+            raise InvalidInput(
+                "Chỉ số %(code)s: hãy nhập số liệu.",
+                code=indicator.code,
+            )
         if value.number < 0 or (kind == IndicatorKind.PERCENTAGE and value.number > 100):
-            raise InvalidInput(f"Chỉ số {indicator.code}: tỷ lệ phải từ 0 đến 100.")
+            raise InvalidInput(
+                "Chỉ số %(code)s: tỷ lệ phải từ 0 đến 100.",
+                code=indicator.code,
+            )
         fields["number"] = float(value.number)
     elif kind == IndicatorKind.CHANGE:
         try:
             fields["change"] = ChangeDirection(value.change or "")
         except ValueError as exc:
-            raise InvalidInput(f"Chỉ số {indicator.code}: chọn Tăng, Không đổi hoặc Giảm.") from exc
+            raise InvalidInput(
+                "Chỉ số %(code)s: chọn Tăng, Không đổi hoặc Giảm.",
+                code=indicator.code,
+            ) from exc
         fields["number"] = value.number
     elif kind == IndicatorKind.RATING:
         if value.rating not in RATING_LABELS:
-            raise InvalidInput(f"Chỉ số {indicator.code}: mức đánh giá từ 1 đến 5.")
+            raise InvalidInput(
+                "Chỉ số %(code)s: mức đánh giá từ 1 đến 5.",
+                code=indicator.code,
+            )
         fields["rating"] = int(value.rating)
     elif not note:
-        raise InvalidInput(f"Chỉ số {indicator.code}: hãy ghi kết quả.")
+        raise InvalidInput(
+            "Chỉ số %(code)s: hãy ghi kết quả.",
+            code=indicator.code,
+        )
     return fields
 
 
@@ -315,7 +333,8 @@ def _check_assigned(indicator_id: int, unit_id: int, year: int) -> None:
     ).first()
     if assigned is None:
         raise InvalidInput(
-            f"Chỉ số này chưa được giao cho đơn vị trong năm {year}; chưa lưu số liệu."
+            "Chỉ số này chưa được giao cho đơn vị trong năm %(year)s; chưa lưu số liệu.",
+            year=year,
         )
 
 
@@ -382,7 +401,8 @@ def save_report_values(
     stray = set(values) - assigned
     if stray:
         raise InvalidInput(
-            f"Chỉ số gửi kèm không được giao cho đơn vị trong năm {year}; báo cáo chưa được gửi."
+            "Chỉ số gửi kèm không được giao cho đơn vị trong năm %(year)s; báo cáo chưa được gửi.",
+            year=year,
         )
     return [
         save_value(

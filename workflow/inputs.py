@@ -95,11 +95,17 @@ def check_due_date(day: date, label: str = "Hạn") -> None:
     except ValueError:  # 29 February, in a year ten years on that has none
         horizon = today.replace(year=today.year + DUE_HORIZON_YEARS, day=28)
     if day.year < MIN_YEAR:
-        raise InvalidInput(f"{label} không hợp lệ.")
+        raise InvalidInput(
+            "%(label)s không hợp lệ.",
+            label=label,
+        )
     if day > horizon:
         raise InvalidInput(
-            f"{label} không hợp lệ: không thể quá {DUE_HORIZON_YEARS} năm kể từ hôm nay "
-            f"(muộn nhất {horizon.strftime('%d/%m/%Y')})."
+            "%(label)s không hợp lệ: không thể quá %(due_horizon_years)s năm kể từ hôm nay "
+            "(muộn nhất %(latest)s).",
+            label=label,
+            due_horizon_years=DUE_HORIZON_YEARS,
+            latest=horizon.strftime("%d/%m/%Y"),
         )
 
 

@@ -84,7 +84,8 @@ def request_job(
     ).scalar_one()
     if active >= MAX_ACTIVE_PER_USER:
         raise InvalidInput(
-            f"Bạn đang có {active} việc chưa xong; hãy đợi các việc đó xong rồi yêu cầu tiếp."
+            "Bạn đang có %(active)s việc chưa xong; hãy đợi các việc đó xong rồi yêu cầu tiếp.",
+            active=active,
         )
     folder: Path | None = None
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models import Role, Task, TaskState, TaskUnit, UnitRole, User
-from workflow.errors import PermissionDenied
+from workflow.errors import PermissionDenied, translate
 from workflow.state_machine import EVENT_LABELS, triggers_from
 
 LEAD_EVENTS = frozenset({"start", "report"})
@@ -61,14 +61,17 @@ def refusal(task: Task, user: User, event: str, last_report_author_ids: set[int]
     label = EVENT_LABELS.get(event, event)
     if task.subtasks:
         if event != "cancel":
-            return (
+            return translate(
                 "Nhiệm vụ này được giao cho nhiều đơn vị; hãy thao tác trên nhiệm vụ con "
                 "của từng đơn vị."
             )
     if event in LEAD_EVENTS and not is_lead_member(task, user):
-        return f"Chỉ thành viên của đơn vị chủ trì mới được «{label}»."
+        return translate("Chỉ thành viên của đơn vị chủ trì mới được «%(event)s».", event=label)
     if event in TRACKING_EVENTS and not is_tracking_coordinator(task, user):
-        return f"Chỉ điều phối viên của cơ quan thường trực kế hoạch mới được «{label}»."
+        return translate(
+            "Chỉ điều phối viên của cơ quan thường trực kế hoạch mới được «%(event)s».",
+            event=label,
+        )
     return self_verification_refusal(user, event, last_report_author_ids)
 
 
@@ -81,7 +84,7 @@ def self_verification_refusal(
     must meet it in their own name too, whoever's rights they borrow (review 2026-12, M6).
     """
     if event == "verify" and user.id in last_report_author_ids:
-        return "Không ai được tự xác nhận báo cáo do chính mình gửi."
+        return translate("Không ai được tự xác nhận báo cáo do chính mình gửi.")
     return None
 
 

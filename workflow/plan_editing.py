@@ -90,7 +90,10 @@ def update_plan_header(
                 )
             ).first()
             if other is not None:
-                raise InvalidInput(f"Kế hoạch số {values['number']} đã có trong hệ thống.")
+                raise InvalidInput(
+                    "Kế hoạch số %(number)s đã có trong hệ thống.",
+                    number=values["number"],
+                )
         before = plan_snapshot(plan)
         for key, value in values.items():
             if getattr(plan, key) != value:

@@ -78,8 +78,9 @@ class UnitNames:
         target = self.resolver.by_fold.get(fold(text))
         if target is None:
             raise InvalidInput(
-                f"Không tìm thấy đơn vị «{text[:100]}» trong danh mục; hãy ghi đúng tên, "
-                "tên viết tắt hoặc mã đơn vị."
+                "Không tìm thấy đơn vị «%(text)s» trong danh mục; hãy ghi đúng tên, tên viết "
+                "tắt hoặc mã đơn vị.",
+                text=text[:100],
             )
         return UnitRef(mention=text[:300], unit_id=target.unit_id, group_id=target.group_id)
 
@@ -128,14 +129,27 @@ def item_input(
     if not number:
         raise InvalidInput("Mỗi nhiệm vụ cần có số thứ tự.")
     if len(number) > NUMBER_MAX:
-        raise InvalidInput(f"Số thứ tự «{number[:NUMBER_MAX]}…» quá dài (tối đa 40 ký tự).")
+        raise InvalidInput(
+            "Số thứ tự «%(number)s…» quá dài (tối đa 40 ký tự).",
+            number=number[:NUMBER_MAX],
+        )
     if not title:
-        raise InvalidInput(f"Nhiệm vụ {number} chưa có nội dung.")
+        raise InvalidInput(
+            "Nhiệm vụ %(number)s chưa có nội dung.",
+            number=number,
+        )
     if len(title) > TITLE_MAX:
-        raise InvalidInput(f"Nội dung nhiệm vụ {number} dài quá {TITLE_MAX} ký tự.")
+        raise InvalidInput(
+            "Nội dung nhiệm vụ %(number)s dài quá %(title_max)s ký tự.",
+            number=number,
+            title_max=TITLE_MAX,
+        )
     leads = names.refs(split_lines(fields.leads), kept)
     if not leads:
-        raise InvalidInput(f"Nhiệm vụ {number} cần có đơn vị chủ trì.")
+        raise InvalidInput(
+            "Nhiệm vụ %(number)s cần có đơn vị chủ trì.",
+            number=number,
+        )
     coordinating = names.refs(split_lines(fields.coordinating), kept)
     text = (fields.timeframe_text or "").strip()[:300] or None
     parsed = parse_timeframe(text, year) if text else None
@@ -166,7 +180,10 @@ def header_values(header: HeaderFields, names: UnitNames) -> dict[str, Any]:
     if not title:
         raise InvalidInput("Kế hoạch cần có tiêu đề.")
     if len(title) > TITLE_MAX:
-        raise InvalidInput(f"Tiêu đề dài quá {TITLE_MAX} ký tự.")
+        raise InvalidInput(
+            "Tiêu đề dài quá %(title_max)s ký tự.",
+            title_max=TITLE_MAX,
+        )
     number = (header.number or "").strip() or None
     if number and len(number) > 80:
         raise InvalidInput("Số kế hoạch quá dài (tối đa 80 ký tự).")

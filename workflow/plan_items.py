@@ -38,7 +38,10 @@ def check_number_free(plan_id: int, number: str, except_task_id: int | None = No
     if except_task_id is not None:
         query = query.where(Task.id != except_task_id)
     if db.session.execute(query.limit(1)).first() is not None:
-        raise InvalidInput(f"Kế hoạch đã có nhiệm vụ số {number}.")
+        raise InvalidInput(
+            "Kế hoạch đã có nhiệm vụ số %(number)s.",
+            number=number,
+        )
 
 
 def _place(top: list[Task]) -> None:

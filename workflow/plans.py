@@ -81,12 +81,13 @@ class DuplicatePlan(InvalidInput):
     """A plan with this number exists; the caller may offer an update instead."""
 
     def __init__(self, number: str, plan_id: int) -> None:
-        super().__init__(
-            f"Kế hoạch số {number} đã có trong hệ thống."
-            if number
-            else "Kế hoạch này (cùng cơ quan ban hành, ngày và tiêu đề, hoặc cùng văn bản) "
-            "đã có trong hệ thống."
-        )
+        if number:
+            super().__init__("Kế hoạch số %(number)s đã có trong hệ thống.", number=number)
+        else:
+            super().__init__(
+                "Kế hoạch này (cùng cơ quan ban hành, ngày và tiêu đề, hoặc cùng văn bản) "
+                "đã có trong hệ thống."
+            )
         self.plan_id = plan_id
 
 
@@ -130,7 +131,10 @@ def _validate(plan_input: PlanInput) -> None:
         raise InvalidInput("Số thứ tự nhiệm vụ bị trùng: " + ", ".join(duplicates))
     for item in plan_input.items:
         if not item.title.strip():
-            raise InvalidInput(f"Nhiệm vụ {item.number} chưa có nội dung.")
+            raise InvalidInput(
+                "Nhiệm vụ %(number)s chưa có nội dung.",
+                number=item.number,
+            )
 
 
 def _new_task(plan: Plan, item: ItemInput, position: int, **overrides: object) -> Task:

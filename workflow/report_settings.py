@@ -267,7 +267,11 @@ def _clean(data: SettingsInput) -> dict[str, str]:
     values = {name: _nfc(getattr(data, name)) for name in TEXT_FIELDS}
     for name, limit in MAX_LENGTH.items():
         if len(values[name]) > limit:
-            raise InvalidInput(f"Trường «{LABELS[name]}» dài quá {limit} ký tự; chưa lưu gì.")
+            raise InvalidInput(
+                "Trường «%(field)s» dài quá %(limit)s ký tự; chưa lưu gì.",
+                field=LABELS[name],
+                limit=limit,
+            )
     if values["abbreviation"] and not ABBREVIATION.match(values["abbreviation"]):
         raise InvalidInput(
             "Chữ viết tắt của cơ quan chỉ gồm chữ, số và các dấu «-», «&», «.» "
@@ -277,8 +281,11 @@ def _clean(data: SettingsInput) -> dict[str, str]:
         lines = _lines(getattr(data, name))
         if len(lines) > MAX_LINES or any(len(line) > MAX_LINE for line in lines):
             raise InvalidInput(
-                f"Trường «{LABELS[name]}» có tối đa {MAX_LINES} dòng, mỗi dòng tối đa "
-                f"{MAX_LINE} ký tự; chưa lưu gì."
+                "Trường «%(field)s» có tối đa %(max_lines)s dòng, mỗi dòng tối đa "
+                "%(max_line)s ký tự; chưa lưu gì.",
+                field=LABELS[name],
+                max_lines=MAX_LINES,
+                max_line=MAX_LINE,
             )
         values[name] = "\n".join(lines)
     return values

@@ -30,7 +30,10 @@ def _text(value: str | None, message: str) -> str:
     if not value:
         raise InvalidInput(message)
     if len(value) > MAX_TEXT:
-        raise InvalidInput(f"Nội dung dài quá {MAX_TEXT} ký tự.")
+        raise InvalidInput(
+            "Nội dung dài quá %(max_text)s ký tự.",
+            max_text=MAX_TEXT,
+        )
     return value
 
 

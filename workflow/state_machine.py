@@ -69,7 +69,8 @@ def fire(task: Task, event: str) -> None:
     """Move the task by `event`, or raise if its state does not allow it."""
     if event not in triggers_from(task.state):
         raise TransitionNotAllowed(
-            f"Không thể «{EVENT_LABELS.get(event, event)}» khi nhiệm vụ đang ở trạng thái "
-            f"«{STATE_LABELS[task.state]}»."
+            "Không thể «%(event)s» khi nhiệm vụ đang ở trạng thái «%(state)s».",
+            event=EVENT_LABELS.get(event, event),
+            state=STATE_LABELS[task.state],
         )
     TASK_FLOW.events[event].trigger(task)

@@ -43,7 +43,10 @@ def submit_report(
     if not text:
         raise InvalidInput("Báo cáo cần có nội dung.")
     if len(text) > REPORT_MAX_CHARS:
-        raise InvalidInput(f"Báo cáo dài quá {REPORT_MAX_CHARS} ký tự.")
+        raise InvalidInput(
+            "Báo cáo dài quá %(report_max_chars)s ký tự.",
+            report_max_chars=REPORT_MAX_CHARS,
+        )
     with unit_of_work():
         task = load_task(task_id)
         check_version(task, expected_version)

@@ -53,7 +53,10 @@ def _clean_name(name: str | None) -> str:
     if not name:
         raise InvalidInput("Hãy đặt tên cho mã truy cập (ví dụ: «Đồng bộ của phòng»).")
     if len(name) > MAX_NAME_CHARS:
-        raise InvalidInput(f"Tên mã truy cập dài quá {MAX_NAME_CHARS} ký tự.")
+        raise InvalidInput(
+            "Tên mã truy cập dài quá %(max_name_chars)s ký tự.",
+            max_name_chars=MAX_NAME_CHARS,
+        )
     return name
 
 
@@ -94,8 +97,9 @@ def create_token(user_id: int, actor: User | None, *, scope: str, name: str) -> 
         ).scalar_one()
         if active >= MAX_ACTIVE_TOKENS:
             raise InvalidInput(
-                f"Mỗi người có tối đa {MAX_ACTIVE_TOKENS} mã truy cập còn hiệu lực; "
-                "hãy thu hồi mã không dùng nữa."
+                "Mỗi người có tối đa %(max_active_tokens)s mã truy cập còn hiệu lực; hãy thu "
+                "hồi mã không dùng nữa.",
+                max_active_tokens=MAX_ACTIVE_TOKENS,
             )
         secret = TOKEN_PREFIX + secrets.token_urlsafe(SECRET_BYTES)
         token = ApiToken(

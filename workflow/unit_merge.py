@@ -79,9 +79,15 @@ def _check_pair(source: Unit, successor: Unit) -> None:
     if source.id == successor.id:
         raise InvalidInput("Đơn vị kế thừa phải khác đơn vị bị giải thể.")
     if not source.active or source.retired_on is not None:
-        raise InvalidInput(f"Đơn vị «{source.name}» đã ngừng hoạt động.")
+        raise InvalidInput(
+            "Đơn vị «%(unit)s» đã ngừng hoạt động.",
+            unit=source.name,
+        )
     if not successor.active:
-        raise InvalidInput(f"Đơn vị kế thừa «{successor.name}» đã ngừng hoạt động.")
+        raise InvalidInput(
+            "Đơn vị kế thừa «%(unit)s» đã ngừng hoạt động.",
+            unit=successor.name,
+        )
     # The successor must not sit under the unit it replaces (it would be left in a
     # retired branch): its children move to the successor, so refuse a cycle.
     node: Unit | None = successor.parent
@@ -335,7 +341,10 @@ def retire_in_transaction(
         moved = transfer(unit, successor, actor, reason, group).as_dict()
     else:
         if not unit.active:
-            raise InvalidInput(f"Đơn vị «{unit.name}» đã ngừng hoạt động.")
+            raise InvalidInput(
+                "Đơn vị «%(unit)s» đã ngừng hoạt động.",
+                unit=unit.name,
+            )
         _refuse_open_work(unit)
         unit.active = False
         unit.retired_on = clock.today()
@@ -379,5 +388,7 @@ def _refuse_open_work(unit: Unit) -> None:
     for query, what in checks:
         if db.session.execute(query.limit(1)).first() is not None:
             raise InvalidInput(
-                f"Đơn vị «{unit.name}» {what}: hãy chọn đơn vị kế thừa để chuyển giao."
+                "Đơn vị «%(unit)s» %(what)s: hãy chọn đơn vị kế thừa để chuyển giao.",
+                unit=unit.name,
+                what=what,
             )

@@ -30,7 +30,9 @@ class LoginThrottled(WorkflowError):
 
     def __init__(self, retry_after: timedelta, scope: str) -> None:
         minutes = max(1, -(-int(retry_after.total_seconds()) // 60))
-        super().__init__(f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.")
+        super().__init__(
+            "Đăng nhập sai quá nhiều lần. Hãy thử lại sau %(minutes)s phút.", minutes=minutes
+        )
         self.retry_after = retry_after
         self.scope = scope
 
@@ -47,7 +49,10 @@ class NewUser:
 
 def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự.")
+        raise InvalidInput(
+            "Mật khẩu cần ít nhất %(min_password_length)s ký tự.",
+            min_password_length=MIN_PASSWORD_LENGTH,
+        )
 
 
 def add_user(new: NewUser, actor: User | None) -> User:
@@ -57,7 +62,10 @@ def add_user(new: NewUser, actor: User | None) -> User:
         raise InvalidInput("Cần tên đăng nhập và họ tên.")
     _check_password(new.password)
     if db.session.execute(sa.select(User.id).where(User.username == username)).first():
-        raise InvalidInput(f"Tên đăng nhập «{username}» đã có.")
+        raise InvalidInput(
+            "Tên đăng nhập «%(username)s» đã có.",
+            username=username,
+        )
     if db.session.get(Unit, new.unit_id) is None:
         raise InvalidInput("Đơn vị không tồn tại.")
     # A district office creates accounts only in its own schools (workflow.user_scope).
