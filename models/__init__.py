@@ -1,5 +1,6 @@
 """SQLAlchemy models: tables and relations only; the rules live in workflow/."""
 
+from models.account import PasswordReset
 from models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from models.base import db, utcnow
 from models.comments import Comment, comment_attachments
@@ -39,6 +40,7 @@ from models.units import Unit, UnitAlias, UnitGroup, UnitKind, UnitName, unit_gr
 from models.users import Role, Substitution, User
 
 __all__ = [
+    "PasswordReset",
     "ApiToken",
     "Attachment",
     "AuditChainHead",

@@ -27,6 +27,8 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str] = mapped_column(sa.String(200))
+    # Optional, edited by the user on their profile page (workflow.account).
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     role: Mapped[Role] = mapped_column(str_enum(Role))
     password_hash: Mapped[str] = mapped_column(sa.String(300))

@@ -29,6 +29,11 @@ INSPECTOR_MAY_POST = frozenset(
         "audit.verify",
         "account.create_token",
         "account.revoke_token",
+        # Their own password and contact details, like their session.
+        "profile.edit",
+        "profile.password",
+        "profile.reset_request",
+        "profile.reset",
     }
 )
 
@@ -132,6 +137,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import account
 
     app.register_blueprint(account.bp)
+    from web.views import profile
+
+    app.register_blueprint(profile.bp)
     from web.views import inbox, people
 
     app.register_blueprint(inbox.bp)

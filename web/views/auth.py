@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 from demo.loader import DEMO_PASSWORD, KEY_LOGINS, demo_accounts_present
 from web.forms import LoginForm
 from workflow.login_security import KnownDevice, new_device_id
-from workflow.users import LoginThrottled, authenticate, record_logout
+from workflow.users import LOCALES, LoginThrottled, authenticate, record_logout, set_locale
 
 bp = Blueprint("auth", __name__)
 
@@ -128,6 +128,10 @@ def login() -> str | Response | tuple[str, int]:
             login_user(user)
             session[SESSION_GENERATION] = user.session_generation
             session[SESSION_LOGIN_AT] = datetime.now(UTC).replace(tzinfo=None).isoformat()
+            # A language chosen before logging in wins over the account's stored one.
+            chosen = session.get("lang")
+            if chosen in LOCALES and chosen != user.locale:
+                set_locale(user.id, user, chosen)
             response = redirect(_safe_next(request.args.get("next")))
             _remember_device(response, user.username, known)
             return response
