@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import sqlalchemy as sa
@@ -79,6 +80,14 @@ def test_the_report_keeps_its_attachment_and_its_audit_event(api):
     ).scalar_one()
     assert event.after["attachments"] == ["danh-sach.txt"]
     assert event.actor_id == user("gdtx.member").id
+
+    # The file comes back as sent, to whoever may see the task, and to no one else.
+    download = api("gdtx.coordinator").get(f"/attachments/{report['attachments'][0]['id']}")
+    assert download.status_code == 200 and download.mimetype == "text/plain"
+    assert hashlib.sha256(download.data).hexdigest() == report["attachments"][0]["sha256"]
+    download.close()
+    hidden = api("pgd-q8.member").get(f"/attachments/{report['attachments'][0]['id']}")
+    assert hidden.status_code == 404 and hidden.get_json()["code"] == "not_found"
 
 
 def test_a_read_token_cannot_write(api):

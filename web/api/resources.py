@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from apiflask.schemas import FileSchema
+from flask import Response, send_file
 from marshmallow import RAISE
 
-from models import Task, Unit, db
+from models import Attachment, Task, Unit, db
 from reports.progress import TaskFilter
 from reports.queries import task_page
 from web.api import reads
@@ -16,6 +18,7 @@ from web.api.blueprint import READ_ERRORS, bp
 from workflow import permissions
 from workflow import requests as requests_service
 from workflow import tasks as task_service
+from workflow.attachments import ALLOWED_TYPES, attachment_path, clean_filename
 from workflow.errors import NotFound, WorkflowError
 from workflow.inputs import MAX_ID
 
@@ -185,3 +188,32 @@ class TaskDetail:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._task, name)
+
+
+# Each type an attachment may have (workflow.attachments checks them on upload): the
+# download answers with the file's own type, so the document lists them all.
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+_MIMES = sorted(ALLOWED_TYPES)
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@bp.auth_required(auth)
+@bp.output(FileSchema, content_type=_MIMES[0], description="Tệp, với kiểu của nó")
+@bp.doc(
+    tags=["Nhiệm vụ"],
+    summary="Tải tệp đính kèm của một nhiệm vụ",
+    responses={200: {"content": {mime: _FILE for mime in _MIMES[1:]}}, 400: "Bad Request"},
+)
+def attachment(attachment_id: int) -> Response:
+    """An attachment of a task the caller may see; its sha256 is in the task's detail, so
+    an offline copy can be checked."""
+    item = db.session.get(Attachment, attachment_id)
+    if item is None:
+        raise NotFound("Không tìm thấy tệp đính kèm.")
+    visible_task(item.task_id)
+    return send_file(
+        attachment_path(item),
+        mimetype=item.content_type,
+        as_attachment=True,
+        download_name=clean_filename(item.filename) or "tep-dinh-kem",
+    )
