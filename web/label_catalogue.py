@@ -34,4 +34,10 @@ MARKED = (
     _l("Đã gửi"),
     _l("Gửi thất bại"),
     _l("Không cần gửi"),
+    # Values that workflow refusals fill into their messages (workflow.errors.translate):
+    # workflow.inputs.check_due_date's default label, workflow.unit_merge's open work.
+    _l("Hạn"),
+    _l("còn nhiệm vụ đang thực hiện"),
+    _l("còn người dùng"),
+    _l("còn đơn vị cấp dưới"),
 )

@@ -150,7 +150,9 @@ def update_from_import(
     numbers = Counter(item.number for item in plan_input.items)
     duplicates = sorted(n for n, c in numbers.items() if c > 1)
     if duplicates:
-        raise InvalidInput("Số thứ tự nhiệm vụ bị trùng: " + ", ".join(duplicates))
+        raise InvalidInput(
+            "Số thứ tự nhiệm vụ bị trùng: %(numbers)s", numbers=", ".join(duplicates)
+        )
     for item in plan_input.items:
         if not item.title:
             raise InvalidInput(

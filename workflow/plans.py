@@ -128,7 +128,9 @@ def _validate(plan_input: PlanInput) -> None:
     numbers = [item.number for item in plan_input.items]
     duplicates = sorted({n for n in numbers if numbers.count(n) > 1})
     if duplicates:
-        raise InvalidInput("Số thứ tự nhiệm vụ bị trùng: " + ", ".join(duplicates))
+        raise InvalidInput(
+            "Số thứ tự nhiệm vụ bị trùng: %(numbers)s", numbers=", ".join(duplicates)
+        )
     for item in plan_input.items:
         if not item.title.strip():
             raise InvalidInput(

@@ -32,7 +32,7 @@ def update_task(
     """A tracking coordinator edits fields (title, content, due date …), with a reason."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise InvalidInput("Không sửa được trường: " + ", ".join(sorted(unknown)))
+        raise InvalidInput("Không sửa được trường: %(fields)s", fields=", ".join(sorted(unknown)))
     if not (reason or "").strip():
         raise InvalidInput("Hãy nêu lý do thay đổi.")
     if "due_on" in changes and changes["due_on"] is not None:
