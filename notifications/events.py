@@ -14,7 +14,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models import MailKind, Notification, Plan, Task, Unit, User, db
@@ -177,11 +176,3 @@ def notify(event: Event) -> list[Recipient]:
 def _local_day(utc_naive: datetime) -> date:
     return utc_naive.replace(tzinfo=UTC).astimezone(clock.LOCAL_TZ).date()
 
-
-def unread_count(user_id: int) -> int:
-    """How many of the user's in-app notifications are unread (one statement)."""
-    return db.session.execute(
-        sa.select(sa.func.count(Notification.id)).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)
-        )
-    ).scalar_one()

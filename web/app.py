@@ -34,6 +34,10 @@ INSPECTOR_MAY_POST = frozenset(
         "profile.password",
         "profile.reset_request",
         "profile.reset",
+        # Their own notices and mail choices are theirs to keep.
+        "notifications.mark_read",
+        "notifications.preferences",
+        "notifications.unsubscribe",
     }
 )
 
@@ -137,6 +141,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import account
 
     app.register_blueprint(account.bp)
+    from web.views import notifications as notification_views
+
+    app.register_blueprint(notification_views.bp)
     from web.views import profile
 
     app.register_blueprint(profile.bp)

@@ -32,6 +32,7 @@ def _bigger(users) -> None:  # noqa: ANN001
         "/my-tasks",
         "/inbox",
         "/plans/",
+        "/notifications",
         "PLAN",
         "MATRIX",
     ],
