@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
@@ -64,6 +65,19 @@ def _remember_device(response: Response, username: str, known: KnownDevice | Non
         samesite="Lax",
         secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
     )
+
+
+# What each demo account is for (demo.loader.KEY_LOGINS), marked for extraction: the
+# login page translates them through a variable.
+DEMO_ROLES = (
+    _l("Chuyên viên Phòng GDTX-CN&ĐH (đơn vị chủ trì)"),
+    _l("Điều phối viên Phòng GDTX-CN&ĐH (cơ quan thường trực)"),
+    _l("Điều phối viên thứ hai của cơ quan thường trực"),
+    _l("Chuyên viên Phòng Tổ chức cán bộ (đơn vị phối hợp)"),
+    _l("Chuyên viên Phòng GDĐT quận 8"),
+    _l("Thanh tra (chỉ xem)"),
+    _l("Quản trị hệ thống"),
+)
 
 
 def _login_page(form: LoginForm) -> str:
