@@ -10,6 +10,8 @@ ACTION_LABELS: dict[str, str] = {
     "task.cancel": "Hủy nhiệm vụ",
     "task.rollup": "Cập nhật theo nhiệm vụ con",
     "task.contribute": "Đơn vị phối hợp đóng góp",
+    "task.comment": "Bình luận",
+    "task.comment_edit": "Sửa bình luận",
     "task.update": "Sửa nhiệm vụ",
     "task.reassign": "Giao lại đơn vị chủ trì",
     "task.extension_request": "Xin gia hạn",

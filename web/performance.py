@@ -58,6 +58,18 @@ def init_app(app: Flask) -> None:
         app.config["SEND_FILE_MAX_AGE_DEFAULT"] = STATIC_MAX_AGE
     compress.init_app(app)
 
+    @app.after_request
+    def _static_as_bytes(response: Any) -> Any:
+        # Runs before Flask-Compress's hook (registered later). A streamed static file
+        # wrapped in its compressing generator is never closed (a ResourceWarning per
+        # file); static files are small, so read them whole, which closes the file.
+        from flask import request
+
+        if request.endpoint == "static" and response.direct_passthrough:
+            response.direct_passthrough = False
+            response.make_sequence()
+        return response
+
     @app.url_defaults
     def _version_static(endpoint: str, values: dict[str, Any]) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:

@@ -50,6 +50,10 @@ class Session:
                 self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None
             ),
         )
+        # Verify and cancel ask before they are sent (static/actions.js): agree, and keep
+        # the question so a test can check it was asked.
+        self.dialogs: list[str] = []
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.accept()))
         # Works offline: anything not served by the app itself is a failure.
         self.context.route("**/*", self._only_local)
 
@@ -115,7 +119,14 @@ def _matrix_mark(s: Session, task: Task, code: str) -> str:
     return cell.get_attribute("class") or "" if cell.count() else ""
 
 
+def _reveal(s: Session, selector: str) -> None:
+    """Open the task page's action panel holding `selector` (its forms open on demand)."""
+    if not s.page.is_visible(selector):
+        s.page.locator(f"details:has({selector}) > summary").first.click()
+
+
 def _transition(s: Session, event: str, reason: str | None = None) -> None:
+    _reveal(s, f"button.btn-{event}")
     if reason:
         s.page.fill(f"#reason-{event}", reason)
     s.page.click(f"button.btn-{event}")
@@ -123,6 +134,7 @@ def _transition(s: Session, event: str, reason: str | None = None) -> None:
 
 
 def _report(s: Session, text: str, attachment: Path | None) -> None:
+    _reveal(s, "#report-text")
     s.page.fill("#report-text", text)
     if attachment is not None:
         s.page.set_input_files("#report-files", str(attachment))
@@ -151,6 +163,7 @@ def test_a_task_from_assignment_to_verification(browser, live_server, screenshot
     assert "mark-lead" in _matrix_mark(s, task, "GDTRH")
     assert _matrix_mark(s, task, "TCCB") == ""
     s.open(f"/tasks/{task.id}")
+    _reveal(s, "#reassign-unit")
     s.page.select_option("#reassign-unit", str(_unit_id("TCCB")))
     s.page.fill("#reassign-reason", "Phòng TCCB phụ trách bồi dưỡng cán bộ quản lý.")
     s.page.click("#reassign-form button[type=submit]")
@@ -190,6 +203,7 @@ def test_a_task_from_assignment_to_verification(browser, live_server, screenshot
     s.open(f"/tasks/{task.id}")
     _transition(s, "verify")
     assert _task().state == TaskState.VERIFIED
+    assert s.dialogs and "hoàn thành" in s.dialogs[-1]
     s.shot("task-verified")
     assert _verified_on_dashboard(s, task) == verified_before + 1
     assert "mark-lead" in _matrix_mark(s, task, "TCCB")

@@ -30,7 +30,7 @@ from models import (
     db,
 )
 from tests.foundation.web import csrf_token, login
-from workflow import requests, task_reports
+from workflow import comments, requests, task_reports
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile
 
@@ -77,6 +77,10 @@ TABLE: dict[tuple[str, str], T] = {
     ("POST", "tasks.decide_extension"): (302, 302, 403, 302, 302, 403, 403, 302),
     ("POST", "tasks.ask_explanation"): (302, 302, 403, 302, 302, 403, 403, 302),
     ("POST", "tasks.answer_explanation"): (302, 302, 403, 302, 302, 403, 403, 302),
+    # Comments: whoever sees the task (the inspector reads only); editing is then refused
+    # by the service to anyone but the author, with a message (302).
+    ("POST", "tasks.comment"): (302, 302, 403, 302, 302, 403, 403, 302),
+    ("POST", "tasks.edit_comment"): (302, 302, 403, 302, 302, 403, 403, 302),
     # Plans: every coordinator may read plans (to reuse them); members only their own.
     ("GET", "plans.show"): (200, 200, 200, 200, 200, 403, 200, 302),
     # Imports: coordinators and admins; a missing draft is 404 for them.
@@ -168,11 +172,11 @@ TABLE: dict[tuple[str, str], T] = {
     ("GET", "api.plan_items"): (401, 401, 401, 401, 401, 401, 401, 401),
     ("GET", "api.tasks"): (401, 401, 401, 401, 401, 401, 401, 401),
     ("GET", "api.task"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.attachment"): (401, 401, 401, 401, 401, 401, 401, 401),
     ("GET", "api.audit_events"): (401, 401, 401, 401, 401, 401, 401, 401),
     ("GET", "api.plan_year_end"): (401, 401, 401, 401, 401, 401, 401, 401),
     ("GET", "api.unit_year_end"): (401, 401, 401, 401, 401, 401, 401, 401),
     ("POST", "api.task_start"): (401, 401, 401, 401, 401, 401, 403, 401),
-    ("GET", "api.attachment"): (401, 401, 401, 401, 401, 401, 401, 401),
     ("POST", "api.task_report"): (401, 401, 401, 401, 401, 401, 403, 401),
     ("POST", "api.task_verify"): (401, 401, 401, 401, 401, 401, 403, 401),
     ("POST", "api.task_return"): (401, 401, 401, 401, 401, 401, 403, 401),
@@ -260,6 +264,7 @@ def _world() -> World:
             "indicator_id": getattr(_one(Indicator), "id", 1),
             "tasks.decide_extension": extension_id,
             "tasks.answer_explanation": explanation.id,
+            "comment_id": comments.add_comment(task.id, lead, text="Đã gửi dự thảo."),
             "api.grant_extension": extension_id,
             "api.refuse_extension": extension_id,
             "api.answer_explanation": explanation.id,

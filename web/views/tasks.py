@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from models import (
     Attachment,
+    Comment,
     ExplanationRequest,
     ExtensionRequest,
     Plan,
@@ -31,9 +32,10 @@ from models import (
 from reports import indicators as indicator_reports
 from reports import progress
 from reports.people import task_people
-from reports.queries import task_page
+from reports.timeline import last_report, task_timeline
 from reports.visibility import visible_plans
 from web import params
+from web.comment_forms import CommentEditForm, CommentForm
 from web.exports import FORMATS, export_response, task_columns
 from web.feedback import attempt
 from web.forms import ContributionForm, ReportForm, TransitionForm
@@ -46,6 +48,7 @@ from web.task_forms import (
     ReassignForm,
 )
 from workflow import assignees, permissions, task_edits, task_reports
+from workflow import comments as comment_service
 from workflow import indicators as indicator_service
 from workflow import requests as requests_service
 from workflow import tasks as task_service
@@ -138,12 +141,10 @@ def index() -> str | Response:
 def show(task_id: int) -> str:
     """Show a task with its reports, contributions, history and the user's actions."""
     task = get_task(task_id)
-    page = task_page(task)
-    authors = (
-        {i for i in (page.reports[-1].author_id, page.reports[-1].on_behalf_of_id) if i}
-        if (page.reports)
-        else set()
-    )
+    timeline = task_timeline(task)
+    page = timeline.page
+    latest = last_report(page)
+    authors = {i for i in (latest.author_id, latest.on_behalf_of_id) if i} if latest else set()
     events = permissions.allowed_events(task, current_user, authors)
     can_edit = permissions.can_edit(task, current_user)
     reassign_form = ReassignForm()
@@ -163,6 +164,13 @@ def show(task_id: int) -> str:
     return render_template(
         "tasks/show.html",
         page=page,
+        timeline=timeline,
+        latest_report=latest,
+        comment_form=CommentForm(),
+        comment_edit_form=CommentEditForm(),
+        can_edit_comment=lambda comment: comment_service.can_edit_comment(
+            task, comment, current_user
+        ),
         task=task,
         events=events,
         indicator_year=indicator_year,
@@ -442,6 +450,42 @@ def answer_explanation(request_id: int) -> Response:
             gettext("Đã gửi giải trình."),
         )
     return back_to(item.task_id)
+
+
+@bp.route("/<int:task_id>/comments", methods=["POST"])
+@login_required
+def comment(task_id: int) -> Response:
+    """Add a comment (with @mentions and files) to the task's discussion."""
+    task = get_task(task_id)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return redirect(url_for("tasks.show", task_id=task.id, _anchor="comment-form"))
+    comment_id = attempt(
+        lambda: comment_service.add_comment(
+            task.id, current_user, text=form.text.data, files=_uploads(form.files)
+        ),
+        gettext("Đã gửi bình luận."),
+    )
+    anchor = f"comment-{comment_id}" if comment_id else "comment-form"
+    return redirect(url_for("tasks.show", task_id=task.id, _anchor=anchor))
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["POST"])
+@login_required
+def edit_comment(comment_id: int) -> Response:
+    """The author rewrites a comment; the previous text stays in the audit trail."""
+    item = db.get_or_404(Comment, comment_id)
+    get_task(item.task_id)
+    form = CommentEditForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        attempt(
+            lambda: comment_service.edit_comment(item.id, current_user, text=form.text.data),
+            gettext("Đã sửa bình luận."),
+        )
+    return redirect(url_for("tasks.show", task_id=item.task_id, _anchor=f"comment-{item.id}"))
 
 
 @bp.route("/attachments/<int:attachment_id>")
