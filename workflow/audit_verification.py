@@ -26,6 +26,7 @@ from models.audit import GENESIS_HASH
 from workflow import clock
 from workflow.audit import ChainReport, Progress
 from workflow.audit_checkpoints import Anchor, find_anchor, verify_from_checkpoint
+from workflow.errors import translate
 
 INCREMENTAL_LIMIT = 20_000
 
@@ -44,13 +45,23 @@ class ChainStatus:
 
     @property
     def label(self) -> str:
+        # Translated when read (workflow.errors.translate): pages show the reader's language.
         if not self.intact:
-            where = f" tại sự kiện số {self.bad_seq}" if self.bad_seq else ""
-            return f"CHUỖI BỊ PHÁ VỠ{where}: {self.problem}"
-        text = f"Chuỗi toàn vẹn ({self.checked} sự kiện đã kiểm tra)"
+            if self.bad_seq:
+                return translate(
+                    "CHUỖI BỊ PHÁ VỠ tại sự kiện số %(seq)s: %(problem)s",
+                    seq=self.bad_seq,
+                    problem=self.problem or "",
+                )
+            return translate("CHUỖI BỊ PHÁ VỠ: %(problem)s", problem=self.problem or "")
         if self.pending:
-            text += f"; còn {self.pending} sự kiện mới chưa kiểm tra"
-        return text
+            return translate(
+                "Chuỗi toàn vẹn (%(checked)s sự kiện đã kiểm tra); còn %(pending)s sự kiện mới "
+                "chưa kiểm tra",
+                checked=self.checked,
+                pending=self.pending,
+            )
+        return translate("Chuỗi toàn vẹn (%(checked)s sự kiện đã kiểm tra)", checked=self.checked)
 
 
 def _store(report: ChainReport, *, full: bool, started: datetime, last_seq: int, last_hash: str):
