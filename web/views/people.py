@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -14,6 +15,15 @@ from workflow import assignees, follows
 from workflow.inputs import parse_int
 
 bp = Blueprint("people", __name__, url_prefix="/tasks")
+
+# The audit actions these changes write (reports.action_labels), marked for extraction:
+# pages translate them through a variable.
+MARKED = (
+    _l("Giao người thực hiện"),
+    _l("Bỏ giao người thực hiện"),
+    _l("Theo dõi nhiệm vụ"),
+    _l("Bỏ theo dõi nhiệm vụ"),
+)
 
 
 def _csrf_ok() -> bool:
