@@ -7,15 +7,27 @@ import re
 from datetime import date
 
 import sqlalchemy as sa
+from flask import g
 
 from models import ExplanationRequest, ExtensionRequest, RequestStatus, Task, TaskState, db
 from reports.inbox import SOURCES, inbox, inbox_count
-from tests.foundation.test_query_counts import _count, _grow
+from tests.foundation.test_query_counts import _grow
 from tests.foundation.web import csrf_token, login
 from tests.ui.support import FROZEN, make_plan, walk
 from workflow import assignees, clock
 from workflow import requests as request_service
 from workflow import tasks as svc
+
+
+def _count(client, count_queries, url: str) -> int:  # noqa: ANN001
+    # A cold request: nothing cached in the session or in `g` by an earlier request.
+    db.session.remove()
+    for name in list(vars(g)):
+        g.pop(name, None)
+    with count_queries() as counter:
+        response = client.get(url)
+    assert response.status_code == 200
+    return counter.count
 
 
 def _world(users) -> dict:  # noqa: ANN001
