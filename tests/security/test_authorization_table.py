@@ -108,6 +108,18 @@ TABLE: dict[tuple[str, str], T] = {
     ("GET", "admin.user_edit"): (200, 403, 403, 403, 403, 403, 403, 302),
     ("POST", "admin.user_edit"): (200, 403, 403, 403, 403, 403, 403, 302),
     ("POST", "admin.user_password"): (302, 403, 403, 403, 403, 403, 403, 302),
+    # The directory (tree, import, merge, retire) is the admins'; a district office's
+    # coordinator (other_coord, PGD quận 3) manages its schools' accounts, not TCCB's.
+    ("GET", "directory.index"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "directory.import_preview"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "directory.import_confirm"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "directory.merge"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "directory.merge"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "directory.retire"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "directory.retire"): (200, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "directory.school_users"): (403, 403, 200, 403, 403, 403, 403, 302),
+    ("POST", "directory.school_users"): (403, 403, 200, 403, 403, 403, 403, 302),
+    ("POST", "directory.school_user_toggle"): (403, 403, 403, 403, 403, 403, 403, 302),
     # Plan list (filtered to what the user may see) and the responsibility matrix.
     ("GET", "plans.index"): (200, 200, 200, 200, 200, 200, 200, 302),
     ("GET", "plans.matrix"): (200, 200, 200, 200, 200, 403, 200, 302),
