@@ -171,6 +171,14 @@ TABLE: dict[tuple[str, str], T] = {
     ("GET", "account.tokens"): (200, 200, 200, 200, 200, 200, 200, 302),
     ("POST", "account.create_token"): (200, 200, 200, 200, 200, 200, 200, 302),
     ("POST", "account.revoke_token"): (302, 302, 302, 302, 302, 302, 302, 302),
+    # One's own notices and choices; the unsubscribe link's token is its own credential
+    # (the feed's token here is no unsubscribe token: refused with a message, for anyone).
+    ("GET", "notifications.index"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("POST", "notifications.mark_read"): (302, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "notifications.preferences"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("POST", "notifications.preferences"): (302, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "notifications.unsubscribe_confirm"): (400, 400, 400, 400, 400, 400, 400, 400),
+    ("POST", "notifications.unsubscribe"): (400, 400, 400, 400, 400, 400, 400, 400),
     # The API's document and its page are public; the API itself takes Bearer tokens only:
     # a session cookie is no credential there (401), and an inspector's session is refused
     # every POST before anything else looks at it (403).
@@ -210,6 +218,9 @@ INSPECTOR_MAY_POST = {
     "audit.verify",
     "account.create_token",  # their own read tokens, like their own session
     "account.revoke_token",
+    "notifications.mark_read",  # their own notices and mail choices
+    "notifications.preferences",
+    "notifications.unsubscribe",
 }
 
 
