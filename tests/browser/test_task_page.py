@@ -93,6 +93,15 @@ def test_action_bar_comment_with_mention_and_screenshots(browser, live_server, s
     s.page.evaluate("window.confirm = () => false")
     s.page.click("button.btn-verify")
     assert _task().state == TaskState.REPORTED
+    # The same question from the unit page's in-place verify button.
+    s.open("/my-tasks")
+    in_place = s.page.locator(
+        f'li.task-row[data-task="{started}"] form[data-confirm] button.btn-verify'
+    )
+    assert in_place.count() >= 1
+    s.page.evaluate("window.confirm = () => false")
+    in_place.first.click()
+    assert _task().state == TaskState.REPORTED
     s.open(f"/tasks/{started}")
     s.page.click("#act-return > summary")
     assert s.page.is_visible("#reason-return")
