@@ -302,13 +302,18 @@ def hammer(base_url: str, page: PageSpec, users: int, seconds: float) -> dict[st
     return result
 
 
-def _worker_memory(master_pid: int) -> float:
-    """The largest resident set (MB) among the gunicorn master's worker processes."""
+def _worker_memory(master_pid: int) -> str:
+    """The largest resident set among the gunicorn master's workers, and the largest
+    unique set (what the worker alone holds, not shared with the others), in MB."""
     import psutil
 
     master = psutil.Process(master_pid)
-    sizes = [child.memory_info().rss for child in master.children()]
-    return round(max(sizes) / 1024 / 1024, 1) if sizes else 0.0
+    infos = [child.memory_full_info() for child in master.children()]
+    if not infos:
+        return "?"
+    rss = max(i.rss for i in infos) / 1024 / 1024
+    uss = max(i.uss for i in infos) / 1024 / 1024
+    return f"{rss:.0f} (unique {uss:.0f})"
 
 
 def serve(database_url: str, port: int, workers: int) -> subprocess.Popen:
