@@ -224,3 +224,34 @@ def test_assignment_by_import_tells_the_new_lead_units(demo_app):
     assert counts == Counter(
         ["tccb.member", "tccb.coordinator", "pgd-q1.member", "pgd-q1.coordinator"]
     )
+
+
+def test_the_actor_is_never_told_and_followers_are(demo_app, smtp, policy):
+    """2417 item 2.1 is led by GDTX, which also tracks the plan: its coordinator who
+    returns the report is one of the people the return concerns, and is left out."""
+    from workflow import follows
+
+    at(DAY, 9, 0)
+    task = task_of("2417/KH-SGDĐT", "2.1")
+    follows.follow(task.id, users_by_name("sgddt.admin"))
+    member, coordinator = users_by_name("gdtx.member"), users_by_name("gdtx.coordinator")
+    svc.start_task(task.id, member, expected_version=None)
+    task_reports.submit_report(task.id, member, expected_version=None, text="Xong")
+    svc.return_task(task.id, coordinator, expected_version=None, reason="Bổ sung")
+    now, digest = _by_code()
+    gdtx = _people("gdtx.member", "gdtx.member2", "gdtx.coordinator", "gdtx.coordinator2")
+    assert now["return"] == Counter(_people("gdtx.member", "gdtx.member2") | _mailbox("GDTX"))
+    assert digest["return"] == Counter(_people("gdtx.coordinator2", "sgddt.admin"))
+    assert "gdtx.coordinator@planwork.demo" not in now["return"] + digest["return"]
+    # The reporter is not told of their own report; the follower hears of it in the digest.
+    assert now["report"] == Counter(_people("gdtx.coordinator", "gdtx.coordinator2"))
+    assert digest["report"] == Counter(_people("sgddt.admin"))
+    assert set(now["report"]) <= gdtx
+    told = set(
+        db.session.execute(
+            sa.select(User.username)
+            .join(Notification, Notification.user_id == User.id)
+            .where(Notification.kind == "returned")
+        ).scalars()
+    )
+    assert told == {"gdtx.member", "gdtx.member2", "gdtx.coordinator2", "sgddt.admin"}
