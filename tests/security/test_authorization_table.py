@@ -171,6 +171,16 @@ TABLE: dict[tuple[str, str], T] = {
     ("GET", "account.tokens"): (200, 200, 200, 200, 200, 200, 200, 302),
     ("POST", "account.create_token"): (200, 200, 200, 200, 200, 200, 200, 302),
     ("POST", "account.revoke_token"): (302, 302, 302, 302, 302, 302, 302, 302),
+    # One's own profile and password (an empty form is shown again with its errors); the
+    # reset pages are open to all, and a link that is no reset token is gone (410).
+    ("GET", "profile.edit"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("POST", "profile.edit"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("GET", "profile.password"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("POST", "profile.password"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("GET", "profile.reset_request"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "profile.reset_request"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "profile.reset"): (410, 410, 410, 410, 410, 410, 410, 410),
+    ("POST", "profile.reset"): (410, 410, 410, 410, 410, 410, 410, 410),
     # One's own notices and choices; the unsubscribe link's token is its own credential
     # (the feed's token here is no unsubscribe token: refused with a message, for anyone).
     ("GET", "notifications.index"): (200, 200, 200, 200, 200, 200, 200, 302),
@@ -218,6 +228,10 @@ INSPECTOR_MAY_POST = {
     "audit.verify",
     "account.create_token",  # their own read tokens, like their own session
     "account.revoke_token",
+    "profile.edit",  # their own contact details and password
+    "profile.password",
+    "profile.reset_request",
+    "profile.reset",
     "notifications.mark_read",  # their own notices and mail choices
     "notifications.preferences",
     "notifications.unsubscribe",
