@@ -160,4 +160,3 @@ def merge(
 def last_report(page: TaskPage) -> Report | None:
     """The newest report (verify confirms it), or None."""
     return page.reports[-1] if page.reports else None
-
