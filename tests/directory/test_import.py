@@ -17,6 +17,7 @@ from reports.unit_names import unit_name_on
 from reports.yearend import gather
 from tests.conftest import QueryCounter
 from tests.directory.helpers import HEADER, city_rows, to_csv
+from tests.foundation.web import login
 from workflow import clock
 from workflow.directory_import import apply_import, plan_import
 
@@ -141,6 +142,11 @@ def test_a_rename_keeps_the_old_name_in_reports_about_the_past(app):  # noqa: AN
     assert then and {t.lead_unit_name for t in then} == {old_name}
     now = unit_as_of(gdtx.id, date(2026, 3, 2))
     assert now and {t.lead_unit_name for t in now} == {new_name}
+    # The inspector's as-of page of the unit is titled with the name of that day.
+    client = app.test_client()
+    login(client, "sgddt.inspector")
+    page = client.get(f"/units/{gdtx.id}/as-of?date=31/12/2024").get_data(as_text=True)
+    assert f"<h1>{old_name}" in page or f"{old_name}</h1>" in page or f"<title>{old_name}" in page
 
 
 def test_a_bad_file_is_refused_whole_with_row_numbers(demo_app):  # noqa: ANN001

@@ -23,6 +23,7 @@ from models import IndicatorAssignment, IndicatorValue, Plan, Role, Unit, User, 
 from reports import indicators as indicator_reports
 from reports.asof import plan_as_of, plan_numbers, task_timeline, unit_as_of
 from reports.audit_exports import action_label
+from reports.unit_names import unit_name_on
 from web import params
 from web.feedback import attempt
 from web.views.jobs import submit
@@ -110,7 +111,9 @@ def unit_asof(unit_id: int) -> str:
     day = _day()
     tasks = unit_as_of(unit.id, day)
     return render_template(
-        "inspection/asof.html", title=unit.name, plan=None, unit=unit, day=day, tasks=tasks,
+        # The unit as it was called that day (renamed or merged since: its old name).
+        "inspection/asof.html", title=unit_name_on(unit.id, day) or unit.name, plan=None,
+        unit=unit, day=day, tasks=tasks,
         plan_labels=plan_numbers({t.plan_id for t in tasks if t.plan_id}),
         STATE_LABELS=STATE_LABELS,
     )  # fmt: skip
