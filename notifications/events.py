@@ -175,4 +175,3 @@ def notify(event: Event) -> list[Recipient]:
 
 def _local_day(utc_naive: datetime) -> date:
     return utc_naive.replace(tzinfo=UTC).astimezone(clock.LOCAL_TZ).date()
-

@@ -167,7 +167,7 @@ def test_notifications_page_count_and_mark_read(client, demo_app, policy):
     assert db.session.get(Notification, other).read_at is None
     client.post("/notifications/read", data={"csrf_token": csrf_token(page)})
     page = client.get("/notifications").get_data(as_text=True)
-    assert "thông báo chưa đọc\">" not in page
+    assert 'thông báo chưa đọc">' not in page
     unread = client.get("/notifications?unread=1").get_data(as_text=True)
     assert "Chưa có thông báo nào." in unread
     # Bad input: a refusal in Vietnamese, nothing changes.
