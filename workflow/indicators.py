@@ -194,47 +194,29 @@ class ValueInput:
 def _clean(indicator: Indicator, value: ValueInput) -> dict[str, Any]:
     note = (value.note or "").strip() or None
     fields: dict[str, Any] = {"number": None, "change": None, "rating": None, "note": note}
-    kind = indicator.kind
+    kind, code = indicator.kind, indicator.code
     # NaN slips past every comparison below, and PostgreSQL's JSON refuses it in the
     # audit event: a number must be finite whatever the indicator's kind.
     if value.number is not None and not math.isfinite(value.number):
-        raise InvalidInput(
-            "Chỉ số %(code)s: số liệu phải là một số hữu hạn.",
-            code=indicator.code,
-        )
+        raise InvalidInput("Chỉ số %(code)s: số liệu phải là một số hữu hạn.", code=code)
     if kind in (IndicatorKind.PERCENTAGE, IndicatorKind.COUNT):
         if value.number is None:
-            raise InvalidInput(
-                "Chỉ số %(code)s: hãy nhập số liệu.",
-                code=indicator.code,
-            )
+            raise InvalidInput("Chỉ số %(code)s: hãy nhập số liệu.", code=code)
         if value.number < 0 or (kind == IndicatorKind.PERCENTAGE and value.number > 100):
-            raise InvalidInput(
-                "Chỉ số %(code)s: tỷ lệ phải từ 0 đến 100.",
-                code=indicator.code,
-            )
+            raise InvalidInput("Chỉ số %(code)s: tỷ lệ phải từ 0 đến 100.", code=code)
         fields["number"] = float(value.number)
     elif kind == IndicatorKind.CHANGE:
         try:
             fields["change"] = ChangeDirection(value.change or "")
-        except ValueError as exc:
-            raise InvalidInput(
-                "Chỉ số %(code)s: chọn Tăng, Không đổi hoặc Giảm.",
-                code=indicator.code,
-            ) from exc
+        except ValueError as e:
+            raise InvalidInput("Chỉ số %(code)s: chọn Tăng, Không đổi hoặc Giảm.", code=code) from e
         fields["number"] = value.number
     elif kind == IndicatorKind.RATING:
         if value.rating not in RATING_LABELS:
-            raise InvalidInput(
-                "Chỉ số %(code)s: mức đánh giá từ 1 đến 5.",
-                code=indicator.code,
-            )
+            raise InvalidInput("Chỉ số %(code)s: mức đánh giá từ 1 đến 5.", code=code)
         fields["rating"] = int(value.rating)
     elif not note:
-        raise InvalidInput(
-            "Chỉ số %(code)s: hãy ghi kết quả.",
-            code=indicator.code,
-        )
+        raise InvalidInput("Chỉ số %(code)s: hãy ghi kết quả.", code=code)
     return fields
 
 
@@ -333,8 +315,7 @@ def _check_assigned(indicator_id: int, unit_id: int, year: int) -> None:
     ).first()
     if assigned is None:
         raise InvalidInput(
-            "Chỉ số này chưa được giao cho đơn vị trong năm %(year)s; chưa lưu số liệu.",
-            year=year,
+            "Chỉ số này chưa được giao cho đơn vị trong năm %(year)s; chưa lưu số liệu.", year=year
         )
 
 
