@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from models import Plan, TaskState, db
@@ -69,9 +71,14 @@ def index() -> str:
     number = min(params.page_arg("upage"), pages)
     shown = ordered[(number - 1) * UNITS_PER_PAGE : number * UNITS_PER_PAGE]
     units_page = progress.Page(shown, len(ordered), number, UNITS_PER_PAGE)
+    link = _task_list_url(url_for("tasks.index"))
     return render_template(
         "dashboard/index.html",
-        task_list_url=_task_list_url(url_for("tasks.index")),
+        task_list_url=link,
+        # The links behind the quarter's figures, and the group names translated once
+        # (the unit table repeats them in every row).
+        list_url=partial(link, quarter=board.quarter, plan=plan_id, leaves=1),
+        bucket_names={b: gettext(progress.BUCKET_LABELS[b]) for b in progress.BUCKETS},
         board=board,
         units_page=units_page,
         sort=sort,
