@@ -16,7 +16,7 @@ from config.settings import DATA_DIR
 from models import Indicator, Plan, Role, Task, Unit, UnitGroup, UnitKind, User, db
 from notifications.events import muted
 from notifications.outbox import supersede_pending
-from workflow import assignees, audit, clock, indicators, task_reports
+from workflow import assignees, audit, clock, indicator_framework, indicators, task_reports
 from workflow import requests as request_service
 from workflow import tasks as task_service
 from workflow.directory import load_directory
@@ -284,7 +284,7 @@ def load_demo(
             with nullcontext() if history else muted():
                 create_plan(plan_input_from_file(data_dir / "plans" / entry["file"]), actor=creator)
         if history:
-            indicators.ensure_framework()
+            indicator_framework.ensure_framework()
             for step in activity["steps"]:
                 clock.freeze(_utc(step["at"]))
                 _replay(step)

@@ -1,7 +1,7 @@
 """The UNESCO learning-city framework: standards → criteria → indicators, targets and values.
 
 The framework itself is data (data/indicators/unesco_learning_city.json, loaded by
-`workflow.indicators.load_framework`); units get indicators assigned per year with a
+`workflow.indicator_framework.load_framework`); units get indicators assigned per year with a
 target, and enter one value per indicator, unit and year (re-entries update it, audited).
 """
 

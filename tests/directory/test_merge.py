@@ -24,7 +24,15 @@ from models import (
 )
 from reports.asof import plan_as_of
 from tests.foundation.web import csrf_token, login
-from workflow import clock, counters, indicators, task_edits, task_reports, unit_merge
+from workflow import (
+    clock,
+    counters,
+    indicator_framework,
+    indicators,
+    task_edits,
+    task_reports,
+    unit_merge,
+)
 from workflow import tasks as svc
 from workflow.errors import InvalidInput, PermissionDenied
 
@@ -81,7 +89,7 @@ def test_merging_two_units_moves_the_open_work_in_one_audited_step(city):  # noq
     task_edits.reassign_lead(
         handed.id, coord, expected_version=None, unit_id=tccb.id, reason="Giao TCCB"
     )
-    indicators.ensure_framework()
+    indicator_framework.ensure_framework()
     indicator_id = db.session.execute(sa.select(Indicator.id).limit(1)).scalar_one()
     this_year = indicators.assign(indicator_id, tccb.id, 2026, admin, target_text="100%")
     last_year = indicators.assign(indicator_id, tccb.id, 2025, admin, target_text="90%")

@@ -13,7 +13,7 @@ from models import AuditEvent, Indicator, IndicatorValue, Report, Task, db
 from reports import indicators as indicator_reports
 from tests.foundation.web import csrf_token, login
 from tests.inspection.conftest import P4403, task, unit_id, user
-from workflow import indicators, task_reports
+from workflow import indicator_framework, indicators, task_reports
 from workflow.errors import InvalidInput
 
 PERCENT, COUNT, CHANGE, RATING = "1.1.1.3", "2.1.1.1", "1.2.1.1", "2.4.1.2"
@@ -25,7 +25,7 @@ def _indicator(code: str) -> Indicator:
 
 @pytest.fixture
 def assigned(year) -> dict[str, int]:  # noqa: ANN001
-    indicators.load_framework()
+    indicator_framework.load_framework()
     coord = user("gdtx.coordinator")
     ids = {}
     for code in (PERCENT, COUNT, CHANGE, RATING):

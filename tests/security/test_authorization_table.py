@@ -81,6 +81,11 @@ TABLE: dict[tuple[str, str], T] = {
     # by the service to anyone but the author, with a message (302).
     ("POST", "tasks.comment"): (302, 302, 403, 302, 302, 403, 403, 302),
     ("POST", "tasks.edit_comment"): (302, 302, 403, 302, 302, 403, 403, 302),
+    ("POST", "people.assign"): (302, 302, 403, 403, 403, 403, 403, 302),  # refused: TCCB leads
+    ("POST", "people.unassign"): (302, 302, 403, 403, 403, 403, 403, 302),
+    ("POST", "people.follow"): (302, 302, 403, 302, 302, 403, 403, 302),
+    ("POST", "people.unfollow"): (302, 302, 403, 302, 302, 403, 403, 302),
+    ("GET", "inbox.index"): (200, 200, 200, 200, 200, 200, 200, 302),
     # Plans: every coordinator may read plans (to reuse them); members only their own.
     ("GET", "plans.show"): (200, 200, 200, 200, 200, 403, 200, 302),
     # Imports: coordinators and admins; a missing draft is 404 for them.

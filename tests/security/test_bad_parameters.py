@@ -36,7 +36,7 @@ from models import (
 )
 from tests.conftest import ON_POSTGRES
 from tests.foundation.web import csrf_token, login
-from workflow import clock, task_reports
+from workflow import clock, indicator_framework, task_reports
 from workflow import indicators as indicator_service
 from workflow import requests as requests_service
 from workflow import tasks as task_service
@@ -114,7 +114,7 @@ def test_unicode_digits_in_the_query_are_ignored(demo_app: Flask, url: str) -> N
 def test_unicode_digit_rating_on_the_indicator_form_is_refused(demo_app: Flask) -> None:
     """Low "500 instead of a clear error", Unicode digits: POST /indicators/<id>/value with
     rating=² was a 500; it is now refused with a message and nothing is written."""
-    indicator_service.ensure_framework()
+    indicator_framework.ensure_framework()
     rated = (
         db.session.execute(sa.select(Indicator).where(Indicator.kind == IndicatorKind.RATING))
         .scalars()
@@ -188,7 +188,7 @@ def test_integers_beyond_the_column_in_the_query_are_ignored(demo_app: Flask, ur
 def test_huge_task_id_on_the_indicator_form_is_refused(demo_app: Flask) -> None:
     """Low "500 instead of a clear error", integers out of range in form fields: `task_id`
     on the indicator form reached the database; now it is refused before any query."""
-    indicator_service.ensure_framework()
+    indicator_framework.ensure_framework()
     counted = (
         db.session.execute(sa.select(Indicator).where(Indicator.kind == IndicatorKind.COUNT))
         .scalars()
@@ -335,7 +335,7 @@ def test_nul_byte_in_an_uploaded_file_name_is_refused(demo_app: Flask) -> None:
 def test_non_finite_indicator_values_are_refused(demo_app: Flask, number: str) -> None:
     """Low "500 instead of a clear error", NaN indicator value: number=nan was stored as
     NULL on SQLite (with NaN in the audit event) and a 500 ("invalid json") on PostgreSQL."""
-    indicator_service.ensure_framework()
+    indicator_framework.ensure_framework()
     counted = (
         db.session.execute(sa.select(Indicator).where(Indicator.kind == IndicatorKind.PERCENTAGE))
         .scalars()
@@ -355,7 +355,7 @@ def test_non_finite_indicator_values_are_refused(demo_app: Flask, number: str) -
 def test_the_service_refuses_nan_whoever_calls_it(demo_app: Flask) -> None:
     """Low "500 instead of a clear error", NaN indicator value, at the service (the report
     form and any future caller)."""
-    indicator_service.ensure_framework()
+    indicator_framework.ensure_framework()
     counted = (
         db.session.execute(sa.select(Indicator).where(Indicator.kind == IndicatorKind.PERCENTAGE))
         .scalars()
@@ -388,7 +388,7 @@ def test_the_service_refuses_nan_whoever_calls_it(demo_app: Flask) -> None:
 def test_nan_in_the_report_form_is_refused(demo_app: Flask) -> None:
     """Low "500 instead of a clear error", NaN indicator value, through the report form: an
     indicator assigned to the lead unit, "nan" typed in its field; the report is refused."""
-    indicator_service.ensure_framework()
+    indicator_framework.ensure_framework()
     counted = (
         db.session.execute(sa.select(Indicator).where(Indicator.kind == IndicatorKind.PERCENTAGE))
         .scalars()
@@ -506,7 +506,7 @@ def test_a_300_character_attachment_name_is_shortened(demo_app: Flask, route: st
 def test_a_target_longer_than_its_column_is_refused(demo_app: Flask) -> None:
     """M5's class (a text longer than its VARCHAR is a 500 on PostgreSQL only): the target
     of an indicator assignment is VARCHAR(300) and the form sent any length."""
-    indicator_service.ensure_framework()
+    indicator_framework.ensure_framework()
     indicator = db.session.execute(sa.select(Indicator)).scalars().first()
     client, token = _signed_in(demo_app, "gdtx.coordinator")
     before = _events()

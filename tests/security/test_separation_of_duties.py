@@ -25,7 +25,7 @@ from models import (
 )
 from tests.foundation.helpers import find_task
 from tests.foundation.web import csrf_token, login
-from workflow import clock, indicators, task_reports
+from workflow import clock, indicator_framework, indicators, task_reports
 from workflow import tasks as svc
 from workflow.errors import InvalidInput, PermissionDenied
 from workflow.substitutions import available_events, name_substitute
@@ -107,7 +107,7 @@ def test_a_substitute_who_wrote_a_report_cannot_verify_it_through_another_princi
 
 
 def _indicator(code: str = "1.1.1.3") -> Indicator:
-    indicators.ensure_framework()
+    indicator_framework.ensure_framework()
     return db.session.execute(sa.select(Indicator).where(Indicator.code == code)).scalar_one()
 
 

@@ -27,7 +27,7 @@ from reports.unit_names import unit_name_on
 from web import params
 from web.feedback import attempt
 from web.views.jobs import submit
-from workflow import clock, permissions
+from workflow import clock, indicator_framework, permissions
 from workflow import indicators as indicator_service
 from workflow import report_settings as settings_service
 from workflow import tasks as task_service
@@ -230,7 +230,7 @@ def _pack(start: date, end: date, name: str, **scope: int) -> Response:
 @login_required
 def indicators() -> str:
     """The framework, and the user's unit's assignments and values for ?year=."""
-    indicator_service.ensure_framework()
+    indicator_framework.ensure_framework()
     year = _year()
     unit_id = current_user.unit_id
     assigned = {
