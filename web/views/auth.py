@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     current_app,
@@ -25,6 +26,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from demo.loader import DEMO_PASSWORD, KEY_LOGINS, demo_accounts_present
+from models import db
 from web.forms import LoginForm
 from workflow.login_security import KnownDevice, new_device_id
 from workflow.users import LOCALES, LoginThrottled, authenticate, record_logout, set_locale
@@ -82,7 +84,12 @@ DEMO_ROLES = (
 
 def _login_page(form: LoginForm) -> str:
     # The demo's accounts are listed only while the demo is loaded (never on a real site).
-    demo = demo_accounts_present()
+    try:
+        demo = demo_accounts_present()
+    except sa.exc.DBAPIError:
+        # The sign-in form needs no data: during an outage it shows, without the demo list.
+        db.session.rollback()
+        demo = False
     return render_template(
         "login.html",
         form=form,
