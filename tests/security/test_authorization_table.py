@@ -81,8 +81,8 @@ TABLE: dict[tuple[str, str], T] = {
     # by the service to anyone but the author, with a message (302).
     ("POST", "tasks.comment"): (302, 302, 403, 302, 302, 403, 403, 302),
     ("POST", "tasks.edit_comment"): (302, 302, 403, 302, 302, 403, 403, 302),
-    ("POST", "people.assign"): (302, 302, 403, 403, 403, 403, 403, 302),  # refused: TCCB leads
-    ("POST", "people.unassign"): (302, 302, 403, 403, 403, 403, 403, 302),
+    ("POST", "people.assign"): (302, 302, 403, 302, 302, 403, 403, 302),  # seen, then refused
+    ("POST", "people.unassign"): (302, 302, 403, 302, 302, 403, 403, 302),
     ("POST", "people.follow"): (302, 302, 403, 302, 302, 403, 403, 302),
     ("POST", "people.unfollow"): (302, 302, 403, 302, 302, 403, 403, 302),
     ("GET", "inbox.index"): (200, 200, 200, 200, 200, 200, 200, 302),
