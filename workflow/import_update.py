@@ -26,8 +26,7 @@ from workflow.import_resolution import Resolver, Target, parse_mappings
 from workflow.plans import (
     ItemInput,
     add_items,
-    propagate_to_subtasks,
-    replace_coordinating,
+    apply_item_update,
     unit_keys,
 )
 from workflow.snapshots import plan_snapshot
@@ -92,24 +91,18 @@ def _apply_item(task: Task, item: ItemInput, actor: UserModel, now: datetime) ->
         return False
     before: dict[str, Any] = {k: getattr(task, k) for k in changed}
     after: dict[str, Any] = dict(changed)
-    if coord_changed:
-        before["coordinating"] = [tu.display_name for tu in old_coord]
-        after["coordinating"] = [r.mention for r in item.coordinating]
-        replace_coordinating(task, item.coordinating)
-    for key, value in changed.items():
-        setattr(task, key, value)
-    task.updated_at = now
-    audit.record(
-        "task.update",
+    apply_item_update(
+        task,
+        changed,
+        before,
+        after,
+        old_coord=old_coord if coord_changed else None,
+        coordinating=item.coordinating,
         actor=actor,
-        object_type="task",
-        object_id=task.id,
-        plan_id=task.plan_id,
-        before=before,
-        after=after,
         reason=UPDATE_REASON,
+        now=now,
+        skip_cancelled=False,
     )
-    propagate_to_subtasks(task, changed, actor, UPDATE_REASON, now, skip_cancelled=False)
     return True
 
 

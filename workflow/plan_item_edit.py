@@ -23,8 +23,7 @@ from workflow.plans import (
     UnitRef,
     _lead_units,
     _new_task,
-    propagate_to_subtasks,
-    replace_coordinating,
+    apply_item_update,
     unit_keys,
     unit_rows,
 )
@@ -186,24 +185,18 @@ def edit_item(
             before["lead_unit_id"] = task.lead_unit_id
             _set_leads(task, new.leads, actor, reason, now)
             after["lead_unit_id"] = task.lead_unit_id
-        if coord_changed:
-            before["coordinating"] = [tu.display_name for tu in old_coord]
-            after["coordinating"] = [r.mention for r in new.coordinating]
-            replace_coordinating(task, new.coordinating)
-        for key, value in changed.items():
-            setattr(task, key, value)
-        task.updated_at = now
-        audit.record(
-            "task.update",
+        apply_item_update(
+            task,
+            changed,
+            before,
+            after,
+            old_coord=old_coord if coord_changed else None,
+            coordinating=new.coordinating,
             actor=actor,
-            object_type="task",
-            object_id=task.id,
-            plan_id=task.plan_id,
-            before=before,
-            after=after,
             reason=reason,
+            now=now,
+            skip_cancelled=True,
         )
-        propagate_to_subtasks(task, changed, actor, reason, now, skip_cancelled=True)
         db.session.flush()
         _announce(task, actor, reason, before, changed)
         renumber(plan.id)

@@ -190,6 +190,42 @@ def replace_coordinating(task: Task, refs: list[UnitRef]) -> None:
     task.units.extend(unit_rows(refs, UnitRole.COORDINATING))
 
 
+def apply_item_update(
+    task: Task,
+    changed: dict[str, Any],
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    old_coord: list[TaskUnit] | None,
+    coordinating: list[UnitRef],
+    actor: User,
+    reason: str | None,
+    now: datetime,
+    skip_cancelled: bool,
+) -> None:
+    """Apply an item's changed fields (and its coordinating units when `old_coord` is
+    given) with one `task.update` event, then carry the fields to its sub-tasks. Shared
+    by the update from a re-imported document and the edit by hand."""
+    if old_coord is not None:
+        before["coordinating"] = [tu.display_name for tu in old_coord]
+        after["coordinating"] = [r.mention for r in coordinating]
+        replace_coordinating(task, coordinating)
+    for key, value in changed.items():
+        setattr(task, key, value)
+    task.updated_at = now
+    audit.record(
+        "task.update",
+        actor=actor,
+        object_type="task",
+        object_id=task.id,
+        plan_id=task.plan_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    propagate_to_subtasks(task, changed, actor, reason, now, skip_cancelled=skip_cancelled)
+
+
 def propagate_to_subtasks(
     task: Task,
     changed: dict[str, Any],
