@@ -3,6 +3,7 @@
 from models.account import PasswordReset
 from models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from models.base import db, utcnow
+from models.cascade import ItemLink, ItemLinkStatus, LinkMethod, PlanLink
 from models.comments import Comment, comment_attachments
 from models.counters import TaskTally, TaskViewTally
 from models.indicators import (
@@ -54,6 +55,10 @@ __all__ = [
     "IndicatorAssignment",
     "IndicatorKind",
     "IndicatorValue",
+    "ItemLink",
+    "ItemLinkStatus",
+    "LinkMethod",
+    "PlanLink",
     "BackgroundJob",
     "JobState",
     "Standard",
