@@ -34,7 +34,8 @@ class Unit(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    # Not unique: schools share names across districts; the code identifies (migration 0024).
+    name: Mapped[str] = mapped_column(sa.String(300))
     kind: Mapped[UnitKind] = mapped_column(str_enum(UnitKind))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     email: Mapped[str | None] = mapped_column(sa.String(200))
