@@ -151,6 +151,18 @@ def _create_users(units: dict[str, Unit]) -> list[DemoLogin]:
     return logins
 
 
+def _unit_lookup() -> dict[str, int]:
+    """A data file's unit mention → unit id: by code, or by a name only one unit bears
+    (schools share names across districts; a shared name is left for review)."""
+    rows = db.session.execute(sa.select(Unit.code, Unit.name, Unit.id)).all()
+    bearers: dict[str, list[int]] = {}
+    for row in rows:
+        bearers.setdefault(row.name, []).append(row.id)
+    lookup = {name: ids[0] for name, ids in bearers.items() if len(ids) == 1}
+    lookup.update({row.code: row.id for row in rows})
+    return lookup
+
+
 def _refs(names: list[str], units: dict[str, int], groups: dict[str, int]) -> list[UnitRef]:
     refs = []
     for name in names:
@@ -166,7 +178,7 @@ def _refs(names: list[str], units: dict[str, int], groups: dict[str, int]) -> li
 def plan_input_from_file(path: Path) -> PlanInput:
     """Read a plan data file into a PlanInput, resolving unit names against the database."""
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    units = dict(db.session.execute(sa.select(Unit.name, Unit.id)).all())
+    units = _unit_lookup()
     codes = dict(db.session.execute(sa.select(Unit.code, Unit.id)).all())
     groups = dict(db.session.execute(sa.select(UnitGroup.name, UnitGroup.id)).all())
     issuer_id = codes[data["issuer_code"]]
@@ -320,7 +332,7 @@ def live_plan_input(data_dir: Path, today: date) -> tuple[PlanInput, dict[str, A
     """The current year's demo plan with every date set relative to `today`, and its spec."""
     spec = json.loads((data_dir / LIVE_PLAN_FILE).read_text(encoding="utf-8"))
     sources = _source_items(data_dir, spec)
-    units = dict(db.session.execute(sa.select(Unit.name, Unit.id)).all())
+    units = _unit_lookup()
     codes = dict(db.session.execute(sa.select(Unit.code, Unit.id)).all())
     groups = dict(db.session.execute(sa.select(UnitGroup.name, UnitGroup.id)).all())
     issuer_id = codes[spec["issuer_code"]]

@@ -134,7 +134,8 @@ def read_unit_table(data: bytes, filename: str) -> UnitTable:
         table.errors.append(f"Tệp có quá nhiều dòng (tối đa {MAX_ROWS:,}).".replace(",", "."))
         return table
     seen_codes: dict[str, int] = {}
-    seen_names: dict[str, int] = {}
+    # Names repeat across districts (the code identifies a unit), never under one parent.
+    seen_names: dict[tuple[str | None, str], int] = {}
     for number, raw in enumerate(cells[1:], start=2):
         values = {f: (raw[i] if i < len(raw) else "") for i, f in enumerate(header) if f}
         row = _row(number, values, table.errors)
@@ -145,13 +146,15 @@ def read_unit_table(data: bytes, filename: str) -> UnitTable:
                 f"Dòng {number}: mã «{row.code}» trùng với dòng {seen_codes[row.code]}."
             )
             continue
-        if fold(row.name) in seen_names:
+        sibling = (row.parent, fold(row.name))
+        if sibling in seen_names:
             table.errors.append(
-                f"Dòng {number}: tên «{row.name}» trùng với dòng {seen_names[fold(row.name)]}."
+                f"Dòng {number}: tên «{row.name}» trùng với dòng {seen_names[sibling]}"
+                " (cùng đơn vị cấp trên)."
             )
             continue
         seen_codes[row.code] = number
-        seen_names[fold(row.name)] = number
+        seen_names[sibling] = number
         table.rows.append(row)
     return table
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from models import Unit, UnitName, db
 
@@ -44,3 +45,32 @@ def unit_names_on(unit_ids: Iterable[int | None], day: date) -> dict[int, str]:
 def unit_name_on(unit_id: int, day: date) -> str | None:
     """The unit's name on `day` (None for an unknown unit)."""
     return unit_names_on([unit_id], day).get(unit_id)
+
+
+def unit_choices(*, active_only: bool = True) -> list[tuple[int, str]]:
+    """(id, label) of the units for a select, by name (one statement). A name several
+    units bear ("Trường Tiểu học Kim Đồng" in several districts) is told apart by the
+    parent: "Trường Tiểu học Kim Đồng — Phòng Giáo dục và Đào tạo quận 8"."""
+    parent = aliased(Unit)
+    query = (
+        sa.select(Unit.id, Unit.name, parent.name)
+        .outerjoin(parent, parent.id == Unit.parent_id)
+        .order_by(Unit.name, parent.name, Unit.id)
+    )
+    if active_only:
+        query = query.where(Unit.active.is_(True))
+    rows = db.session.execute(query).all()
+    labels = distinct_labels((r[0], r[1], r[2]) for r in rows)
+    return [(r[0], labels[r[0]]) for r in rows]
+
+
+def distinct_labels(rows: Iterable[tuple[int, str, str | None]]) -> dict[int, str]:
+    """Unit id → its name, or "name — parent name" when another of `rows` bears the name."""
+    rows = list(rows)
+    count: dict[str, int] = {}
+    for _, name, _ in rows:
+        count[name] = count.get(name, 0) + 1
+    return {
+        unit_id: f"{name} — {parent}" if count[name] > 1 and parent else name
+        for unit_id, name, parent in rows
+    }

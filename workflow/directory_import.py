@@ -91,13 +91,9 @@ def plan_import(table: UnitTable) -> ImportPlan:
     # The tree and the names as they would stand after the import.
     parent_after = {e.code: code_of.get(e.parent_id) for e in existing.values()}
     parent_after.update({r.code: r.parent for r in table.rows})
-    name_owner = {e.name: e.code for e in existing.values()}
+    clashes = _sibling_clashes(rows, existing, parent_after)
     for row in table.rows:
-        old = existing.get(row.code)
-        if old is not None and old.name != row.name and name_owner.get(old.name) == old.code:
-            del name_owner[old.name]
-    for row in table.rows:
-        _check_row(row, rows, existing, name_owner, parent_after, plan)
+        _check_row(row, rows, existing, clashes, parent_after, plan)
     if plan.errors:
         return plan
     for row in table.rows:
@@ -127,11 +123,36 @@ def plan_import(table: UnitTable) -> ImportPlan:
     return plan
 
 
+def _sibling_clashes(
+    rows: dict[str, UnitRow], existing: dict[str, Existing], parent_after: dict[str, str | None]
+) -> dict[str, str]:
+    """Code of a row → another active unit that would bear its name under the same parent.
+
+    Names repeat across the city ("Trường Tiểu học Kim Đồng" in several districts) and the
+    code identifies a unit; two units of one name under one parent, though, no reader could
+    tell apart. Judged on the directory as it would stand after the import (two units may
+    swap names in one file)."""
+    bearers: dict[tuple[str | None, str], list[str]] = {}
+    for code in {*existing, *rows}:
+        row, old = rows.get(code), existing.get(code)
+        if (row is not None and row.retired) or (row is None and not old.active):
+            continue
+        name = row.name if row is not None else old.name
+        bearers.setdefault((parent_after.get(code), fold(name)), []).append(code)
+    return {
+        code: next(other for other in sorted(same) if other != code)
+        for same in bearers.values()
+        if len(same) > 1
+        for code in same
+        if code in rows
+    }
+
+
 def _check_row(
     row: UnitRow,
     rows: dict[str, UnitRow],
     existing: dict[str, Existing],
-    name_owner: dict[str, str],
+    clashes: dict[str, str],
     parent_after: dict[str, str | None],
     plan: ImportPlan,
 ) -> None:
@@ -146,9 +167,11 @@ def _check_row(
         plan.errors.append(
             f"{where}: không thể giải thể đơn vị «{row.code}» chưa có trong danh mục."
         )
-    owner = name_owner.get(row.name)
-    if owner is not None and owner != row.code and owner not in rows:
-        plan.errors.append(f"{where}: tên «{row.name}» đã thuộc đơn vị «{owner}».")
+    owner = clashes.get(row.code)
+    if owner is not None and owner not in rows:
+        plan.errors.append(
+            f"{where}: tên «{row.name}» đã thuộc đơn vị «{owner}» cùng đơn vị cấp trên."
+        )
     for label, code in (("cấp trên", row.parent), ("kế thừa", row.successor)):
         if code is None:
             continue

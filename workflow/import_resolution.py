@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from importer.directory import Directory, Entry, Match, default_directory
 from importer.scope import Scope
@@ -92,8 +93,18 @@ class Resolver:
     def __init__(self, draft: Mapping[str, Any] | None = None) -> None:
         records = directory_records()
         self.directory = Directory(records["units"], records["groups"])
+        parent = aliased(Unit)
         units = db.session.execute(
-            sa.select(Unit.id, Unit.code, Unit.name, Unit.kind).where(Unit.active.is_(True))
+            sa.select(
+                Unit.id,
+                Unit.code,
+                Unit.name,
+                Unit.kind,
+                Unit.parent_id,
+                parent.name.label("parent_name"),
+            )
+            .outerjoin(parent, parent.id == Unit.parent_id)
+            .where(Unit.active.is_(True))
         ).all()
         groups = db.session.execute(sa.select(UnitGroup.id, UnitGroup.code, UnitGroup.name)).all()
         self.units = units
@@ -125,6 +136,16 @@ class Resolver:
             self.by_fold[fold(g.name)] = Target(group_id=g.id)
         for u in units:
             self.by_fold[fold(u.name)] = Target(unit_id=u.id)
+        # Names several units bear ("Trường Tiểu học Kim Đồng" in several districts): such
+        # a name alone picks none of them; the reviewer chooses among the candidates.
+        bearers: dict[str, list[Any]] = {}
+        for u in units:
+            bearers.setdefault(fold(u.name), []).append(u)
+        self.homonyms: dict[str, list[Any]] = {
+            folded: sorted(same, key=lambda u: (u.parent_name or "", u.code))
+            for folded, same in bearers.items()
+            if len(same) > 1
+        }
         meta = (draft or {}).get("plan") or {}
         issuer = (meta.get("issuer") or "").strip() or None
         # A bare "Sở Giáo dục và Đào tạo" under "UBND THÀNH PHỐ ĐÀ NẴNG": the importer
@@ -177,6 +198,8 @@ class Resolver:
             key = self.scope_keys.get(scope)
             if key and (folded, scope, key) in self.scoped:
                 return self.scoped[(folded, scope, key)]
+        if folded in self.homonyms:
+            return self._one_in_scope(folded, text)
         if folded in self.from_draft:
             return self.from_draft[folded]
         if folded in self.by_fold:
@@ -185,11 +208,37 @@ class Resolver:
         match = self.directory.lookup(text)
         if match is None or not self.scope.allows(match, text):
             return None
+        if match.entry.kind == "unit" and fold(match.entry.name) in self.homonyms:
+            # An OCR-tolerant reading of a shared name is as ambiguous as the name.
+            return self._one_in_scope(fold(match.entry.name), text)
         if match.entry.kind == "group" and match.entry.code in self.group_by_code:
             return Target(group_id=self.group_by_code[match.entry.code])
         if match.entry.code in self.unit_by_code:
             return Target(unit_id=self.unit_by_code[match.entry.code])
         return None
+
+    def _one_in_scope(self, folded: str, text: str) -> Target | None:
+        """The one bearer of a shared name the plan's scope allows (a district office's
+        plan means its own district's school), or None when several remain."""
+        allowed = [u for u in self.homonyms[folded] if self._allowed(Target(unit_id=u.id), text)]
+        issuer = self.scope.entry.code if self.scope.entry is not None else None
+        issuer_id = self.unit_by_code.get(issuer) if issuer else None
+        if len(allowed) > 1 and issuer_id is not None:
+            parents = {u.id: u.parent_id for u in self.units}
+            below = [u for u in allowed if issuer_id in _ancestors(u.id, parents)]
+            allowed = below or allowed
+        return Target(unit_id=allowed[0].id) if len(allowed) == 1 else None
+
+    def candidates(self, text: str) -> list[tuple[str, str]]:
+        """(value, "name — parent") for each unit bearing the name `text` (none when the
+        name is not shared): the review proposes them instead of picking one."""
+        return [
+            (Target(unit_id=u.id).value, self._label(u)) for u in self.homonyms.get(fold(text), [])
+        ]
+
+    @staticmethod
+    def _label(unit: Any) -> str:
+        return f"{unit.name} — {unit.parent_name}" if unit.parent_name else unit.name
 
     def ref(self, text: str, mappings: Mapping[str, Target] | None = None) -> UnitRef:
         text = text.strip()[:300]
@@ -207,10 +256,25 @@ class Resolver:
     def choices(self) -> list[tuple[str, str]]:
         """(value, label) for a mapping select: groups first, then units by name."""
         out = [(Target(group_id=g.id).value, f"Nhóm: {g.name}") for g in self.groups]
+        # A shared name is told apart by its parent ("… — Phòng GD&ĐT Quận 1").
         out += [
-            (Target(unit_id=u.id).value, u.name) for u in sorted(self.units, key=lambda u: u.name)
+            (
+                Target(unit_id=u.id).value,
+                self._label(u) if fold(u.name) in self.homonyms else u.name,
+            )
+            for u in sorted(self.units, key=lambda u: (u.name, u.parent_name or ""))
         ]
         return out
+
+
+def _ancestors(unit_id: int, parents: Mapping[int, int | None]) -> set[int]:
+    """The unit itself and every unit above it (a cycle ends the walk)."""
+    seen: set[int] = set()
+    current: int | None = unit_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        current = parents.get(current)
+    return seen
 
 
 def parse_mappings(
@@ -266,8 +330,10 @@ def pending_mentions(draft: Mapping[str, Any], resolver: Resolver) -> list[dict[
                         "choice": chosen.get(fold(text), ""),
                         # The reviewer's scope; "this issuer's plans" until they choose.
                         "scope": scopes.get(fold(text), ALIAS_ISSUER if issuer else ALIAS_GLOBAL),
+                        # Several units bear this name: the reviewer picks one of these.
+                        "candidates": resolver.candidates(text),
                         # Not in the directory: proposed as a new unit under the issuer.
-                        "proposed_parent": issuer or None,
+                        "proposed_parent": None if resolver.candidates(text) else issuer or None,
                     },
                 )
                 if item.get("number") not in entry["items"]:

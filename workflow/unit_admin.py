@@ -37,12 +37,23 @@ def _check_parent(unit: Unit | None, parent_id: int | None) -> None:
         parent = parent.parent
 
 
-def _unit_name_taken(name: str, code: str, unit_id: int | None) -> None:
-    clash = db.session.execute(
-        sa.select(Unit.id).where(sa.or_(Unit.name == name, Unit.code == code))
-    ).scalars()
-    if any(other != unit_id for other in clash):
-        raise InvalidInput("Đã có đơn vị khác mang tên hoặc mã này.")
+def _unit_name_taken(name: str, code: str, unit_id: int | None, parent_id: int | None) -> None:
+    """The code identifies a unit; a name may repeat across districts ("Trường Tiểu học
+    Kim Đồng"), only not among the active units of one parent, which no one could tell apart."""
+    same_code = db.session.execute(sa.select(Unit.id).where(Unit.code == code)).scalars()
+    if any(other != unit_id for other in same_code):
+        raise InvalidInput("Đã có đơn vị khác mang mã này.")
+    if sibling_named(name, parent_id, unit_id):
+        raise InvalidInput("Đã có đơn vị khác mang tên này trong cùng đơn vị cấp trên.")
+
+
+def sibling_named(name: str, parent_id: int | None, unit_id: int | None) -> bool:
+    """Whether another active unit under `parent_id` bears `name`."""
+    parent = Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id
+    query = sa.select(Unit.id).where(Unit.name == name, parent, Unit.active.is_(True))
+    if unit_id is not None:
+        query = query.where(Unit.id != unit_id)
+    return db.session.execute(query.limit(1)).first() is not None
 
 
 def create_unit(
@@ -60,7 +71,7 @@ def create_unit(
     if not code or not name:
         raise InvalidInput("Cần mã và tên đơn vị.")
     with unit_of_work():
-        _unit_name_taken(name, code, None)
+        _unit_name_taken(name, code, None, parent_id)
         _check_parent(None, parent_id)
         unit = Unit(
             code=code[:40],
@@ -103,7 +114,7 @@ def update_unit(
         raise InvalidInput("Cần tên đơn vị.")
     with unit_of_work():
         unit = _unit_or_404(unit_id)
-        _unit_name_taken(name, unit.code, unit.id)
+        _unit_name_taken(name, unit.code, unit.id, parent_id)
         _check_parent(unit, parent_id)
         before = unit_snapshot(unit)
         if unit.name != name[:300]:

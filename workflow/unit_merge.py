@@ -36,7 +36,7 @@ from models import (
     unit_group_members,
 )
 from models.units import ALIAS_GLOBAL
-from workflow import audit, clock, unit_history
+from workflow import audit, clock, unit_admin, unit_history
 from workflow.errors import InvalidInput, NotFound, PermissionDenied
 from workflow.permissions import OPEN_STATES
 from workflow.text import fold
@@ -284,11 +284,9 @@ def merge_units(
         before_name = successor.name
         new_name = " ".join((new_name or "").split())[:300]
         if new_name and new_name != successor.name:
-            clash = db.session.execute(
-                sa.select(Unit.id).where(Unit.name == new_name, Unit.id != successor.id)
-            ).first()
-            if clash:
-                raise InvalidInput("Đã có đơn vị khác mang tên này.")
+            # Names repeat across districts; only a sibling of the same name is refused.
+            if unit_admin.sibling_named(new_name, successor.parent_id, successor.id):
+                raise InvalidInput("Đã có đơn vị khác mang tên này trong cùng đơn vị cấp trên.")
             unit_history.rename(successor, new_name)
             successor.name = new_name
         result: dict[str, Any] = {}

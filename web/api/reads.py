@@ -28,10 +28,26 @@ def _page(rows: Sequence[Any], limit: int, cursor_of: Any) -> tuple[list[Any], s
 
 
 def units_page(
-    limit: int, after: int, kind: str | None, active: bool | None
+    limit: int,
+    after: int,
+    kind: str | None,
+    active: bool | None,
+    *,
+    parent: int | None = None,
+    code: str | None = None,
+    name: str | None = None,
 ) -> tuple[list[Unit], str | None]:
-    """Units by id; the directory is public to every signed-in user, as on the web."""
+    """Units by id; the directory is public to every signed-in user, as on the web.
+
+    A name is no key (schools share names across districts): `name` lists every unit
+    bearing it, told apart by parent_id; `code` is the one that identifies."""
     query = sa.select(Unit).where(Unit.id > after)
+    if parent is not None:
+        query = query.where(Unit.parent_id == parent)
+    if code:
+        query = query.where(Unit.code == code)
+    if name:
+        query = query.where(Unit.name == name)
     if kind:
         query = query.where(Unit.kind == kind)
     if active is not None:

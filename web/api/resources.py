@@ -70,6 +70,9 @@ def units(query_data: dict[str, Any]) -> dict[str, Any]:
         _after(query_data.get("cursor")),
         query_data.get("kind"),
         query_data.get("active"),
+        parent=query_data.get("parent"),
+        code=query_data.get("code"),
+        name=query_data.get("name"),
     )
     return {"items": items, "next_cursor": cursor}
 

@@ -92,6 +92,16 @@ class TaskFilterIn(PageIn):
 class UnitFilterIn(PageIn):
     kind = fields.String(validate=OneOf([k.value for k in UnitKind]))
     active = fields.Boolean()
+    parent = fields.Integer(
+        validate=Range(1, 2**31 - 1), metadata={"description": "Units directly under it."}
+    )
+    code = fields.String(
+        validate=Length(max=40), metadata={"description": "The official code (unique)."}
+    )
+    name = fields.String(
+        validate=Length(max=300),
+        metadata={"description": "Exact name; several units may bear it (other districts)."},
+    )
 
 
 class YearIn(Schema):

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from models import Role, Unit, UnitAlias, UnitGroup, UnitKind, User, db
+from reports.unit_names import unit_choices
 from web import params
 from web.admin_forms import (
     KIND_LABELS,
@@ -52,7 +53,12 @@ def _all_units() -> list[Unit]:
 
 def _unit_choices(blank: str | None = None, *, skip: int | None = None) -> list[SelectChoice]:
     choices = [SelectChoice("", blank)] if blank is not None else []
-    return choices + [SelectChoice(str(u.id), u.name) for u in _all_units() if u.id != skip]
+    # A shared school name shows its district ("… — Phòng GD&ĐT quận 8").
+    return choices + [
+        SelectChoice(str(uid), label)
+        for uid, label in unit_choices(active_only=False)
+        if uid != skip
+    ]
 
 
 @bp.route("/")

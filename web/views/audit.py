@@ -6,16 +6,19 @@ events of those plans; everyone else gets 403.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from models import AuditEvent, Plan, Role, Unit, User, db
+from models import AuditEvent, Plan, Role, User, db
 from reports.action_labels import ACTION_LABELS
 from reports.audit_exports import audit_csv, audit_pdf, audit_xlsx
 from reports.audit_trail import AuditFilter, audit_page
 from reports.pack_chain import publication
 from reports.queries import task_labels
+from reports.unit_names import unit_choices
 from web import params
 from web.views.jobs import defer_download, in_job, submit
 from workflow.audit_verification import chain_status
@@ -87,7 +90,8 @@ def index() -> str:
     if plan_ids is not None:
         plans_query = plans_query.where(Plan.id.in_(plan_ids))
     plans = list(db.session.execute(plans_query).scalars())
-    units = list(db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.name)).all())
+    # The template reads .id and .name; a shared name carries its parent.
+    units = [SimpleNamespace(id=i, name=label) for i, label in unit_choices(active_only=False)]
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     task_ids = {r.event.object_id for r in page.rows if r.event.object_type == "task"}
     return render_template(

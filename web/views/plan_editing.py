@@ -12,7 +12,8 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from models import Plan, Task, TaskUnit, Unit, UnitRole, db
+from models import Plan, Task, TaskUnit, UnitRole, db
+from reports.unit_names import unit_choices
 from web.feedback import attempt
 from web.plan_forms import ITEM_ROWS, ItemForm, MoveForm, PlanCreateForm, PlanHeaderForm, ReasonForm
 from workflow import (
@@ -30,12 +31,8 @@ bp = Blueprint("plan_editing", __name__, url_prefix="/plans")
 
 
 def _unit_choices() -> list[tuple[int, str]]:
-    return [
-        (uid, name)
-        for uid, name in db.session.execute(
-            sa.select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.name)
-        ).all()
-    ]
+    # A shared school name shows its district ("… — Phòng GD&ĐT quận 8").
+    return unit_choices()
 
 
 def _editable_plan(plan_id: int) -> Plan:

@@ -33,6 +33,7 @@ from reports import indicators as indicator_reports
 from reports import progress
 from reports.people import task_people
 from reports.timeline import last_report, task_timeline
+from reports.unit_names import unit_choices
 from reports.visibility import visible_plans
 from web import params
 from web.comment_forms import CommentEditForm, CommentForm
@@ -149,12 +150,8 @@ def show(task_id: int) -> str:
     can_edit = permissions.can_edit(task, current_user)
     reassign_form = ReassignForm()
     if can_edit and not task.subtasks:
-        reassign_form.unit_id.choices = [
-            (uid, name)
-            for uid, name in db.session.execute(
-                sa.select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.name)
-            ).all()
-        ]
+        # A shared school name shows its district (reports.unit_names.unit_choices).
+        reassign_form.unit_id.choices = unit_choices()
     indicator_year = indicator_service.task_year(task)
     report_indicators = (
         indicator_service.assigned_indicators(task.lead_unit_id, indicator_year)
