@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -200,11 +201,13 @@ def due_soon(user: User, today: date) -> sa.Select | None:
     """The user's open, unreported tasks due within DUE_SOON_DAYS or overdue (up to a year)."""
     if user.role not in ACTING_ROLES:
         return None
+    # Named parameters: the statement is built once per role and run for any day (_union).
     return sa.select(*_row("due", Task.id)).where(
         Task.lead_unit_id == user.unit_id,
         Task.state.in_([TaskState.ASSIGNED, TaskState.IN_PROGRESS]),
         Task.due_on.between(
-            today - timedelta(days=OVERDUE_HORIZON_DAYS), today + timedelta(days=DUE_SOON_DAYS)
+            sa.bindparam("due_from", _due_window(today)[0], type_=sa.Date),
+            sa.bindparam("due_to", _due_window(today)[1], type_=sa.Date),
         ),
         ~_sent_back(),
         is_leaf(),
@@ -223,19 +226,52 @@ SOURCES: list[InboxSource] = [
 ]
 
 
-def _union(user: User, today: date) -> sa.Subquery | None:
-    parts = [q for q in (s.query(user, today) for s in SOURCES) if q is not None]
+def _due_window(today: date) -> tuple[date, date]:
+    return today - timedelta(days=OVERDUE_HORIZON_DAYS), today + timedelta(days=DUE_SOON_DAYS)
+
+
+class _Someone:
+    """A user of one role whose id and unit are bound parameters ("me_id", "me_unit")."""
+
+    def __init__(self, role: Role) -> None:
+        self.role = role
+        self.id = sa.bindparam("me_id", type_=sa.Integer)
+        self.unit_id = sa.bindparam("me_unit", type_=sa.Integer)
+
+
+@lru_cache(maxsize=32)
+def _union_for(role: Role, sources: tuple[InboxSource, ...]) -> sa.Subquery | None:
+    # Building the five selects (aliases, correlated subqueries) costs several ms of CPU,
+    # more than running them; the header asks on every page (issue 12). They depend on
+    # the user only through the role, the rest is parameters: built once per role.
+    someone = _Someone(role)
+    parts = [q for q in (s.query(someone, date(2000, 1, 1)) for s in sources) if q is not None]  # type: ignore[arg-type]
     if not parts:
         return None
     return sa.union_all(*parts).subquery("inbox")
 
 
+def _union(user: User, today: date) -> tuple[sa.Subquery | None, dict[str, object]]:
+    """The UNION ALL of the sources for the user's role, and the parameters for this user
+    and day."""
+    due_from, due_to = _due_window(today)
+    params = {"me_id": user.id, "me_unit": user.unit_id, "due_from": due_from, "due_to": due_to}
+    return _union_for(user.role, tuple(SOURCES)), params
+
+
 def inbox_count(user: User, today: date | None = None) -> int:
     """How many things wait for the user (one statement, none for a user no source concerns)."""
-    union = _union(user, today or clock.today())
+    union, params = _union(user, today or clock.today())
     if union is None:
         return 0
-    return int(db.session.execute(sa.select(sa.func.count()).select_from(union)).scalar_one())
+    return int(
+        db.session.execute(_count_of(union), params).scalar_one()  # type: ignore[arg-type]
+    )
+
+
+@lru_cache(maxsize=32)
+def _count_of(union: sa.Subquery) -> sa.Select:
+    return sa.select(sa.func.count()).select_from(union)
 
 
 @dataclass(frozen=True)
@@ -266,10 +302,19 @@ class InboxGroup:
 def inbox(user: User, today: date | None = None) -> list[InboxGroup]:
     """What waits for the user, by source in SOURCES order, each oldest deadline first
     (one statement)."""
-    union = _union(user, today or clock.today())
+    union, params = _union(user, today or clock.today())
     if union is None:
         return [InboxGroup(s, []) for s in SOURCES]
-    rows = db.session.execute(
+    rows = db.session.execute(_page_of(union), params).all()  # type: ignore[arg-type]
+    by_kind: dict[str, list[InboxEntry]] = {s.key: [] for s in SOURCES}
+    for row in rows:
+        by_kind[row[0]].append(InboxEntry(*row[:8], TaskState(row[8]), *row[9:]))
+    return [InboxGroup(s, by_kind[s.key]) for s in SOURCES]
+
+
+@lru_cache(maxsize=32)
+def _page_of(union: sa.Subquery) -> sa.Select:
+    return (
         sa.select(
             union.c.kind,
             union.c.task_id,
@@ -289,8 +334,4 @@ def inbox(user: User, today: date | None = None) -> list[InboxGroup]:
         .join(Plan, Task.plan_id == Plan.id)
         .outerjoin(Unit, Task.lead_unit_id == Unit.id)
         .order_by(Task.due_on.is_(None), Task.due_on, union.c.at, Task.id)
-    ).all()
-    by_kind: dict[str, list[InboxEntry]] = {s.key: [] for s in SOURCES}
-    for row in rows:
-        by_kind[row[0]].append(InboxEntry(*row[:8], TaskState(row[8]), *row[9:]))
-    return [InboxGroup(s, by_kind[s.key]) for s in SOURCES]
+    )
