@@ -18,6 +18,7 @@ from models import User as UserModel
 from models.units import ALIAS_GLOBAL
 from workflow.directory import _add_alias
 from workflow.errors import InvalidInput
+from workflow.cascade import link_imported_plan
 from workflow.import_draft import included, parse_draft_date, plan_year
 from workflow.import_permissions import check_can_import
 from workflow.import_resolution import Resolver, Target, alias_scope_keys, parse_mappings
@@ -200,7 +201,10 @@ def commit_import(
         save_mappings(chosen, actor, plan_input.number, draft)
         # create_plan's unit of work commits the session: the aliases flushed above go in
         # the same database transaction as the plan, or are rolled back with it.
-        return create_plan(plan_input, actor)
+        plan_id = create_plan(plan_input, actor)
     except BaseException:
         db.session.rollback()
         raise
+    # The "căn cứ" plans PlanWork holds are linked and item links proposed (audited).
+    link_imported_plan(plan_id, actor)
+    return plan_id
