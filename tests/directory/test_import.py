@@ -156,7 +156,8 @@ def test_a_bad_file_is_refused_whole_with_row_numbers(demo_app):  # noqa: ANN001
         ["NEW-2", "", "Trường", "PGD-Q1", ""],  # row 3: no name
         ["NEW-3", "Trường mới số 3", "Trường", "PGD-KHONG-CO", ""],  # row 4: unknown parent
         ["NEW-4", "Trường mới số 4", "Bệnh viện", "PGD-Q1", ""],  # row 5: unknown kind
-        ["NEW-5", _unit("GDTX").name, "Trường", "PGD-Q1", ""],  # row 6: name of another unit
+        # Row 6: the name of another school of the same district (names repeat only across).
+        ["NEW-5", _unit("BTX").name, "Trường", "PGD-Q1", ""],
     ]
     runner = demo_app.test_cli_runner()
     path = demo_app.instance_path + "/bad.csv"
@@ -172,7 +173,8 @@ def test_a_bad_file_is_refused_whole_with_row_numbers(demo_app):  # noqa: ANN001
     result = runner.invoke(args=["directory", "import", path])
     assert result.exit_code == 1, result.output
     assert "Dòng 3: mã đơn vị cấp trên «PGD-KHONG-CO» không có trong danh mục." in result.output
-    assert "Dòng 4: tên «" in result.output and "đã thuộc đơn vị «GDTX»" in result.output
+    assert "Dòng 4: tên «" in result.output
+    assert "đã thuộc đơn vị «BTX» cùng đơn vị cấp trên" in result.output
     # Nothing changed: not even the good first row.
     assert _count(Unit) == units_before and _count(AuditEvent) == events_before
     assert db.session.execute(sa.select(Unit).where(Unit.code == "NEW-1")).first() is None
