@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from models import Plan, Report, Task, TaskState, TaskUnit, Unit, UnitGroup, User, db
 from reports.progress import Page, TaskFilter, paginate, unit_lead_and_coordinating
-from reports.queries import awaiting_verification
+from reports.queries import first_awaiting_verification
 from workflow import clock
 from workflow.permissions import allowed_events
 
@@ -24,6 +24,13 @@ class Workspace:
     to_verify: list[Task]
     # task id -> the events this user may fire on it now (the in-place buttons)
     actions: dict[int, list[str]]
+    # All the reported tasks waiting, of which `to_verify` holds the oldest TO_VERIFY_SHOWN.
+    to_verify_total: int = 0
+
+
+# The workspace lists the oldest reports waiting; the inbox has them all, each with its
+# one-step action. A department tracking a city-wide plan may have thousands waiting.
+TO_VERIFY_SHOWN = 50
 
 
 def _ordered(where: sa.ColumnElement[bool], task_filter: TaskFilter, today: date) -> sa.Select:
@@ -64,7 +71,11 @@ def workspace(
         coord_page,
         per_page,
     )
-    to_verify = awaiting_verification(user.unit_id) if user.role == "coordinator" else []
+    to_verify, to_verify_total = (
+        first_awaiting_verification(user.unit_id, TO_VERIFY_SHOWN)
+        if user.role == "coordinator"
+        else ([], 0)
+    )
     rows = lead.items + coordinating.items + to_verify
     # Permission checks read the plan's tracking unit, sub-tasks and parents: loaded once.
     if rows:
@@ -78,7 +89,7 @@ def workspace(
         ).all()
     authors = last_report_authors_by_task([t.id for t in rows if t.state == TaskState.REPORTED])
     actions = {t.id: allowed_events(t, user, authors.get(t.id, set())) for t in rows}
-    return Workspace(lead, coordinating, to_verify, actions)
+    return Workspace(lead, coordinating, to_verify, actions, to_verify_total)
 
 
 def export_rows(user: User, task_filter: TaskFilter) -> list[tuple[str, SimpleNamespace]]:
