@@ -15,11 +15,12 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
-from notifications import locks
+from notifications import locks, webhook_sender
 from notifications.gaps import report_gap
 from notifications.planner import PlanResult, plan_for_day
 from notifications.policy import Policy, current_policy
 from notifications.sender import SendResult, send_pending
+from notifications.webhook_sender import WebhookResult
 from workflow import clock
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ SECURITY_JOB_ID = "security.login_log"
 PLAN_LEASE_SECONDS = 1800
 SEND_LEASE_SECONDS = 600
 SECURITY_LEASE_SECONDS = 600
+WEBHOOK_JOB_ID = "webhooks.send"
+WEBHOOK_LEASE_SECONDS = 600
 
 _app: Flask | None = None
 
@@ -96,6 +99,24 @@ def run_sending(policy: Policy | None = None) -> SendResult | None:
         return result
 
 
+def run_webhooks() -> WebhookResult | None:
+    """Post the webhook events that are due; None if another scheduler holds the lease.
+    (The rows' own claims already keep two senders apart; the lease saves the work.)"""
+    with locks.lease(WEBHOOK_JOB_ID, WEBHOOK_LEASE_SECONDS) as mine:
+        if not mine:
+            log.info("webhooks skipped: another scheduler holds the lease")
+            return None
+        result = webhook_sender.send_pending()
+        if result.claimed:
+            log.info(
+                "webhooks run delivered=%d retrying=%d failed=%d",
+                result.delivered,
+                result.retrying,
+                result.failed,
+            )
+        return result
+
+
 def run_security_log_housekeeping() -> tuple[bool, int] | None:
     """Count the login failures since the last summary into the audit trail, then delete
     security-log rows past their retention. Returns (summary written, rows deleted), or
@@ -129,6 +150,12 @@ def send_job() -> None:
     """Scheduled every minute: drain the outbox."""
     with _the_app().app_context():
         run_sending()  # logs its own run
+
+
+def webhook_job() -> None:
+    """Scheduled every minute: post due webhook events."""
+    with _the_app().app_context():
+        run_webhooks()  # logs its own run
 
 
 def security_job() -> None:
@@ -172,6 +199,14 @@ def build_scheduler(policy: Policy) -> BlockingScheduler:
         **options,
     )
     scheduler.add_job(
+        webhook_job,
+        CronTrigger(minute="*", timezone=tz),
+        id=WEBHOOK_JOB_ID,
+        name="Gửi sự kiện đến các webhook",
+        replace_existing=True,
+        **options,
+    )
+    scheduler.add_job(
         security_job,
         CronTrigger(minute=7, timezone=tz),
         id=SECURITY_JOB_ID,
@@ -201,4 +236,5 @@ def run_scheduler(app: Flask) -> None:
     # Catch up at start: a scheduler that was down over night plans and sends at once.
     plan_job()
     send_job()
+    webhook_job()
     scheduler.start()

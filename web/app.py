@@ -151,16 +151,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(inbox.bp)
     app.register_blueprint(people.bp)
+    from web.views import webhooks as webhook_views
+
+    app.register_blueprint(webhook_views.bp)
     api.init_app(app)
 
     from web import commands
 
     commands.init_app(app)
     from notifications import cli as notifications_cli
-    from notifications import subscribers
+    from notifications import subscribers, webhook_subscribers
 
     notifications_cli.init_app(app)
     subscribers.connect()
+    webhook_subscribers.connect()
     import jobs
 
     jobs.init_app(app)

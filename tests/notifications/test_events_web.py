@@ -112,7 +112,13 @@ def test_calendar_feed_by_secret_token(client, demo_app):
 def test_scheduler_is_built_with_fixed_jobs_in_vietnam_time(demo_app, policy):
     scheduler = build_scheduler(policy)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {PLAN_JOB_ID, SEND_JOB_ID, SECURITY_JOB_ID, "audit.anchor_mail"}
+    assert set(jobs) == {
+        PLAN_JOB_ID,
+        SEND_JOB_ID,
+        SECURITY_JOB_ID,
+        "audit.anchor_mail",
+        "webhooks.send",
+    }
     plan = jobs[PLAN_JOB_ID]
     assert str(plan.trigger.timezone) == "Asia/Ho_Chi_Minh"
     assert "hour='6'" in str(plan.trigger) and "minute='30'" in str(plan.trigger)

@@ -222,6 +222,28 @@ TABLE: dict[tuple[str, str], T] = {
     ("POST", "api.refuse_extension"): (401, 401, 401, 401, 401, 401, 403, 401),
     ("POST", "api.ask_explanation"): (401, 401, 401, 401, 401, 401, 403, 401),
     ("POST", "api.answer_explanation"): (401, 401, 401, 401, 401, 401, 403, 401),
+    # Webhooks (issue 15): a unit's coordinators their unit's hooks, admins all; members and
+    # inspectors have no webhooks page. The hook under test is GDTX's (the tracking unit):
+    # another unit's coordinator does not find it (404). Empty forms change nothing: a
+    # flash and a redirect (deleting needs its confirmation box), the create form again.
+    ("GET", "webhooks.index"): (200, 200, 200, 403, 403, 403, 403, 302),
+    ("POST", "webhooks.create"): (200, 200, 200, 403, 403, 403, 403, 302),
+    ("GET", "webhooks.show"): (200, 200, 404, 403, 403, 403, 403, 302),
+    ("POST", "webhooks.update"): (302, 302, 404, 403, 403, 403, 403, 302),
+    ("POST", "webhooks.toggle"): (302, 302, 404, 403, 403, 403, 403, 302),
+    ("POST", "webhooks.rotate"): (200, 200, 404, 403, 403, 403, 403, 302),
+    ("POST", "webhooks.delete"): (302, 302, 404, 403, 403, 403, 403, 302),
+    ("POST", "webhooks.ping"): (302, 302, 404, 403, 403, 403, 403, 302),
+    ("POST", "webhooks.redeliver"): (302, 302, 404, 403, 403, 403, 403, 302),
+    ("GET", "api.webhooks"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("POST", "api.create_webhook"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("GET", "api.webhook"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("PATCH", "api.update_webhook"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("DELETE", "api.delete_webhook"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("POST", "api.rotate_webhook_secret"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("POST", "api.ping_webhook"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("GET", "api.webhook_deliveries"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("POST", "api.redeliver_webhook"): (401, 401, 401, 401, 401, 401, 403, 401),
 }
 
 # Session-level POSTs an inspector may make (and re-checking the audit chain, which
@@ -287,6 +309,11 @@ def _world() -> World:
     outbox = _one(OutboxMessage)
     assert outbox is not None, "the report should have queued a mail"
     job = _finished_job(tracker)
+    from models.webhooks import WebhookDelivery
+    from workflow import webhooks
+
+    hook = webhooks.create_webhook(tracker, url="https://example.org/planwork-hook")
+    webhooks.ping(hook.webhook_id, tracker)
     return World(
         values={
             "task_id": task.id,
@@ -311,6 +338,8 @@ def _world() -> World:
             "api.refuse_extension": extension_id,
             "api.answer_explanation": explanation.id,
             "token_id": 1,
+            "hook_id": hook.webhook_id,
+            "delivery_id": _one(WebhookDelivery, webhook_id=hook.webhook_id).id,
         },
         forms={
             "tasks.transition": {"event": "cancel", "version": "1"},
@@ -398,7 +427,9 @@ def test_route_answers_for_role(demo_app: Flask, role: str) -> None:
             data = {"csrf_token": token, **world.forms.get(rule.endpoint, {})}
             if rule.endpoint == "imports.upload":
                 data["file"] = (io.BytesIO(b""), "")
-            response = client.post(url, data=data, content_type="multipart/form-data")
+            response = client.open(
+                url, method=method, data=data, content_type="multipart/form-data"
+            )
         response.close()  # send_file keeps the file open until the response is closed
         if response.status_code != expected:
             wrong.append(f"{method} {url} ({rule.endpoint}): {response.status_code} != {expected}")
