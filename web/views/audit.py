@@ -84,6 +84,9 @@ def index() -> str:
     """The trail, newest first, 50 a page; ?before=<seq> for older pages."""
     plan_ids = scope_for(current_user)
     flt = filter_from_request(plan_ids)
+    # First: extending the verdict over new events commits, which expires every object
+    # loaded before it (a hundred plans reloaded one by one for the filter's list).
+    status = chain_status()
     # ?before= is a position in the chain, a BIGINT.
     page = audit_page(flt, before=params.int_arg("before", maximum=MAX_BIGINT))
     plans_query = sa.select(Plan).order_by(Plan.number)
@@ -99,7 +102,7 @@ def index() -> str:
         page=page,
         task_labels=task_labels({i for i in task_ids if i}),
         flt=flt,
-        status=chain_status(),
+        status=status,
         plans=plans,
         units=units,
         actions=ACTION_LABELS,
