@@ -22,6 +22,7 @@ from models.notifications import MailKind, OutboxMessage, OutboxState, Scheduler
 from models.people import TaskAssignee, TaskFollower
 from models.plans import Plan, PlanBasis, PlanStatus
 from models.report_settings import UnitReportSettings
+from models.saved_filters import SavedFilter
 from models.security import SecurityEventKind, SecurityLogEntry
 from models.tasks import (
     Attachment,
@@ -77,6 +78,7 @@ __all__ = [
     "Report",
     "RequestStatus",
     "Role",
+    "SavedFilter",
     "SchedulerLock",
     "SecurityEventKind",
     "SecurityLogEntry",

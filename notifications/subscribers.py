@@ -23,6 +23,7 @@ from workflow.signals import (
     request_decided,
     task_assigned,
     task_changed,
+    task_reminded,
     task_transitioned,
 )
 
@@ -289,6 +290,17 @@ def _on_assigned(task: Task, **kw: Any) -> None:
     )
 
 
+def _on_remind(task: Task, **kw: Any) -> None:
+    """A reminder asked for by hand: to the task's assignees, else to its lead unit(s).
+    Told as an assignment (kind "assigned"), so each person's choice for their work holds."""
+    actor, people = kw["actor"], tuple(kw.get("assignee_ids") or ())
+    title = f"Nhắc việc: {_ref(task)}"
+    if task.due_on:
+        title += f", hạn {vn_date(task.due_on)}"
+    audience = Audience(users=people) if people else Audience(units=_leads(task))
+    notify(Event("assigned", "remind", task, actor, kw["key"], title, audience, kw.get("note")))
+
+
 RECEIVERS = (
     (task_transitioned, _on_transition),
     (task_changed, _on_change),
@@ -298,6 +310,7 @@ RECEIVERS = (
     (contribution_added, _on_contribution),
     (comment_added, _on_comment),
     (task_assigned, _on_assigned),
+    (task_reminded, _on_remind),
 )
 
 

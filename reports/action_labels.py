@@ -47,6 +47,10 @@ ACTION_LABELS: dict[str, str] = {
     "job.request": "Yêu cầu xử lý nền",
     "token.create": "Tạo mã truy cập API",
     "token.revoke": "Thu hồi mã truy cập API",
+    "task.remind": "Nhắc việc",
+    "filter.save": "Lưu bộ lọc",
+    "filter.rename": "Đổi tên bộ lọc",
+    "filter.delete": "Xóa bộ lọc",
 }
 
 

@@ -23,6 +23,7 @@ the unit's delay, so it stays "within the deadline" rather than "overdue".
 from __future__ import annotations
 
 import calendar
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -35,7 +36,7 @@ from models import Plan, PlanStatus, Task, TaskState, TaskUnit, Unit, User, db
 from reports import tallies
 from reports.visibility import coordinated_with_subtasks, visible_tasks
 from workflow import clock
-from workflow.inputs import contains_pattern, parse_int
+from workflow.inputs import MAX_YEAR, MIN_YEAR, contains_pattern, parse_int
 from workflow.inputs import parse_quarter as _parse_quarter
 from workflow.text import fold
 
@@ -69,8 +70,39 @@ def parse_quarter(value: str | None) -> tuple[int, int] | None:
     return _parse_quarter(value)
 
 
+# The ways people write a period, folded (no diacritics, lower case): "2024-Q2", "Q2/2024",
+# "Quý II/2024", "quy 2 2024"; a whole year "2024", "Năm 2024", "Cả năm 2024".
+_YEAR_QUARTER = re.compile(r"([0-9]{4})\s*-?\s*q\s*([1-4])")
+_QUARTER_YEAR = re.compile(r"(?:quy|q)\s*(iv|i{1,3}|[1-4])\s*[/.\- ]\s*([0-9]{4})")
+_YEAR = re.compile(r"(?:ca nam|nam)?\s*([0-9]{4})")
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def parse_period(value: str | None) -> str | None:
+    """A quarter ("2024-Q2") or a whole year ("2024") from what people type or the app
+    shows ("Quý II/2024", "Q2/2024", "2024-q2", "Cả năm 2024"); None when it is neither
+    (or its year is out of range)."""
+    text = fold((value or "").strip())
+    if not text or len(text) > 40:
+        return None
+    if match := _YEAR_QUARTER.fullmatch(text):
+        year, quarter = int(match.group(1)), int(match.group(2))
+    elif match := _QUARTER_YEAR.fullmatch(text):
+        number = match.group(1)
+        year, quarter = int(match.group(2)), _ROMAN.get(number) or int(number)
+    elif match := _YEAR.fullmatch(text):
+        year = int(match.group(1))
+        return str(year) if MIN_YEAR <= year <= MAX_YEAR else None
+    else:
+        return None
+    return f"{year}-Q{quarter}" if MIN_YEAR <= year <= MAX_YEAR else None
+
+
 def quarter_bounds(value: str) -> tuple[date, date]:
-    """First and last day of a quarter "2024-Q2"; ValueError if it is not one."""
+    """First and last day of a quarter "2024-Q2" (or of a whole year "2024"); ValueError
+    if it is neither."""
+    if value and value.isdigit() and parse_period(value) == value:
+        return date(int(value), 1, 1), date(int(value), 12, 31)
     parsed = parse_quarter(value)
     if parsed is None:
         raise ValueError(value)
@@ -83,7 +115,10 @@ def quarter_bounds(value: str) -> tuple[date, date]:
 
 
 def shift_quarter(value: str, step: int) -> str:
-    """The quarter `step` quarters after (or before) `value`."""
+    """The quarter `step` quarters after (or before) `value` (for a whole year, the year
+    `step` years after it)."""
+    if value and value.isdigit() and parse_period(value) == value:
+        return str(min(MAX_YEAR, max(MIN_YEAR, int(value) + step)))
     year, quarter = parse_quarter(value) or (clock.today().year, 1)
     index = year * 4 + quarter - 1 + step
     return f"{index // 4}-Q{index % 4 + 1}"
@@ -129,7 +164,7 @@ def is_leaf() -> sa.ColumnElement[bool]:
 class TaskFilter:
     """What a task list shows; also the query string of the links behind figures."""
 
-    quarter: str | None = None  # due in this quarter, "2024-Q2"
+    quarter: str | None = None  # due in this quarter, "2024-Q2", or this year, "2024"
     plan_id: int | None = None
     unit_id: int | None = None  # lead unit ("none" for tasks whose lead is not resolved)
     no_unit: bool = False
@@ -151,9 +186,8 @@ class TaskFilter:
 
         state = args.get("state") or None
         bucket = args.get("bucket") or None
-        quarter = args.get("quarter") or None
         return cls(
-            quarter=quarter if parse_quarter(quarter) else None,
+            quarter=parse_period(args.get("quarter")),
             plan_id=as_int("plan"),
             unit_id=as_int("unit"),
             no_unit=args.get("unit") == "none",
@@ -461,7 +495,7 @@ def dashboard(user: User, quarter: str | None = None, plan_id: int | None = None
     """Figures for the quarter (the current one by default) from the kept tallies:
     seven statements in all, whatever the number of tasks."""
     today = clock.today()
-    quarter = quarter if parse_quarter(quarter) else quarter_of(today)
+    quarter = parse_period(quarter) or quarter_of(today)
     start, end = quarter_bounds(quarter)
     by_plan = _for_plan(plan_id)
     fig = tallies.figures(user, today, lambda c: [c.due_on.between(start, end), *by_plan(c)])

@@ -38,6 +38,10 @@ INSPECTOR_MAY_POST = frozenset(
         "notifications.mark_read",
         "notifications.preferences",
         "notifications.unsubscribe",
+        # Their own saved filters of the lists they read.
+        "bulk.save_filter",
+        "bulk.rename_filter",
+        "bulk.delete_filter",
     }
 )
 
@@ -151,6 +155,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(inbox.bp)
     app.register_blueprint(people.bp)
+    from web.views import bulk
+
+    app.register_blueprint(bulk.bp)  # bulk actions on lists, saved filters
     from web.views import webhooks as webhook_views
 
     app.register_blueprint(webhook_views.bp)

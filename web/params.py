@@ -26,6 +26,7 @@ from flask import Flask, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter, Map
 
+from reports.progress import parse_period
 from workflow import clock
 from workflow.errors import InvalidInput
 from workflow.inputs import (
@@ -33,7 +34,6 @@ from workflow.inputs import (
     parse_date,
     parse_float,
     parse_int,
-    parse_quarter,
 )
 
 # Pages beyond this are empty anyway; the bound keeps OFFSET inside every integer type.
@@ -85,9 +85,9 @@ def date_arg(name: str, default: date | None = None) -> date | None:
 
 
 def quarter_arg(name: str = "quarter") -> str | None:
-    """?quarter=2024-Q2 when it is a real quarter of a sane year; None otherwise."""
-    value = request.args.get(name) or None
-    return value if parse_quarter(value) else None
+    """?quarter= as a quarter ("2024-Q2") or a whole year ("2024") of a sane year, however
+    it was spelt ("Quý II/2024" too); None otherwise."""
+    return parse_period(request.args.get(name))
 
 
 def form_int(

@@ -57,3 +57,9 @@ request_answered = _events.signal("request-answered")
 # A coordinating unit added its contribution (workflow/task_reports.py). sender: the Task;
 # keyword arguments: contribution: the Contribution (flushed), actor
 contribution_added = _events.signal("contribution-added")
+
+# Someone asked the lead unit (or the task's assignees) to get on with an open task
+# (workflow/bulk_actions.py). sender: the Task; keyword arguments:
+#   actor: the User who reminded; key: this reminder's identity (its audit event id), so its
+#   mail is queued exactly once; note: what the reminder says beyond the task, or None
+task_reminded = _events.signal("task-reminded")
