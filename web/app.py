@@ -131,6 +131,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import plan_editing
 
     app.register_blueprint(plan_editing.bp)
+    from web.views import cascade as cascade_views; app.register_blueprint(cascade_views.bp)  # noqa: E702, I001
     from web.views import dashboard
 
     app.register_blueprint(dashboard.bp)

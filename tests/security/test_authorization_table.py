@@ -135,6 +135,15 @@ TABLE: dict[tuple[str, str], T] = {
     # Plan list (filtered to what the user may see) and the responsibility matrix.
     ("GET", "plans.index"): (200, 200, 200, 200, 200, 200, 200, 302),
     ("GET", "plans.matrix"): (200, 200, 200, 200, 200, 403, 200, 302),
+    # The cascade (issue 15): the roll-up page is read by whoever reads the plan; linking,
+    # deciding a proposal and "Lập kế hoạch thực hiện" are then refused or done by the
+    # services (a flash and a redirect either way; link 1 does not exist in the demo);
+    # inspectors never post.
+    ("GET", "cascade.show"): (200, 200, 200, 200, 200, 403, 200, 302),
+    ("POST", "cascade.link"): (302, 302, 302, 302, 302, 403, 403, 302),
+    ("POST", "cascade.decide"): (302, 302, 302, 302, 302, 403, 403, 302),
+    ("POST", "cascade.implement"): (302, 302, 302, 302, 302, 403, 403, 302),
+    ("GET", "api.plan_rollup"): (401, 401, 401, 401, 401, 401, 401, 401),
     # Plans by hand (issue 10): creating is for who may import; editing a plan for admins
     # and its tracking (or issuing) unit's coordinators. The empty forms sent here fail
     # validation: 400 on the form pages, a flash and a redirect for move and remove.
@@ -348,6 +357,7 @@ def _world() -> World:
             "api.refuse_extension": extension_id,
             "api.answer_explanation": explanation.id,
             "token_id": 1,
+            "link_id": 1,
             "filter_id": 1,
             "hook_id": hook.webhook_id,
             "delivery_id": _one(WebhookDelivery, webhook_id=hook.webhook_id).id,

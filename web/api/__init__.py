@@ -69,6 +69,7 @@ def init_app(app: Flask) -> None:
     # Importing the route modules adds their routes to the blueprint (once per process).
     from web.api import changes, docs, inspection, resources, webhooks  # noqa: F401
     from web.api import contributions as _contributions  # noqa: F401  (and request lists)
+    from web.api import cascade as _cascade  # noqa: F401  (the roll-up route)
     from web.api.blueprint import bp
     from web.api.errors import is_api_request, register_app
     from web.api.schemas import ErrorOut
