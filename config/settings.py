@@ -63,6 +63,10 @@ class Settings:
     AUDIT_ANCHOR_MAIL_TO = os.environ.get("PLANWORK_AUDIT_ANCHOR_MAIL_TO", "")
     # The Ed25519 key that signs inspection packs; empty: instance/signing_key.ed25519.
     SIGNING_KEY_FILE = os.environ.get("PLANWORK_SIGNING_KEY_FILE", "")
+    # Webhooks may post to loopback and private addresses / over plain http (README, Webhooks;
+    # workflow/webhook_urls.py). Off: only public https:// receivers.
+    WEBHOOKS_ALLOW_PRIVATE = os.environ.get("PLANWORK_WEBHOOKS_ALLOW_PRIVATE", "0") == "1"
+    WEBHOOKS_ALLOW_HTTP = os.environ.get("PLANWORK_WEBHOOKS_ALLOW_HTTP", "0") == "1"
 
 
 class TestSettings(Settings):

@@ -49,22 +49,24 @@ def _parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
         return None
 
 
-def address_refusal(address: str) -> str | None:
-    """Why the server must not send to this IP address, or None when it may."""
+def check_address(address: str) -> None:
+    """Refuse (InvalidInput) an IP address the server must not send to."""
     ip = _parse_ip(address.split("%", 1)[0])
     if ip is None:
-        return "Địa chỉ IP không hợp lệ."
+        raise InvalidInput("Địa chỉ IP %(address)s không hợp lệ.", address=address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip.is_multicast or ip.is_unspecified or ip.is_reserved:
-        return "Không gửi được đến địa chỉ %(address)s (địa chỉ dành riêng)."
+        raise InvalidInput(
+            "Không gửi được đến địa chỉ %(address)s (địa chỉ dành riêng).", address=address
+        )
     private = ip.is_loopback or ip.is_private or ip.is_link_local or not ip.is_global
     if private and not _flag("WEBHOOKS_ALLOW_PRIVATE"):
-        return (
+        raise InvalidInput(
             "Không gửi được đến địa chỉ %(address)s: đó là địa chỉ nội bộ (loopback, mạng "
-            "riêng hoặc link-local). Vì an toàn, PlanWork chỉ gửi đến địa chỉ công khai."
+            "riêng hoặc link-local). Vì an toàn, PlanWork chỉ gửi đến địa chỉ công khai.",
+            address=address,
         )
-    return None
 
 
 def check_url(raw: str | None) -> tuple[str, Target]:
@@ -100,9 +102,7 @@ def check_url(raw: str | None) -> tuple[str, Target]:
     ip = _parse_ip(host)
     loopback_name = host == "localhost" or host.endswith(".localhost")
     if ip is not None:
-        refusal = address_refusal(host)
-        if refusal:
-            raise InvalidInput(refusal, address=host)
+        check_address(host)
     elif loopback_name and not _flag("WEBHOOKS_ALLOW_PRIVATE"):
         raise InvalidInput(
             "Không gửi được đến %(address)s: đó là máy chủ nội bộ. Vì an toàn, PlanWork chỉ "
@@ -134,7 +134,5 @@ def resolve(target: Target) -> str:
     if not addresses:
         raise InvalidInput("Không phân giải được tên máy chủ %(host)s.", host=target.host)
     for address in addresses:
-        refusal = address_refusal(address)
-        if refusal:
-            raise InvalidInput(refusal, address=address)
+        check_address(address)
     return addresses[0]
