@@ -90,3 +90,12 @@ class SchoolUserForm(FlaskForm):
 
 class ToggleForm(FlaskForm):
     """A bare POST with its CSRF token (activate or deactivate a user)."""
+
+
+class ResetPasswordForm(FlaskForm):
+    """A district office sets a new password for one of its schools' accounts."""
+
+    password = PasswordField(
+        _l("Mật khẩu mới"),
+        validators=[DataRequired(_l("Cần mật khẩu mới.")), Length(max=200)],
+    )

@@ -58,6 +58,18 @@ class BoundedIntConverter(IntegerConverter):
     ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
+    def to_python(self, value: str) -> int:
+        # Beyond the range: 0, an id no row has, so the view answers 404. Refusing the match
+        # instead (werkzeug's ValidationError) turns into a 405 when another method shares
+        # the path (GET and POST /api/v1/tasks/<id>/extensions): werkzeug then only sees
+        # the other method's rule.
+        number = int(value)
+        if (self.max is not None and number > self.max) or (
+            self.min is not None and number < self.min
+        ):
+            return 0
+        return number
+
 
 def int_arg(
     name: str, default: int | None = None, *, minimum: int = 0, maximum: int = MAX_ID

@@ -122,3 +122,40 @@ def test_the_district_page_creates_and_locks_its_schools_accounts(client):  # no
     logout(client)
     login(client, "pgd-q1.member")
     assert client.get("/directory/school-users").status_code == 403
+
+
+def test_the_district_page_resets_its_schools_passwords_only(client):  # noqa: ANN001
+    own = user_service.create_user(_new("gv.quenmk", "TH-KD8"), None)
+    other = user_service.create_user(_new("gv.khacquan", "BTX"), None)
+    other_hash = db.session.get(User, other).password_hash
+    login(client, "pgd-q8.coordinator")
+    token = csrf_token(client.get("/directory/school-users").get_data(as_text=True))
+    response = client.post(
+        f"/directory/school-users/{own}/password",
+        data={"csrf_token": token, "password": "mat-khau-moi-dai"},
+        follow_redirects=True,
+    )
+    assert "Đã đặt lại mật khẩu cho «gv.quenmk»." in response.get_data(as_text=True)
+    event = db.session.execute(
+        sa.select(AuditEvent).where(AuditEvent.action == "user.password")
+    ).scalar_one()
+    assert (event.object_id, event.actor_id) == (own, _user("pgd-q8.coordinator").id)
+    # Another district's account: 403, its password as it was.
+    refused = client.post(
+        f"/directory/school-users/{other}/password",
+        data={"csrf_token": token, "password": "mat-khau-moi-dai"},
+    )
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(User, other).password_hash == other_hash
+    # A password the rules refuse: the message, nothing changed.
+    short = client.post(
+        f"/directory/school-users/{own}/password",
+        data={"csrf_token": token, "password": "ngan"},
+        follow_redirects=True,
+    )
+    assert short.status_code == 200 and "Đã đặt lại" not in short.get_data(as_text=True)
+    # The teacher signs in with the new password.
+    logout(client)
+    login(client, "gv.quenmk", "mat-khau-moi-dai")
+    assert client.get("/my-tasks").status_code == 200

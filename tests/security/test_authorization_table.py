@@ -132,6 +132,9 @@ TABLE: dict[tuple[str, str], T] = {
     ("GET", "directory.school_users"): (403, 403, 200, 403, 403, 403, 403, 302),
     ("POST", "directory.school_users"): (403, 403, 200, 403, 403, 403, 403, 302),
     ("POST", "directory.school_user_toggle"): (403, 403, 403, 403, 403, 403, 403, 302),
+    # A district office resets its own schools' passwords only (the user under test is
+    # the lead unit's member, in nobody's district).
+    ("POST", "directory.school_user_password"): (403, 403, 403, 403, 403, 403, 403, 302),
     # Plan list (filtered to what the user may see) and the responsibility matrix.
     ("GET", "plans.index"): (200, 200, 200, 200, 200, 200, 200, 302),
     ("GET", "plans.matrix"): (200, 200, 200, 200, 200, 403, 200, 302),
@@ -238,6 +241,10 @@ TABLE: dict[tuple[str, str], T] = {
     ("POST", "api.refuse_extension"): (401, 401, 401, 401, 401, 401, 403, 401),
     ("POST", "api.ask_explanation"): (401, 401, 401, 401, 401, 401, 403, 401),
     ("POST", "api.answer_explanation"): (401, 401, 401, 401, 401, 401, 403, 401),
+    ("GET", "api.task_contributions"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.task_extensions"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("GET", "api.task_explanations"): (401, 401, 401, 401, 401, 401, 401, 401),
+    ("POST", "api.add_contribution"): (401, 401, 401, 401, 401, 401, 403, 401),
     # Webhooks (issue 15): a unit's coordinators their unit's hooks, admins all; members and
     # inspectors have no webhooks page. The hook under test is GDTX's (the tracking unit):
     # another unit's coordinator does not find it (404). Empty forms change nothing: a

@@ -32,6 +32,7 @@ from web.directory_forms import (
     ImportConfirmForm,
     ImportUploadForm,
     MergeForm,
+    ResetPasswordForm,
     RetireForm,
     SchoolUserForm,
     ToggleForm,
@@ -338,7 +339,11 @@ def school_users() -> str | Response:
         ).scalars()
     )
     return render_template(
-        "directory/school_users.html", form=form, people=people, toggle=ToggleForm()
+        "directory/school_users.html",
+        form=form,
+        people=people,
+        toggle=ToggleForm(),
+        reset=ResetPasswordForm(formdata=None),
     )
 
 
@@ -356,4 +361,29 @@ def school_user_toggle(user_id: int) -> Response:
             flash(exc.message, "error")
         else:
             flash(_("Đã lưu tài khoản."), "success")
+    return redirect(url_for("directory.school_users"))
+
+
+@bp.route("/school-users/<int:user_id>/password", methods=["POST"])
+def school_user_password(user_id: int) -> Response:
+    """Set a new password for a school's account, e.g. a teacher who forgot theirs (the
+    workflow checks the district, and ends the account's sessions)."""
+    managed = _managed()
+    user = db.get_or_404(User, user_id)
+    if user.unit_id not in managed:
+        abort(403)  # another district's account (the workflow refuses it too)
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("directory.school_users"))
+    try:
+        user_service.change_password(user.id, current_user, form.password.data or "")
+    except PermissionDenied:
+        abort(403)
+    except WorkflowError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Đã đặt lại mật khẩu cho «%(username)s».", username=user.username), "success")
     return redirect(url_for("directory.school_users"))
