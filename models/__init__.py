@@ -4,6 +4,7 @@ from models.account import PasswordReset
 from models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from models.base import db, utcnow
 from models.cascade import ItemLink, ItemLinkStatus, LinkMethod, PlanLink
+from models.calendar_links import CalendarLink
 from models.comments import Comment, comment_attachments
 from models.counters import TaskTally, TaskViewTally
 from models.indicators import (
@@ -49,6 +50,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "AuditVerification",
+    "CalendarLink",
     "ChangeDirection",
     "Comment",
     "Criterion",

@@ -42,6 +42,8 @@ class Task(db.Model):
         sa.Index("ix_tasks_plan_parent_position", "plan_id", "parent_id", "position"),
         sa.Index("ix_tasks_parent_state", "parent_id", "state"),
         sa.Index("ix_tasks_due_plan", "due_on", "plan_id"),
+        # A unit's month calendar reads only its month's rows (migration 0023).
+        sa.Index("ix_tasks_lead_due", "lead_unit_id", "due_on"),
         sa.Index(
             "ix_tasks_open_due",
             "due_on",

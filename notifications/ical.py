@@ -1,4 +1,5 @@
-"""A unit's deadlines as an iCalendar feed, for the calendar people already use."""
+"""Deadlines as iCalendar feeds, for the calendar people already use: a unit's, and a
+person's (the tasks assigned to them plus their unit's, each task once)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import UTC, date, timedelta
 
 from icalendar import Calendar, Event
 
-from models import Task, TaskState, Unit, db
+from models import Task, TaskState, Unit, User, db
 from notifications.render import base_url
+from reports.calendar import assigned_tasks
 from reports.queries import coordinating_tasks, lead_tasks
 from workflow import audit, clock
 
@@ -21,6 +23,10 @@ STATE_LABELS = {
 }
 
 
+# How each feed marks the part a task plays for its reader.
+ROLE_PREFIXES = {"lead": "Chủ trì", "coordinating": "Phối hợp", "assigned": "Tôi thực hiện"}
+
+
 def _event(task: Task, role: str, stamp: object) -> Event:
     event = Event()
     event.add("uid", f"task-{task.id}-{role}@planwork")
@@ -31,7 +37,7 @@ def _event(task: Task, role: str, stamp: object) -> Event:
     event.add("dtstart", task.due_on)
     if task.due_on < date.max:
         event.add("dtend", task.due_on + timedelta(days=1))
-    prefix = "Chủ trì" if role == "lead" else "Phối hợp"
+    prefix = ROLE_PREFIXES[role]
     event.add("summary", f"[{prefix}] {task.number}. {task.title[:120]}")
     url = f"{base_url()}/tasks/{task.id}"
     event.add(
@@ -46,14 +52,19 @@ def _event(task: Task, role: str, stamp: object) -> Event:
     return event
 
 
-def unit_calendar(unit: Unit) -> bytes:
-    """The feed: every dated task the unit leads or coordinates."""
+def _calendar(name: str) -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//PlanWork//Hạn nhiệm vụ//VI")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", f"PlanWork – {unit.name}")
+    cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
+    return cal
+
+
+def unit_calendar(unit: Unit) -> bytes:
+    """The feed: every dated task the unit leads or coordinates."""
+    cal = _calendar(f"PlanWork – {unit.name}")
     stamp = clock.now().replace(tzinfo=UTC)
     for role, tasks in (
         ("lead", lead_tasks(unit.id)),
@@ -61,6 +72,25 @@ def unit_calendar(unit: Unit) -> bytes:
     ):
         for task in tasks:
             if task.due_on is not None:
+                cal.add_component(_event(task, role, stamp))
+    return cal.to_ical()
+
+
+def personal_calendar(user: User) -> bytes:
+    """A person's feed: the tasks assigned to them ("Tôi thực hiện"), then the rest of what
+    their unit leads or coordinates. A task appears once, under the first of those roles,
+    so a subscriber who is assigned a task of their unit does not see it twice."""
+    cal = _calendar(f"PlanWork – {user.full_name}")
+    stamp = clock.now().replace(tzinfo=UTC)
+    seen: set[int] = set()
+    for role, tasks in (
+        ("assigned", assigned_tasks(user.id)),
+        ("lead", lead_tasks(user.unit_id)),
+        ("coordinating", coordinating_tasks(user.unit_id)),
+    ):
+        for task in tasks:
+            if task.due_on is not None and task.id not in seen:
+                seen.add(task.id)
                 cal.add_component(_event(task, role, stamp))
     return cal.to_ical()
 

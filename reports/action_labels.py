@@ -51,6 +51,7 @@ ACTION_LABELS: dict[str, str] = {
     "filter.save": "Lưu bộ lọc",
     "filter.rename": "Đổi tên bộ lọc",
     "filter.delete": "Xóa bộ lọc",
+    "account.calendar_link": "Tạo liên kết lịch cá nhân",
 }
 
 

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from notifications.account_mail import queue_reset_mail
 from notifications.render import base_url
 from web.views.auth import SESSION_GENERATION
+from web.views.calendar import personal_feed_url
 from workflow import account as account_service
 from workflow.account import ResetMail, ResetThrottled
 from workflow.errors import WorkflowError
@@ -89,7 +90,12 @@ def edit() -> str | Response:
             else:
                 flash(gettext("Đã lưu thông tin cá nhân."), "success")
                 return redirect(url_for("profile.edit"))
-    return render_template("account/profile.html", form=form)
+    return render_template(
+        "account/profile.html",
+        form=form,
+        feed_url=personal_feed_url(current_user.id),
+        link_next=url_for("profile.edit"),
+    )
 
 
 @bp.route("/password", methods=["GET", "POST"])
