@@ -25,7 +25,14 @@ from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, 
 from config.settings import ROOT
 from reports.action_labels import action_label
 from reports.audit_trail import AuditFilter, CheckedEvent, iter_events
-from reports.tabular import Column, append_row, new_workbook, to_csv, workbook_bytes
+from reports.tabular import (
+    Column,
+    append_header,
+    append_row,
+    new_workbook,
+    to_csv,
+    workbook_bytes,
+)
 from workflow.audit_verification import ChainStatus
 from workflow.clock import to_local
 
@@ -79,7 +86,7 @@ def audit_xlsx(flt: AuditFilter, status: ChainStatus) -> bytes:
     append_row(info, ["Tình trạng chuỗi", status.label])
     sheet = book.create_sheet("Nhật ký")
     cols = columns()
-    append_row(sheet, [c.header for c in cols])
+    append_header(sheet, [c.header for c in cols])
     for row in iter_events(flt):
         append_row(sheet, [("" if (v := c.value(row)) is None else v) for c in cols])
     return workbook_bytes(book)

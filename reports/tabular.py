@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from workflow.clock import to_local
 
@@ -72,7 +75,8 @@ def csv_table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
 
 def new_workbook() -> Workbook:
     """An empty streaming workbook: rows go straight to the file, so big exports stay small
-    in memory. Add sheets with `create_sheet` and rows with `append_row`."""
+    in memory. Add sheets with `create_sheet`, a table's header with `append_header` and
+    rows with `append_row`; `workbook_bytes` finishes the sheets and returns the file."""
     return Workbook(write_only=True)
 
 
@@ -96,13 +100,142 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any, number_format: str | None =
     return cell
 
 
+# Layout of a sheet (review 2026-12, finding 26: every column 13 wide, no frozen header, no
+# filter). A streaming sheet writes its column widths and frozen pane before its first
+# row, so the first SAMPLE_ROWS rows wait in memory to be measured; the rest stream as
+# before. The filter is written at the end, when the last row is known.
+SAMPLE_ROWS = 500
+MIN_WIDTH, MAX_WIDTH = 6, 60  # in characters; longer columns wrap instead of widening
+DATE_FORMAT, DATETIME_FORMAT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm"
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_HEADER_FONT = Font(bold=True)
+
+
+@dataclass
+class _Layout:
+    """What `append_row` knows of a sheet: rows waiting to be measured, then counts."""
+
+    header: bool = False
+    pending: list[list[Any]] = field(default_factory=list)
+    started: bool = False
+    rows: int = 0
+    columns: int = 0
+    wrap: frozenset[int] = frozenset()
+
+
+def _layout(sheet: WriteOnlyWorksheet) -> _Layout:
+    layout = getattr(sheet, "_planwork_layout", None)
+    if layout is None:
+        layout = _Layout()
+        sheet._planwork_layout = layout  # type: ignore[attr-defined]
+    return layout
+
+
+def text_width(value: Any) -> int:
+    """How many characters wide a value shows: its longest line, Vietnamese letters one
+    each whether precomposed or built from combining marks, East Asian wide letters two."""
+    if isinstance(value, Cell):
+        value = value.value
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return len("dd/mm/yyyy hh:mm")
+    if isinstance(value, date):
+        return len("dd/mm/yyyy")
+    widest = 0
+    for line in str(value).splitlines() or [""]:
+        width = 0
+        for char in unicodedata.normalize("NFC", line):
+            if unicodedata.combining(char):
+                continue
+            width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        widest = max(widest, width)
+    return widest
+
+
+def _to_cell(sheet: WriteOnlyWorksheet, value: Any, wrap: bool, header: bool) -> Any:
+    """One value as written: formula-like text kept as text (H3), dates as real dates shown
+    dd/mm/yyyy, long text wrapped, header cells bold."""
+    if isinstance(value, Cell):
+        return value
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return xlsx_cell(sheet, value, DATETIME_FORMAT)
+    if isinstance(value, date):
+        return xlsx_cell(sheet, value, DATE_FORMAT)
+    if not (header or (wrap and isinstance(value, str))):
+        return xlsx_cell(sheet, value)
+    cell = xlsx_cell(sheet, value, "General")
+    if header:
+        cell.font = _HEADER_FONT
+    else:
+        cell.alignment = _WRAP
+    return cell
+
+
+def _write(sheet: WriteOnlyWorksheet, layout: _Layout, values: list[Any]) -> None:
+    header = layout.header and layout.rows == 0
+    sheet.append([_to_cell(sheet, v, i in layout.wrap, header) for i, v in enumerate(values)])
+    layout.rows += 1
+    layout.columns = max(layout.columns, len(values))
+
+
+def _start(sheet: WriteOnlyWorksheet, layout: _Layout) -> None:
+    """Fit the columns to the rows waiting, freeze the header, then write those rows."""
+    widths: dict[int, int] = {}
+    wrap = set()
+    for row in layout.pending:
+        for i, value in enumerate(row):
+            width = text_width(value)
+            widths[i] = max(widths.get(i, 0), width)
+            if width > MAX_WIDTH or (isinstance(value, str) and "\n" in value):
+                wrap.add(i)
+    for i, width in widths.items():
+        sheet.column_dimensions[get_column_letter(i + 1)].width = min(
+            MAX_WIDTH, max(MIN_WIDTH, width + 2)
+        )
+    layout.wrap = frozenset(wrap)
+    if layout.header:
+        sheet.freeze_panes = "A2"
+    layout.started = True
+    pending, layout.pending = layout.pending, []
+    for row in pending:
+        _write(sheet, layout, row)
+
+
+def append_header(sheet: WriteOnlyWorksheet, headers: Iterable[Any]) -> None:
+    """Make the sheet a table: this first row is its header, kept in view when scrolling
+    (frozen) and given a filter over every row below it."""
+    layout = _layout(sheet)
+    if layout.started or layout.pending:
+        raise ValueError("the header must be the sheet's first row")
+    layout.header = True
+    append_row(sheet, headers)
+
+
 def append_row(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> None:
     """Append one row to a sheet of `new_workbook()`, every string kept as text (H3)."""
-    sheet.append([v if isinstance(v, Cell) else xlsx_cell(sheet, v) for v in values])
+    layout = _layout(sheet)
+    row = list(values)
+    if layout.started:
+        _write(sheet, layout, row)
+        return
+    layout.pending.append(row)
+    if len(layout.pending) >= SAMPLE_ROWS:
+        _start(sheet, layout)
 
 
 def workbook_bytes(book: Workbook) -> bytes:
-    """The workbook as the bytes of an .xlsx file."""
+    """The workbook as the bytes of an .xlsx file, each sheet's columns fitted and each
+    table's header frozen and filtered."""
+    for sheet in book.worksheets:
+        layout = _layout(sheet)
+        if not layout.started:
+            _start(sheet, layout)
+        if layout.header and layout.columns:
+            last = get_column_letter(layout.columns)
+            sheet.auto_filter.ref = f"A1:{last}{max(layout.rows, 1)}"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -129,21 +262,18 @@ def to_csv(rows: Iterable[Any], columns: list[Column]) -> bytes:
     )
 
 
+def _xlsx_value(value: Any) -> Any:
+    value = _cell(value, False)
+    return None if isinstance(value, str) and value == "" else value
+
+
 def to_xlsx(rows: Iterable[Any], columns: list[Column], title: str = "PlanWork") -> bytes:
-    """One sheet, a header row, dates formatted dd/mm/yyyy (cells as in H3)."""
+    """One sheet: a frozen, filtered header row, fitted columns, dates shown dd/mm/yyyy
+    (cells as in H3)."""
     book = new_workbook()
     sheet = book.create_sheet(title=title[:31] or "PlanWork")
-    append_row(sheet, [c.header for c in columns])
+    append_header(sheet, [c.header for c in columns])
     for row in rows:
-        cells = []
-        for column in columns:
-            value = _cell(column.value(row), False)
-            if isinstance(value, date):
-                value = xlsx_cell(
-                    sheet,
-                    value,
-                    "dd/mm/yyyy hh:mm" if isinstance(value, datetime) else "dd/mm/yyyy",
-                )
-            cells.append(value)
-        append_row(sheet, cells)
+        # Empty cells stay empty (no "" string), so the filter offers them as blanks.
+        append_row(sheet, [_xlsx_value(c.value(row)) for c in columns])
     return workbook_bytes(book)

@@ -53,7 +53,7 @@ from reports.asof import ReportThen, TaskThen, ordered, replay, tasks_as_of
 from reports.audit_trail import end_of_local_day
 from reports.indicators import AnnexRow, annex_rows
 from reports.progress import BUCKET_LABELS, BUCKETS, bucket_of
-from reports.tabular import append_row, new_workbook, workbook_bytes
+from reports.tabular import append_header, append_row, new_workbook, workbook_bytes
 from reports.unit_names import unit_names_on
 from workflow import clock
 from workflow.report_settings import ReportSettings, all_units, resolve, subordinate_ids
@@ -538,7 +538,7 @@ def yearend_xlsx(data: YearEnd) -> bytes:
     (H3)."""
     book = new_workbook()
     sheet = book.create_sheet("Nhiệm vụ")
-    append_row(sheet, [
+    append_header(sheet, [
         "Kế hoạch", "STT", "Nội dung", "Đơn vị chủ trì", "Hạn", "Trạng thái",
         "Nhóm (QĐ 42/2014)", "Ngày báo cáo", "Báo cáo trễ hạn", "Ngày xác nhận",
         "Báo cáo", "Đóng góp của đơn vị phối hợp",
@@ -555,7 +555,7 @@ def yearend_xlsx(data: YearEnd) -> bytes:
             "\n".join(f"{c.unit_name}: {c.text}" for c in item.contributions),
         ])  # fmt: skip
     annex = book.create_sheet("Phụ lục chỉ số")
-    append_row(annex, ["Tiêu chuẩn", "Tiêu chí", "Mã chỉ số", "Chỉ số", "Chỉ tiêu", "Kết quả"])
+    append_header(annex, ["Tiêu chuẩn", "Tiêu chí", "Mã chỉ số", "Chỉ số", "Chỉ tiêu", "Kết quả"])
     for row in data.annex:
         append_row(annex, [
             f"{row.standard.code}. {row.standard.title}",
