@@ -308,6 +308,8 @@ def test_people_scenario(browser, server, live_app, smtp, lang):  # noqa: ANN001
 
     # 5. The coordinator decides it from the inbox, in one step.
     boss.open("/inbox")
+    # Reports waiting have no "days left": the line shows no empty "· ·" for it.
+    assert "· ·" not in boss.page.inner_text("main")
     request_entry = boss.page.locator(
         f'li.inbox-entry[data-kind="extension"][data-task="{task_id}"]'
     )
