@@ -105,4 +105,4 @@ def test_the_tested_document_is_the_served_one(served) -> None:  # type: ignore[
     operations = sum(
         1 for item in document["paths"].values() for method in item if method in ("get", "post")
     )
-    assert operations == 30
+    assert operations == 35
