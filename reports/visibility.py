@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from models import Plan, Role, Task, TaskUnit, UnitRole, User, unit_group_members
+from models import Plan, Role, Task, TaskUnit, Unit, UnitRole, User, unit_group_members
 
 SEE_ALL_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR})
 
@@ -49,15 +49,33 @@ def coordinated_with_subtasks(unit_id: int) -> sa.CompoundSelect:
     )
 
 
+def descendant_units(unit_id: int) -> sa.CompoundSelect:
+    """Ids of the units up to three levels below the unit (department → district office →
+    school → its branches): index walks of units by parent. Plain subqueries rather than a
+    recursive CTE, so a statement may hold several of them without naming clashes."""
+    children = sa.select(Unit.id).where(Unit.parent_id == unit_id)
+    grandchildren = sa.select(Unit.id).where(Unit.parent_id.in_(children))
+    great = sa.select(Unit.id).where(Unit.parent_id.in_(grandchildren))
+    return sa.union(children, grandchildren, great)
+
+
+def _tracked_plans(unit_id: int) -> sa.Select:
+    """Plans the unit tracks, or a unit below it does (the cascade, issue 15)."""
+    return sa.select(Plan.id).where(
+        sa.or_(
+            Plan.tracking_unit_id == unit_id,
+            Plan.tracking_unit_id.in_(descendant_units(unit_id)),
+        )
+    )
+
+
 def visible_task_ids(unit_id: int) -> sa.CompoundSelect:
     """Ids of the tasks a member of the unit may see, each branch an index walk."""
     sub = aliased(Task)
     coordinated = coordinating_task_ids(unit_id).subquery()
     return sa.union(
-        # Tasks of the plans the unit tracks (plans by tracking unit, tasks by plan).
-        sa.select(Task.id).where(
-            Task.plan_id.in_(sa.select(Plan.id).where(Plan.tracking_unit_id == unit_id))
-        ),
+        # Tasks of the plans the unit (or a unit below it) tracks.
+        sa.select(Task.id).where(Task.plan_id.in_(_tracked_plans(unit_id))),
         sa.select(Task.id).where(Task.lead_unit_id == unit_id),
         # A fanned-out parent is visible to each of its sub-tasks' lead units.
         sa.select(sub.parent_id).where(sub.lead_unit_id == unit_id, sub.parent_id.is_not(None)),
@@ -80,7 +98,7 @@ def visible_plan_ids(unit_id: int) -> sa.CompoundSelect:
     tracked plans' tasks need not be read one by one)."""
     coordinated = coordinating_task_ids(unit_id).subquery()
     return sa.union(
-        sa.select(Plan.id).where(Plan.tracking_unit_id == unit_id),
+        _tracked_plans(unit_id),
         sa.select(Task.plan_id).where(Task.lead_unit_id == unit_id),
         sa.select(Task.plan_id).where(Task.id.in_(sa.select(coordinated.c.task_id))),
     )

@@ -36,31 +36,6 @@ from workflow.plans import ItemInput, UnitRef, add_items
 from workflow.snapshots import plan_snapshot
 from workflow.transaction import unit_of_work
 
-# A unit tree deeper than this is a loop in the data, not a city.
-MAX_DEPTH = 8
-
-
-def ancestor_ids(unit_id: int | None) -> list[int]:
-    """The unit's parent, grandparent, … (nearest first); one statement a level."""
-    chain: list[int] = []
-    current = unit_id
-    while current is not None and len(chain) < MAX_DEPTH:
-        current = db.session.execute(
-            sa.select(Unit.parent_id).where(Unit.id == current)
-        ).scalar_one_or_none()
-        if current is None or current in chain:
-            break
-        chain.append(current)
-    return chain
-
-
-def is_above(upper_unit_id: int | None, unit_id: int | None) -> bool:
-    """Whether `upper_unit_id` is on the parent chain of `unit_id` (a district office
-    above its schools)."""
-    if upper_unit_id is None or unit_id is None or upper_unit_id == unit_id:
-        return False
-    return upper_unit_id in ancestor_ids(unit_id)
-
 
 def assigned_items(plan_id: int, unit_id: int) -> list[Task]:
     """The plan's top-level items assigned to the unit: it leads the item or one of its

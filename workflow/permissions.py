@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models import Role, Task, TaskState, TaskUnit, UnitRole, User
+from workflow.cascade_tree import is_above
 from workflow.errors import PermissionDenied, translate
 from workflow.state_machine import EVENT_LABELS, triggers_from
 
@@ -44,7 +45,8 @@ def coordinates(task: Task, unit_id: int) -> bool:
 
 
 def can_view(task: Task, user: User) -> bool:
-    """Members see what their unit leads or supports; tracking, inspectors, admins see all."""
+    """Members see what their unit leads or supports, and the plans of the units below
+    theirs (a district office its schools'); tracking, inspectors, admins see all."""
     if user.role in (Role.INSPECTOR, Role.ADMIN):
         return True
     if user.unit_id == task.plan.tracking_unit_id:
@@ -53,7 +55,10 @@ def can_view(task: Task, user: User) -> bool:
         return True
     if any(sub.lead_unit_id == user.unit_id for sub in task.subtasks):
         return True
-    return coordinates(task, user.unit_id)
+    if coordinates(task, user.unit_id):
+        return True
+    # The cascade: a district office sees its schools' plans (reports/visibility.py).
+    return is_above(user.unit_id, task.plan.tracking_unit_id)
 
 
 def refusal(task: Task, user: User, event: str, last_report_author_ids: set[int]) -> str | None:

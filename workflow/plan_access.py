@@ -17,9 +17,15 @@ from workflow.errors import InvalidInput, NotFound, PermissionDenied, StaleObjec
 def can_edit_plan(plan: Plan, user: Any) -> bool:
     """Who may change a plan and its items: admins, and coordinators of its tracking or
     issuing unit (the people who may import and update it); never once it is withdrawn."""
-    from workflow.import_permissions import can_update
+    from workflow.cascade_tree import is_above
+    from workflow.import_permissions import can_import, can_update
 
-    return plan.status != PlanStatus.WITHDRAWN and can_update(plan, user)
+    if plan.status == PlanStatus.WITHDRAWN:
+        return False
+    # The cascade: a district office's coordinators manage its schools' plans too.
+    return can_update(plan, user) or (
+        can_import(user) and is_above(user.unit_id, plan.tracking_unit_id)
+    )
 
 
 def check_can_edit(plan: Plan, actor: User) -> None:

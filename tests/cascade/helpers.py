@@ -48,3 +48,26 @@ def item(plan_id: int, number: str) -> Task:
 
 def plan(plan_id: int) -> Plan:
     return db.session.get(Plan, plan_id)
+
+
+def linked_and_verified() -> tuple[int, int]:
+    """2417 and the Quận 8 plan, items 1 → 1.1 and 2 → 2.1 confirmed, the district's item 1
+    verified through workflow; returns (city plan id, district plan id)."""
+    from models import ItemLink
+    from workflow.cascade import decide_item_link
+    from workflow.task_reports import submit_report
+    from workflow.tasks import start_task, verify_task
+
+    city = import_2417()
+    district = import_district_plan()
+    coordinator = user("pgd-q8.coordinator")
+    for link in db.session.execute(sa.select(ItemLink)).scalars().all():
+        pair = (link.lower_task.number, link.higher_task.number)
+        decide_item_link(link.id, coordinator, pair in {("1", "1.1"), ("2", "2.1")})
+    member = user("pgd-q8.member")
+    start_task(item(district, "1").id, member, expected_version=item(district, "1").version)
+    submit_report(
+        item(district, "1").id, member, expected_version=item(district, "1").version, text="Xong"
+    )
+    verify_task(item(district, "1").id, coordinator, expected_version=item(district, "1").version)
+    return city, district
