@@ -42,6 +42,8 @@ INSPECTOR_MAY_POST = frozenset(
         "bulk.save_filter",
         "bulk.rename_filter",
         "bulk.delete_filter",
+        # Their own personal calendar link.
+        "calendar.renew_link",
     }
 )
 

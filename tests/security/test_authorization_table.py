@@ -30,7 +30,7 @@ from models import (
     db,
 )
 from tests.foundation.web import csrf_token, login
-from workflow import comments, requests, task_reports
+from workflow import calendar_links, comments, requests, task_reports
 from workflow import tasks as task_service
 from workflow.attachments import UploadedFile
 
@@ -62,6 +62,10 @@ TABLE: dict[tuple[str, str], T] = {
     ("GET", "units.mine"): (200, 200, 200, 200, 200, 200, 200, 302),
     ("GET", "dashboard.index"): (200, 200, 200, 200, 200, 200, 200, 302),  # filtered to own
     ("GET", "calendar.feed"): (200, 200, 200, 200, 200, 200, 200, 200),  # the token is the key
+    ("GET", "calendar.personal_feed"): (200, 200, 200, 200, 200, 200, 200, 200),  # likewise
+    # The month calendar: everyone's own unit; another unit is refused in tests/calendar.
+    ("GET", "calendar.month"): (200, 200, 200, 200, 200, 200, 200, 302),
+    ("POST", "calendar.renew_link"): (302, 302, 302, 302, 302, 302, 302, 302),
     # Tasks: seen by admins, inspectors, the tracking unit, the lead and coordinating units.
     ("GET", "tasks.index"): (200, 200, 200, 200, 200, 200, 200, 302),
     ("GET", "tasks.show"): (200, 200, 403, 200, 200, 403, 200, 302),
@@ -278,6 +282,7 @@ INSPECTOR_MAY_POST = {
     "audit.verify",
     "account.create_token",  # their own read tokens, like their own session
     "account.revoke_token",
+    "calendar.renew_link",  # their own calendar link, like their own API tokens
     "profile.edit",  # their own contact details and password
     "profile.password",
     "profile.reset_request",
@@ -346,6 +351,7 @@ def _world() -> World:
             "plan_id": plan.id,
             "attachment_id": _one(Attachment, task_id=task.id).id,
             "token": token,
+            "personal_token": calendar_links.renew_link(lead.id, lead),
             "unit_id": unit.id,
             "group_id": group.id,
             "alias_id": alias.id,
@@ -408,6 +414,8 @@ def _url(app: Flask, rule, values: dict[str, object]) -> str:  # noqa: ANN001
         args["token"] = "0" * 32  # no such draft
     if rule.endpoint == "calendar.feed":
         return f"/calendar/{values['token']}.ics"
+    if rule.endpoint == "calendar.personal_feed":
+        return f"/calendar/personal/{values['personal_token']}.ics"
     with app.test_request_context():
         from flask import url_for
 
@@ -466,7 +474,14 @@ def test_route_answers_for_role(demo_app: Flask, role: str) -> None:
             db.session.expire_all()
             events_after = db.session.execute(sa.select(sa.func.count(AuditEvent.id))).scalar_one()
             assert events_after == events_before, f"inspector POST {url} changed something"
-        public = ("static", "calendar.feed", "auth.login", "units.index", "preferences.language")
+        public = (
+            "static",
+            "calendar.feed",
+            "calendar.personal_feed",
+            "auth.login",
+            "units.index",
+            "preferences.language",
+        )
         if role == "anon" and rule.endpoint not in public:
             if response.status_code == 302:
                 assert "/login" in response.headers["Location"], url
