@@ -1023,6 +1023,12 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--events-per-task", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--cascade",
+        action="store_true",
+        help="then add the plan cascade of bench/bench_rollup.py (22 district and ~2,200 "
+        "school plans carrying out one city plan, 100,000 more tasks)",
+    )
     args = parser.parse_args()
     url = args.database_url
     if url.startswith("postgresql://"):
@@ -1032,6 +1038,10 @@ def main() -> None:
         print(f"{table:>22}: {n:>10,}")
     print(f"{'sub-tasks':>22}: {result['subtasks']:>10,}")
     print("  ".join(f"{k} {v:.1f}s" for k, v in result["timings"].items()))
+    if args.cascade:
+        from bench.bench_rollup import add_cascade
+
+        print(add_cascade(url))
 
 
 if __name__ == "__main__":
