@@ -487,7 +487,12 @@ def main() -> None:
         worker_mb = _worker_memory(server.pid)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Workers still busy on a loaded machine: the figures are in, end it.
+            server.kill()
+            server.wait(timeout=30)
     import locust
 
     meta = {
