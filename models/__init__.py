@@ -3,7 +3,14 @@
 from models.account import PasswordReset
 from models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from models.base import db, utcnow
-from models.cascade import ItemLink, ItemLinkStatus, LinkMethod, PlanLink
+from models.cascade import (
+    CascadePlanTally,
+    CascadeTally,
+    ItemLink,
+    ItemLinkStatus,
+    LinkMethod,
+    PlanLink,
+)
 from models.calendar_links import CalendarLink
 from models.comments import Comment, comment_attachments
 from models.counters import TaskTally, TaskViewTally
@@ -58,6 +65,8 @@ __all__ = [
     "IndicatorAssignment",
     "IndicatorKind",
     "IndicatorValue",
+    "CascadePlanTally",
+    "CascadeTally",
     "ItemLink",
     "ItemLinkStatus",
     "LinkMethod",

@@ -4,7 +4,7 @@ and a lower plan's item carries out an item of the higher plan."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -79,3 +79,41 @@ class ItemLink(db.Model):
 
     lower_task: Mapped[Task] = relationship(foreign_keys=[lower_task_id])
     higher_task: Mapped[Task] = relationship(foreign_keys=[higher_task_id])
+
+
+class CascadeTally(db.Model):
+    """The roll-up's QĐ 42 figures kept per (higher item, level) instead of recounted:
+    how many lower tasks, at any depth below the item, carry it out, by state, late flag
+    and due date (so "overdue" is decided at read time against today). Kept in the same
+    flush as every change by workflow/cascade_tallies.py."""
+
+    __tablename__ = "cascade_tallies"
+    __table_args__ = (sa.Index("ix_cascade_tallies_root", "root_task_id", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    root_task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"))
+    level: Mapped[str] = mapped_column(sa.String(10))
+    state: Mapped[str] = mapped_column(sa.String(20))
+    reported_late: Mapped[bool] = mapped_column(default=False)
+    due_on: Mapped[date | None]
+    n: Mapped[int] = mapped_column(default=0)
+
+
+class CascadePlanTally(db.Model):
+    """Per (higher item, lower plan): the lower tasks carrying the item out, how many
+    count (not cancelled) and how many are verified; the roll-up's "plans finished" and
+    its list of lower plans read these rows."""
+
+    __tablename__ = "cascade_plan_tallies"
+    __table_args__ = (
+        sa.Index("ix_cascade_plan_tallies_root", "root_task_id", "depth", "lower_plan_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    root_task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"))
+    lower_plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id"))
+    level: Mapped[str] = mapped_column(sa.String(10))
+    depth: Mapped[int] = mapped_column(default=1)
+    leaves: Mapped[int] = mapped_column(default=0)
+    counted: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)

@@ -2,11 +2,13 @@
 carry it out, level by level (city → district offices → schools), with the QĐ 42/2014
 counts of reports/progress.py at each level.
 
-Constant statements whatever the number of lower plans: the confirmed item links are
-walked by one recursive CTE from the page's items, and each figure is a GROUP BY over
-that walk joined to the tasks and to the tracking unit's kind (its level), never a query
-per lower plan. A lower item counts through the tasks that carry its work: itself, or its
-sub-tasks when it was fanned out (as the dashboard counts them).
+Constant statements and a cost independent of the number of lower tasks: the figures are
+kept per (item, level, state, late, due date) and per (item, lower plan) in the same flush
+as each change (workflow/cascade_tallies.py), so a page sums O(items x levels x due dates)
+kept rows and its items' lower plans, never the ~100,000 tasks below. A lower item counts
+through the tasks that carry its work: itself, or its sub-tasks when it was fanned out (as
+the dashboard counts them). "Overdue" is decided here, against today, over the kept due
+dates.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from models import (
+    CascadePlanTally,
+    CascadeTally,
     ItemLink,
     ItemLinkStatus,
     Plan,
@@ -32,6 +36,7 @@ from models import (
 from reports.progress import BUCKETS, Page, Tally
 from reports.tallies import bucket_case
 from workflow import clock
+from workflow.cascade_tallies import level_expr
 
 LEVELS: tuple[str, ...] = ("city", "district", "school")
 LEVEL_LABELS = {"city": "Sở GD&ĐT", "district": "Phòng GD&ĐT", "school": "Trường"}
@@ -42,15 +47,6 @@ MAX_DEPTH = 6
 PLANS_SHOWN = 10
 ITEMS_PER_PAGE = 20
 CONFIRMED = ItemLinkStatus.CONFIRMED
-
-
-def level_expr(kind: Any) -> sa.Case:
-    """The level of a unit kind as SQL: district offices, schools, the rest at city level."""
-    return sa.case(
-        (kind == UnitKind.DISTRICT_OFFICE, "district"),
-        (kind == UnitKind.SCHOOL, "school"),
-        else_="city",
-    )
 
 
 def level_kinds(level: str | None) -> list[UnitKind] | None:
@@ -113,87 +109,21 @@ class Rollup:
         return any(self.linked.values())
 
 
-def _chain(root_ids: list[int]) -> sa.CTE:
-    """(root item, lower item, lower plan, depth) over the confirmed links from the roots."""
-    chain = (
-        sa.select(
-            ItemLink.higher_task_id.label("root"),
-            ItemLink.lower_task_id.label("task_id"),
-            ItemLink.lower_plan_id.label("plan_id"),
-            sa.literal(1).label("depth"),
-        )
-        .where(ItemLink.higher_task_id.in_(root_ids), ItemLink.status == CONFIRMED)
-        .cte("cascade_chain", recursive=True)
-    )
-    link = aliased(ItemLink)
-    return chain.union_all(
-        sa.select(chain.c.root, link.lower_task_id, link.lower_plan_id, chain.c.depth + 1)
-        .join(link, link.higher_task_id == chain.c.task_id)
-        .where(link.status == CONFIRMED, chain.c.depth < MAX_DEPTH)
-    )
-
-
-def _leaves(chain: sa.CTE) -> sa.Subquery:
-    """The tasks that carry each chained item's work, with their plan's level."""
-    sub = aliased(Task)
-    child = aliased(Task)
-    own = (
-        sa.select(
-            chain.c.root,
-            chain.c.plan_id,
-            chain.c.depth,
-            Task.state,
-            Task.reported_late,
-            Task.due_on,
-        )
-        .join(Task, Task.id == chain.c.task_id)
-        .where(~sa.exists().where(sub.parent_id == Task.id))
-    )
-    fanned = sa.select(
-        chain.c.root,
-        chain.c.plan_id,
-        chain.c.depth,
-        child.state,
-        child.reported_late,
-        child.due_on,
-    ).join(child, child.parent_id == chain.c.task_id)
-    leaves = sa.union_all(own, fanned).subquery("leaves")
+def _per_plan(root_ids: list[int]) -> sa.Subquery:
+    """Each (root item, lower plan) from the kept rows: level, depth, tasks counted, done."""
+    k = CascadePlanTally
     return (
         sa.select(
-            leaves.c.root,
-            leaves.c.plan_id,
-            leaves.c.depth,
-            leaves.c.state,
-            leaves.c.reported_late,
-            leaves.c.due_on,
-            level_expr(Unit.kind).label("level"),
-            Unit.name.label("unit_name"),
-            Plan.number.label("plan_number"),
-            Plan.title.label("plan_title"),
+            k.root_task_id.label("root"),
+            k.lower_plan_id.label("plan_id"),
+            k.level,
+            sa.func.min(k.depth).label("depth"),
+            sa.func.sum(k.counted).label("counted"),
+            sa.func.sum(k.done).label("done"),
         )
-        .join(Plan, Plan.id == leaves.c.plan_id)
-        .join(Unit, Unit.id == Plan.tracking_unit_id)
-        .where(Plan.status != PlanStatus.WITHDRAWN)
-        .subquery("cascade_leaves")
-    )
-
-
-def _per_plan(leaves: sa.Subquery) -> sa.Subquery:
-    """Each (root item, lower plan): its level, depth, tasks counted and done."""
-    counted = sa.func.sum(sa.case((leaves.c.state != TaskState.CANCELLED, 1), else_=0))
-    done = sa.func.sum(sa.case((leaves.c.state == TaskState.VERIFIED, 1), else_=0))
-    return (
-        sa.select(
-            leaves.c.root,
-            leaves.c.plan_id,
-            leaves.c.level,
-            sa.func.min(leaves.c.depth).label("depth"),
-            sa.func.min(leaves.c.unit_name).label("unit_name"),
-            sa.func.min(sa.func.coalesce(leaves.c.plan_number, leaves.c.plan_title)).label("label"),
-            counted.label("counted"),
-            done.label("done"),
-        )
-        .group_by(leaves.c.root, leaves.c.plan_id, leaves.c.level)
+        .where(k.root_task_id.in_(root_ids))
+        .group_by(k.root_task_id, k.lower_plan_id, k.level)
+        .having(sa.func.sum(k.leaves) > 0)
         .subquery("per_plan")
     )
 
@@ -246,16 +176,16 @@ def rollup(plan_id: int, page: int = 1, per_page: int = ITEMS_PER_PAGE) -> Rollu
     plans: dict[int, list[LowerPlan]] = {i: [] for i in root_ids}
     more: dict[int, int] = dict.fromkeys(root_ids, 0)
     if root_ids:
-        leaves = _leaves(_chain(root_ids))
-        bucket = bucket_case(leaves.c.state, leaves.c.reported_late, leaves.c.due_on, today)
+        k = CascadeTally
+        bucket = bucket_case(k.state, k.reported_late, k.due_on, today)
         for root, level, state, group, n in db.session.execute(
-            sa.select(
-                leaves.c.root, leaves.c.level, leaves.c.state, bucket, sa.func.count()
-            ).group_by(leaves.c.root, leaves.c.level, leaves.c.state, bucket)
+            sa.select(k.root_task_id, k.level, k.state, bucket, sa.func.sum(k.n))
+            .where(k.root_task_id.in_(root_ids))
+            .group_by(k.root_task_id, k.level, k.state, bucket)
         ).all():
-            state_value = state.value if hasattr(state, "value") else str(state)
-            by_item[root][level].tally.add(state_value, group, int(n))
-        per_plan = _per_plan(leaves)
+            if n:
+                by_item[root][level].tally.add(str(state), group, int(n))
+        per_plan = _per_plan(root_ids)
         finished = sa.and_(per_plan.c.counted > 0, per_plan.c.done == per_plan.c.counted)
         for root, level, n, n_done in db.session.execute(
             sa.select(
@@ -267,20 +197,24 @@ def rollup(plan_id: int, page: int = 1, per_page: int = ITEMS_PER_PAGE) -> Rollu
         ).all():
             by_item[root][level].plans = int(n)
             by_item[root][level].plans_done = int(n_done or 0)
-        ranked = (
+        first = (
             sa.select(
                 per_plan,
-                sa.func.row_number()
-                .over(
-                    partition_by=per_plan.c.root,
-                    order_by=(per_plan.c.unit_name, per_plan.c.plan_id),
-                )
-                .label("rank"),
-                sa.func.count().over(partition_by=per_plan.c.root).label("siblings"),
+                Unit.name.label("unit_name"),
+                sa.func.coalesce(Plan.number, Plan.title).label("label"),
             )
+            .join(Plan, Plan.id == per_plan.c.plan_id)
+            .join(Unit, Unit.id == Plan.tracking_unit_id)
             .where(per_plan.c.depth == 1)
-            .subquery("ranked")
+            .subquery("first_level")
         )
+        ranked = sa.select(
+            first,
+            sa.func.row_number()
+            .over(partition_by=first.c.root, order_by=(first.c.unit_name, first.c.plan_id))
+            .label("rank"),
+            sa.func.count().over(partition_by=first.c.root).label("siblings"),
+        ).subquery("ranked")
         for row in db.session.execute(
             sa.select(ranked)
             .where(ranked.c.rank <= PLANS_SHOWN)
