@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from models import Plan, PlanStatus, Recurrence, Unit, db
 from models import User as UserModel
 from models.units import ALIAS_GLOBAL
+from workflow.cascade import link_imported_plan
 from workflow.directory import _add_alias
 from workflow.errors import InvalidInput
-from workflow.cascade import link_imported_plan
 from workflow.import_draft import included, parse_draft_date, plan_year
 from workflow.import_permissions import check_can_import
 from workflow.import_resolution import Resolver, Target, alias_scope_keys, parse_mappings

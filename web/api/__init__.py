@@ -67,9 +67,9 @@ def require_bodies(spec: dict[str, Any]) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     """Register /api/v1 on the app."""
     # Importing the route modules adds their routes to the blueprint (once per process).
+    from web.api import cascade as _cascade  # noqa: F401  (the roll-up route)
     from web.api import changes, docs, inspection, resources, webhooks  # noqa: F401
     from web.api import contributions as _contributions  # noqa: F401  (and request lists)
-    from web.api import cascade as _cascade  # noqa: F401  (the roll-up route)
     from web.api.blueprint import bp
     from web.api.errors import is_api_request, register_app
     from web.api.schemas import ErrorOut
