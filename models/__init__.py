@@ -3,7 +3,9 @@
 from models.account import PasswordReset
 from models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from models.base import db, utcnow
+from models.calendar_links import CalendarLink
 from models.cascade import (
+    CascadeLevelPlans,
     CascadePlanTally,
     CascadeTally,
     ItemLink,
@@ -11,7 +13,6 @@ from models.cascade import (
     LinkMethod,
     PlanLink,
 )
-from models.calendar_links import CalendarLink
 from models.comments import Comment, comment_attachments
 from models.counters import TaskTally, TaskViewTally
 from models.indicators import (
@@ -65,6 +66,7 @@ __all__ = [
     "IndicatorAssignment",
     "IndicatorKind",
     "IndicatorValue",
+    "CascadeLevelPlans",
     "CascadePlanTally",
     "CascadeTally",
     "ItemLink",

@@ -117,3 +117,18 @@ class CascadePlanTally(db.Model):
     leaves: Mapped[int] = mapped_column(default=0)
     counted: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
+
+
+class CascadeLevelPlans(db.Model):
+    """Per (higher item, level): how many lower plans carry the item out and how many of
+    them have finished it (every counted task verified); derived from CascadePlanTally
+    in the same flush, so the roll-up does not group thousands of school plans."""
+
+    __tablename__ = "cascade_level_plans"
+    __table_args__ = (sa.Index("ix_cascade_level_plans_root", "root_task_id", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    root_task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"))
+    level: Mapped[str] = mapped_column(sa.String(10))
+    plans: Mapped[int] = mapped_column(default=0)
+    plans_done: Mapped[int] = mapped_column(default=0)

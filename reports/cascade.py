@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from models import (
+    CascadeLevelPlans,
     CascadePlanTally,
     CascadeTally,
     ItemLink,
@@ -109,22 +110,31 @@ class Rollup:
         return any(self.linked.values())
 
 
-def _per_plan(root_ids: list[int]) -> sa.Subquery:
-    """Each (root item, lower plan) from the kept rows: level, depth, tasks counted, done."""
+def _first_level(root_ids: list[int]) -> sa.Subquery:
+    """Each (root item, lower plan one level down) from the kept rows: tasks counted, done,
+    its unit and label (a few dozen rows per item: the district plans of a city item)."""
     k = CascadePlanTally
-    return (
+    per_plan = (
         sa.select(
             k.root_task_id.label("root"),
             k.lower_plan_id.label("plan_id"),
-            k.level,
-            sa.func.min(k.depth).label("depth"),
             sa.func.sum(k.counted).label("counted"),
             sa.func.sum(k.done).label("done"),
         )
-        .where(k.root_task_id.in_(root_ids))
-        .group_by(k.root_task_id, k.lower_plan_id, k.level)
+        .where(k.root_task_id.in_(root_ids), k.depth == 1)
+        .group_by(k.root_task_id, k.lower_plan_id)
         .having(sa.func.sum(k.leaves) > 0)
         .subquery("per_plan")
+    )
+    return (
+        sa.select(
+            per_plan,
+            Unit.name.label("unit_name"),
+            sa.func.coalesce(Plan.number, Plan.title).label("label"),
+        )
+        .join(Plan, Plan.id == per_plan.c.plan_id)
+        .join(Unit, Unit.id == Plan.tracking_unit_id)
+        .subquery("first_level")
     )
 
 
@@ -185,29 +195,20 @@ def rollup(plan_id: int, page: int = 1, per_page: int = ITEMS_PER_PAGE) -> Rollu
         ).all():
             if n:
                 by_item[root][level].tally.add(str(state), group, int(n))
-        per_plan = _per_plan(root_ids)
-        finished = sa.and_(per_plan.c.counted > 0, per_plan.c.done == per_plan.c.counted)
+        levels = CascadeLevelPlans
         for root, level, n, n_done in db.session.execute(
             sa.select(
-                per_plan.c.root,
-                per_plan.c.level,
-                sa.func.count(),
-                sa.func.sum(sa.case((finished, 1), else_=0)),
-            ).group_by(per_plan.c.root, per_plan.c.level)
-        ).all():
-            by_item[root][level].plans = int(n)
-            by_item[root][level].plans_done = int(n_done or 0)
-        first = (
-            sa.select(
-                per_plan,
-                Unit.name.label("unit_name"),
-                sa.func.coalesce(Plan.number, Plan.title).label("label"),
+                levels.root_task_id,
+                levels.level,
+                sa.func.sum(levels.plans),
+                sa.func.sum(levels.plans_done),
             )
-            .join(Plan, Plan.id == per_plan.c.plan_id)
-            .join(Unit, Unit.id == Plan.tracking_unit_id)
-            .where(per_plan.c.depth == 1)
-            .subquery("first_level")
-        )
+            .where(levels.root_task_id.in_(root_ids))
+            .group_by(levels.root_task_id, levels.level)
+        ).all():
+            by_item[root][level].plans = int(n or 0)
+            by_item[root][level].plans_done = int(n_done or 0)
+        first = _first_level(root_ids)
         ranked = sa.select(
             first,
             sa.func.row_number()

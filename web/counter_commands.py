@@ -14,7 +14,7 @@ import click
 from flask.cli import AppGroup
 
 from models import db
-from workflow import cascade_tallies, counters
+from workflow import cascade_recount, counters
 
 counters_cli = AppGroup("counters", help="Số liệu tổng hợp của trang Tổng quan.")
 
@@ -30,7 +30,7 @@ def rebuild(check: bool) -> None:
     differences = counters.differences()
     # The cascade roll-up's kept figures (workflow/cascade_tallies.py) are checked and
     # rebuilt with the dashboard's: the same kind of derived bookkeeping.
-    cascade = cascade_tallies.differences()
+    cascade = cascade_recount.differences()
     if check:
         for key, (kept, counted) in sorted(cascade.items(), key=repr)[:20]:
             click.echo(f"  triển khai ở cấp dưới {key}: lưu {kept}, đếm lại {counted}", err=True)
@@ -49,7 +49,7 @@ def rebuild(check: bool) -> None:
                 err=True,
             )
         sys.exit(1)
-    rows = counters.rebuild() + cascade_tallies.rebuild()
+    rows = counters.rebuild() + cascade_recount.rebuild()
     differences = {**differences, **cascade}
     db.session.commit()
     click.echo(f"Đã tính lại {rows} nhóm số liệu ({len(differences)} nhóm lệch trước đó).")

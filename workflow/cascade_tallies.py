@@ -16,8 +16,8 @@ no sub-tasks counts itself, a fanned-out one counts its sub-tasks; the item's hi
 are found through confirmed item links, up to MAX_DEPTH; each task counts once per higher
 item (at its shortest depth); tasks of withdrawn plans do not count.
 
-`recount_*` give the same figures by a full count (one recursive CTE over the links), for
-`rebuild` and `differences` (`planwork counters rebuild --check`).
+workflow/cascade_recount.py gives the same figures by a full count, for `rebuild` and
+`differences` (`planwork counters rebuild --check`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from models import (
+    CascadeLevelPlans,
     CascadePlanTally,
     CascadeTally,
     ItemLink,
@@ -40,8 +41,8 @@ from models import (
     TaskState,
     Unit,
     UnitKind,
-    db,
 )
+from workflow import cascade_plan_counts
 
 MAX_DEPTH = 6
 CONFIRMED = ItemLinkStatus.CONFIRMED
@@ -239,10 +240,14 @@ def _after_flush(session: Session, _context: Any) -> None:
                     row[1] += sign * (state != TaskState.CANCELLED.value)
                     row[2] += sign * (state == TaskState.VERIFIED.value)
         apply(connection, CascadeTally, TALLY_NAMES, {k: (n,) for k, n in tallies.items()})
-        apply(connection, CascadePlanTally, PLAN_NAMES, {k: tuple(v) for k, v in plans.items()})
+        plan_delta = {k: tuple(v) for k, v in plans.items()}
+        cascade_plan_counts.move(connection, plan_delta, apply)
+        apply(connection, CascadePlanTally, PLAN_NAMES, plan_delta)
 
 
 def _columns(model: Any) -> tuple[str, ...]:
+    if model is CascadeLevelPlans:
+        return ("plans", "plans_done")
     return ("n",) if model is CascadeTally else ("leaves", "counted", "done")
 
 
@@ -267,123 +272,3 @@ def apply(
                     **dict(zip(names, key, strict=True)), **dict(zip(columns, change, strict=True))
                 )
             )
-
-
-def _recount_leaves() -> sa.Subquery:
-    """(root item, leaf task, shortest depth, the leaf's key, plan and level) by a full
-    walk of the confirmed links: the figures the kept rows must equal."""
-    chain = (
-        sa.select(
-            ItemLink.higher_task_id.label("root"),
-            ItemLink.lower_task_id.label("task_id"),
-            sa.literal(1).label("depth"),
-        )
-        .where(ItemLink.status == CONFIRMED)
-        .cte("cascade_recount", recursive=True)
-    )
-    link = aliased(ItemLink)
-    chain = chain.union_all(
-        sa.select(chain.c.root, link.lower_task_id, chain.c.depth + 1)
-        .join(link, link.higher_task_id == chain.c.task_id)
-        .where(link.status == CONFIRMED, chain.c.depth < MAX_DEPTH)
-    )
-    sub = aliased(Task)
-    child = aliased(Task)
-    own = (
-        sa.select(chain.c.root, Task.id.label("leaf"), chain.c.depth)
-        .join(Task, Task.id == chain.c.task_id)
-        .where(~sa.exists().where(sub.parent_id == Task.id))
-    )
-    fanned = sa.select(chain.c.root, child.id, chain.c.depth).join(
-        child, child.parent_id == chain.c.task_id
-    )
-    both = sa.union_all(own, fanned).subquery()
-    shortest = (
-        sa.select(both.c.root, both.c.leaf, sa.func.min(both.c.depth).label("depth"))
-        .group_by(both.c.root, both.c.leaf)
-        .subquery()
-    )
-    return (
-        sa.select(
-            shortest.c.root,
-            shortest.c.depth,
-            Task.state,
-            Task.reported_late,
-            Task.due_on,
-            Task.plan_id,
-            level_expr(Unit.kind).label("level"),
-        )
-        .join(Task, Task.id == shortest.c.leaf)
-        .join(Plan, Plan.id == Task.plan_id)
-        .join(Unit, Unit.id == Plan.tracking_unit_id)
-        .where(Plan.status != PlanStatus.WITHDRAWN)
-        .subquery()
-    )
-
-
-def _recounted() -> tuple[Counter, dict[tuple, tuple]]:
-    leaves = _recount_leaves()
-    tallies: Counter = Counter()
-    cols = (leaves.c.root, leaves.c.level, leaves.c.state, leaves.c.reported_late, leaves.c.due_on)
-    for *key, n in db.session.execute(sa.select(*cols, sa.func.count()).group_by(*cols)):
-        tallies[(key[0], key[1], _value(key[2]), bool(key[3]), key[4])] += int(n)
-    counted = sa.func.sum(sa.case((leaves.c.state != TaskState.CANCELLED, 1), else_=0))
-    done = sa.func.sum(sa.case((leaves.c.state == TaskState.VERIFIED, 1), else_=0))
-    cols = (leaves.c.root, leaves.c.plan_id, leaves.c.level, leaves.c.depth)
-    plans = {
-        tuple(row[:4]): (int(row[4]), int(row[5]), int(row[6]))
-        for row in db.session.execute(
-            sa.select(*cols, sa.func.count(), counted, done).group_by(*cols)
-        )
-    }
-    return tallies, plans
-
-
-def _kept() -> tuple[Counter, dict[tuple, tuple]]:
-    tallies: Counter = Counter()
-    cols = [getattr(CascadeTally, n) for n in TALLY_NAMES]
-    for *key, n in db.session.execute(
-        sa.select(*cols, sa.func.sum(CascadeTally.n)).group_by(*cols)
-    ):
-        if n:
-            tallies[(key[0], key[1], key[2], bool(key[3]), key[4])] += int(n)
-    cols = [getattr(CascadePlanTally, n) for n in PLAN_NAMES]
-    sums = [sa.func.sum(getattr(CascadePlanTally, c)) for c in ("leaves", "counted", "done")]
-    plans = {
-        tuple(row[:4]): (int(row[4]), int(row[5]), int(row[6]))
-        for row in db.session.execute(sa.select(*cols, *sums).group_by(*cols))
-        if any(row[4:])
-    }
-    return tallies, plans
-
-
-def differences() -> dict[tuple, tuple[Any, Any]]:
-    """Keys whose kept figure differs from a full recount: key -> (kept, recounted); the
-    per-plan keys start with "plan"."""
-    kept_tallies, kept_plans = _kept()
-    tallies, plans = _recounted()
-    out: dict[tuple, tuple[Any, Any]] = {}
-    for key in set(kept_tallies) | set(tallies):
-        if kept_tallies.get(key, 0) != tallies.get(key, 0):
-            out[key] = (kept_tallies.get(key, 0), tallies.get(key, 0))
-    for key in set(kept_plans) | set(plans):
-        if kept_plans.get(key, (0, 0, 0)) != plans.get(key, (0, 0, 0)):
-            out[("plan", *key)] = (kept_plans.get(key, (0, 0, 0)), plans.get(key, (0, 0, 0)))
-    return out
-
-
-def rebuild() -> int:
-    """Replace the kept roll-up rows with a recount (in the caller's transaction)."""
-    tallies, plans = _recounted()
-    db.session.execute(sa.delete(CascadeTally))
-    db.session.execute(sa.delete(CascadePlanTally))
-    rows = [{**dict(zip(TALLY_NAMES, k, strict=True)), "n": n} for k, n in tallies.items() if n]
-    if rows:
-        db.session.execute(sa.insert(CascadeTally), rows)
-    plan_rows = [
-        {**dict(zip(PLAN_NAMES, k, strict=True)), **dict(zip(_columns(None), v, strict=True))}
-        for k, v in plans.items()
-    ]
-    if plan_rows:
-        db.session.execute(sa.insert(CascadePlanTally), plan_rows)
-    return len(rows) + len(plan_rows)

@@ -58,8 +58,24 @@ def upgrade():
         ["root_task_id", "depth", "lower_plan_id"],
     )
 
+    op.create_table(
+        "cascade_level_plans",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("root_task_id", sa.Integer(), nullable=False),
+        sa.Column("level", sa.String(length=10), nullable=False),
+        sa.Column("plans", sa.Integer(), nullable=False),
+        sa.Column("plans_done", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["root_task_id"], ["tasks.id"], name=op.f("fk_cascade_level_plans_root_task_id_tasks")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cascade_level_plans")),
+    )
+    op.create_index("ix_cascade_level_plans_root", "cascade_level_plans", ["root_task_id", "level"])
+
 
 def downgrade():
+    op.drop_index("ix_cascade_level_plans_root", table_name="cascade_level_plans")
+    op.drop_table("cascade_level_plans")
     op.drop_index("ix_cascade_plan_tallies_root", table_name="cascade_plan_tallies")
     op.drop_table("cascade_plan_tallies")
     op.drop_index("ix_cascade_tallies_root", table_name="cascade_tallies")

@@ -13,7 +13,7 @@ from models import CascadePlanTally, CascadeTally, ItemLink, ItemLinkStatus, db
 from reports.cascade import rollup
 from tests.imports.helpers import user
 from web.counter_commands import counters_cli
-from workflow import cascade_tallies, clock, task_edits
+from workflow import cascade_recount, clock, task_edits
 from workflow import tasks as svc
 from workflow.cascade import link_items_by_hand
 from workflow.task_reports import submit_report
@@ -23,7 +23,7 @@ from .helpers import item, linked_and_verified
 
 def _agree() -> None:
     db.session.expire_all()
-    assert cascade_tallies.differences() == {}
+    assert cascade_recount.differences() == {}
 
 
 def _level(city: int, number: str, level: str):  # noqa: ANN202
