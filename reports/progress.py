@@ -428,8 +428,23 @@ def _listed(where: list[sa.ColumnElement[bool]], user: User) -> list[ListedTask]
     return [ListedTask(*row) for row in rows]
 
 
-def _for_plan(plan_id: int | None) -> tallies.Filter:
-    return lambda c: [c.plan_id == plan_id] if plan_id is not None else []
+def _for_plan(plan_id: int | None, level: str | None = None) -> tallies.Filter:
+    return lambda c: [
+        *([c.plan_id == plan_id] if plan_id is not None else []),
+        *_of_level(c.lead_unit_id, level),
+    ]
+
+
+def _of_level(unit_column: Any, level: str | None) -> list[sa.ColumnElement[bool]]:
+    """Only the tasks led by units of a level ("district": district offices; None: all),
+    as a subquery so the dashboard keeps its statement count."""
+    # reports.cascade imports this module: import it here, not at the top.
+    from reports.cascade import level_kinds
+
+    kinds = level_kinds(level)
+    if kinds is None:
+        return []
+    return [unit_column.in_(sa.select(Unit.id).where(Unit.kind.in_(kinds)))]
 
 
 def work_span(user: User, plan_id: int | None = None) -> tuple[str, str] | None:
@@ -466,10 +481,12 @@ def _tallies_by(fig: sa.Subquery, column: Any) -> dict[Any, Tally]:
     return out
 
 
-def _open_counts(user: User, today: date, plan_id: int | None) -> tuple[int, int, int]:
+def _open_counts(
+    user: User, today: date, plan_id: int | None, level: str | None = None
+) -> tuple[int, int, int]:
     """How many leaves are overdue, due within DUE_SOON_DAYS, open without a deadline
     (one statement over the open tallies; the lists behind them use the same rules)."""
-    by_plan = _for_plan(plan_id)
+    by_plan = _for_plan(plan_id, level)
     fig = tallies.figures(user, today, lambda c: [c.state.in_(OPEN_STATES), *by_plan(c)])
     not_reported = fig.c.state.in_([s.value for s in OPEN_NOT_REPORTED])
 
@@ -491,13 +508,19 @@ def _open_counts(user: User, today: date, plan_id: int | None) -> tuple[int, int
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def dashboard(user: User, quarter: str | None = None, plan_id: int | None = None) -> Dashboard:
+def dashboard(
+    user: User,
+    quarter: str | None = None,
+    plan_id: int | None = None,
+    level: str | None = None,
+) -> Dashboard:
     """Figures for the quarter (the current one by default) from the kept tallies:
-    seven statements in all, whatever the number of tasks."""
+    seven statements in all, whatever the number of tasks. `level` ("city", "district",
+    "school") keeps the tasks led by units of that level."""
     today = clock.today()
     quarter = parse_period(quarter) or quarter_of(today)
     start, end = quarter_bounds(quarter)
-    by_plan = _for_plan(plan_id)
+    by_plan = _for_plan(plan_id, level)
     fig = tallies.figures(user, today, lambda c: [c.due_on.between(start, end), *by_plan(c)])
     by_unit = _tallies_by(fig, fig.c.unit_id)
     by_plan_tally = _tallies_by(fig, fig.c.plan_id)
@@ -528,9 +551,10 @@ def dashboard(user: User, quarter: str | None = None, plan_id: int | None = None
         key=lambda r: r.label,
     )
     plan_where = [Task.plan_id == plan_id] if plan_id is not None else []
+    plan_where += _of_level(Task.lead_unit_id, level)
     overdue = _listed(TaskFilter(overdue=True).clauses(today) + plan_where, user)
     due_soon = _listed(TaskFilter(due_soon=True).clauses(today) + plan_where, user)
-    overdue_count, due_soon_count, no_deadline_count = _open_counts(user, today, plan_id)
+    overdue_count, due_soon_count, no_deadline_count = _open_counts(user, today, plan_id, level)
     return Dashboard(
         quarter,
         today,

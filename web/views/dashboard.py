@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from models import Plan, TaskState, db
 from reports import progress
+from reports.cascade import LEVEL_LABELS, LEVELS
 from reports.visibility import visible_plans
 from web import params
 from workflow import clock
@@ -46,7 +47,9 @@ def _task_list_url(base: str) -> Callable[..., str]:
 def index() -> str:
     """Show the quarter's figures for the tasks the user may see (current quarter default)."""
     plan_id = params.int_arg("plan")
-    board = progress.dashboard(current_user, params.quarter_arg(), plan_id)
+    # ?level= keeps the units of one level of the cascade (Sở, Phòng GD&ĐT, trường).
+    level = request.args.get("level") if request.args.get("level") in LEVELS else None
+    board = progress.dashboard(current_user, params.quarter_arg(), plan_id, level)
     plans = db.session.execute(
         sa.select(Plan.id, Plan.number, Plan.title)
         .where(visible_plans(current_user))
@@ -83,6 +86,8 @@ def index() -> str:
         units_page=units_page,
         sort=sort,
         plan_id=plan_id,
+        level=level,
+        levels=[(lvl, LEVEL_LABELS[lvl]) for lvl in LEVELS],
         plans=plans,
         quarters=quarters,
         nearest=nearest,
