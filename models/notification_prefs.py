@@ -51,5 +51,9 @@ class Notification(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(sa.String(300))
     detail: Mapped[str | None] = mapped_column(sa.Text)
+    # The title and detail as msgid and parameters (notifications.render.Msg), said in the
+    # reader's language at read time; None on rows written before (their text is shown).
+    title_msg: Mapped[dict | None] = mapped_column(sa.JSON)
+    detail_msg: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from models import Notification, Task, User, db
+from notifications.render import stored_text
 
 PAGE_SIZE = 50
 
@@ -46,6 +47,8 @@ def page_of(user_id: int, page: int = 1, unread_only: bool = False) -> tuple[lis
             Notification.kind,
             Notification.title,
             Notification.detail,
+            Notification.title_msg,
+            Notification.detail_msg,
             Notification.created_at,
             Notification.read_at,
             Notification.task_id,
@@ -66,8 +69,9 @@ def page_of(user_id: int, page: int = 1, unread_only: bool = False) -> tuple[lis
         Notice(
             id=r.id,
             kind=r.kind,
-            title=r.title,
-            detail=r.detail,
+            # Said in the reader's language; rows from before keep their stored text.
+            title=stored_text(r.title_msg, r.title) or r.title,
+            detail=stored_text(r.detail_msg, r.detail),
             created_at=r.created_at,
             read=r.read_at is not None,
             task_id=r.task_id,

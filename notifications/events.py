@@ -8,12 +8,15 @@ twice in one transaction is told once, and an event rolled back is told never.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models import MailKind, Notification, Plan, Task, Unit, User, db
@@ -49,9 +52,11 @@ class Event:
     task: Task
     actor: User | None
     key: str  # this event's identity among the task's events
-    title: str  # one sentence, without the "[PlanWork]" prefix
+    # One sentence, without the "[PlanWork]" prefix: a Vietnamese msgid and its parameters,
+    # said in each recipient's language (render.Msg); plain text is shown as is.
+    title: render.Msg | str
     audience: Audience
-    detail: str | None = None  # a reason, a question, an answer: shown under the title
+    detail: render.Msg | str | None = None  # a reason, a question, an answer: under the title
 
 
 def digest_send_time(now: datetime, policy: Policy) -> datetime:
@@ -81,6 +86,38 @@ def task_info(task: Task) -> render.TaskInfo:
         plan_title=plan.title,
         lead_name=lead.name if lead else None,
     )
+
+
+def default_locale() -> str:
+    """The language of those who never chose one (and of units' shared mailboxes)."""
+    return str(current_app.config.get("BABEL_DEFAULT_LOCALE") or "vi")
+
+
+def locales_of(user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Each user's chosen language, in one statement whatever their number."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.locale).where(User.id.in_(ids)))
+    return {uid: locale for uid, locale in rows if locale}
+
+
+def locales_of_addresses(addresses: Iterable[str]) -> dict[str, str]:
+    """The chosen language of the people behind these mail addresses (one statement);
+    addresses of nobody who chose (units' mailboxes) are left out."""
+    wanted = {a.lower() for a in addresses if a}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        sa.select(User.email, User.locale).where(
+            sa.func.lower(User.email).in_(wanted), User.locale.is_not(None)
+        )
+    )
+    return {email.lower(): locale for email, locale in rows if email and locale}
+
+
+def _json(value: render.Msg | str | None) -> dict | None:
+    return value.to_json() if isinstance(value, render.Msg) else None
 
 
 def _insert_notifications(rows: list[dict]) -> None:
@@ -113,6 +150,14 @@ def notify(event: Event) -> list[Recipient]:
         actor_name = event.actor.full_name
         unit = db.session.get(Unit, event.actor.unit_id) if event.actor.unit_id else None
         actor_unit = unit.name if unit else ""
+    fallback = default_locale()
+    locales = locales_of(r.user_id for r in recipients)
+    # The in-app row keeps the msgid and parameters (said in the reader's language when
+    # the list is read) and, for older readers of the table, the text in the default one.
+    with force_locale(fallback):
+        title_text = render.short(render.say(event.title), 300)
+        detail_text = render.say(event.detail) if event.detail is not None else None
+    title_msg, detail_msg = _json(event.title), _json(event.detail)
     notices = [
         {
             "dedupe_key": f"{event.kind}|t{task.id}|{event.key}|u{r.user_id}"[:255],
@@ -120,8 +165,10 @@ def notify(event: Event) -> list[Recipient]:
             "kind": event.kind,
             "task_id": task.id,
             "actor_id": event.actor.id if event.actor is not None else None,
-            "title": render.short(event.title, 300),
-            "detail": event.detail,
+            "title": title_text,
+            "detail": detail_text,
+            "title_msg": title_msg,
+            "detail_msg": detail_msg,
             "created_at": now,
             "read_at": None,
         }
@@ -141,13 +188,16 @@ def notify(event: Event) -> list[Recipient]:
             due_on=task.due_on,
             offset=event.key,
         )[:255]
+        locale = locales.get(r.user_id, fallback) if r.user_id is not None else fallback
         if r.mode == NOW:
             url = unsubscribe_url(r.subscriber, event.kind)
-            rendered = render.notice(info, event, r.name, actor_name, actor_unit, url)
+            with force_locale(locale):
+                rendered = render.notice(info, event, r.name, actor_name, actor_unit, url)
             mail_kind, send_at = MailKind.EVENT, None
         elif r.mode == DIGEST:
             url = unsubscribe_url(r.subscriber, DIGEST_KIND)
-            rendered = render.digest_line(info, event, actor_name, actor_unit)
+            with force_locale(locale):
+                rendered = render.digest_line(info, event, actor_name, actor_unit)
             digest_at = digest_at or digest_send_time(now, policy)
             mail_kind, send_at = MailKind.EVENT_DIGEST, digest_at
         else:

@@ -1,15 +1,99 @@
-"""Mail bodies from templates/mail/*: Vietnamese, plain text and HTML, with links."""
+"""Mail bodies from templates/mail/*: plain text and HTML, with links, in the language of
+the current (possibly forced) locale: Vietnamese unless the recipient chose English."""
 
 from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
+
+
+def N_(msgid: str) -> str:  # noqa: N802 - Babel's marker for a msgid translated later
+    """Mark `msgid` for the catalogue without translating it now."""
+    return msgid
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A sentence kept as its Vietnamese msgid and named parameters, said in whatever
+    language is current when it is turned into text: an event is told once, but each
+    person reads it (mail, in-app list) in their own language.
+
+    Parameter values: text (data, never translated), another Msg, a date, None or a list
+    of those (joined by ", ")."""
+
+    msgid: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """The sentence in the current locale."""
+        if not self.params:
+            return gettext(self.msgid)
+        return gettext(self.msgid, **{k: _said(v) for k, v in self.params.items()})
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def to_json(self) -> dict:
+        """A JSON-ready form, stored on the in-app notification row."""
+        return {"m": self.msgid, "p": {k: _to_json(v) for k, v in self.params.items()}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Msg:
+        return cls(data["m"], {k: _from_json(v) for k, v in (data.get("p") or {}).items()})
+
+
+def _said(value: Any) -> str:
+    if isinstance(value, Msg):
+        return value.text()
+    if isinstance(value, date):
+        return vn_date(value)
+    if value is None:
+        return gettext("không có hạn")
+    if isinstance(value, list | tuple):
+        return ", ".join(_said(v) for v in value)
+    return str(value)
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, Msg):
+        return value.to_json()
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    if isinstance(value, list | tuple):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return date.fromisoformat(value["d"]) if "d" in value else Msg.from_json(value)
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
+
+
+def say(value: Any) -> str:
+    """A title or detail as text in the current locale (a Msg, or plain text as is)."""
+    return "" if value is None else _said(value)
+
+
+def stored_text(data: Mapping[str, Any] | None, fallback: str | None) -> str | None:
+    """A notification's title or detail in the reader's language from its stored msgid and
+    parameters; rows written before they were kept show their stored text."""
+    if not data:
+        return fallback
+    try:
+        return Msg.from_json(data).text()
+    except (KeyError, TypeError, ValueError):  # a damaged row still shows something
+        return fallback
 
 
 @dataclass(frozen=True)
@@ -42,10 +126,14 @@ def base_url() -> str:
     return str(current_app.config.get("BASE_URL", "http://127.0.0.1:5000")).rstrip("/")
 
 
-@lru_cache(maxsize=4096)  # a day's mails share a few hundred dates at most
 def vn_date(day: date | None) -> str:
     """dd/mm/yyyy, the way Vietnamese documents write dates."""
-    return day.strftime("%d/%m/%Y") if day else "không có hạn"
+    return _dmy(day) if day else gettext("không có hạn")
+
+
+@lru_cache(maxsize=4096)  # a day's mails share a few hundred dates at most
+def _dmy(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
 
 
 def short(text: str, limit: int = 90) -> str:
@@ -220,7 +308,7 @@ def notice(
     """One event told at once to one subscriber (`event`: notifications.events.Event)."""
     return render(
         "notice",
-        f"[PlanWork] {short(event.title, 200)}",
+        f"[PlanWork] {short(say(event.title), 200)}",
         task=task,
         event=event,
         addressee=addressee,
@@ -235,26 +323,31 @@ def digest_line(task: TaskInfo, event: Any, actor_name: str, actor_unit: str) ->
     """One event as a line of a daily digest: the subject is the line's title, the bodies
     its text and HTML fragment (the sender folds a person's lines into one mail)."""
     who = f"{actor_name} ({actor_unit})" if actor_unit else actor_name
-    lines = [event.title]
+    title, detail = say(event.title), short(say(event.detail), 500) if event.detail else ""
+    lines = [title]
     if who:
-        lines.append(f"Người thực hiện: {who}")
-    if event.detail:
-        lines.append(short(event.detail, 500))
-    lines.append(f"Mở nhiệm vụ: {task.url}")
+        lines.append(gettext("Người thực hiện: %(who)s", who=who))
+    if detail:
+        lines.append(detail)
+    lines.append(gettext("Mở nhiệm vụ: %(url)s", url=task.url))
     env = current_app.jinja_env
     html = env.get_template("mail/_digest_line.html").render(
-        task=task, event=event, who=who, detail=short(event.detail, 500) if event.detail else ""
+        task=task, title=title, who=who, detail=detail
     )
-    return Rendered(event.title, "\n".join(lines), html)
+    return Rendered(title, "\n".join(lines), html)
 
 
 def event_digest(day: date, lines: list[Rendered], unsubscribe_url: str | None) -> Rendered:
     """A person's daily digest of events: every line of the day, oldest first."""
     count = len(lines)
     subject = (
-        f"[PlanWork] Tin trong ngày {vn_date(day)}: {lines[0].subject}"
+        gettext(
+            "[PlanWork] Tin trong ngày %(day)s: %(title)s", day=vn_date(day), title=lines[0].subject
+        )
         if count == 1
-        else f"[PlanWork] Tin trong ngày {vn_date(day)}: {count} thông báo"
+        else gettext(
+            "[PlanWork] Tin trong ngày %(day)s: %(count)s thông báo", day=vn_date(day), count=count
+        )
     )
     return render(
         "event_digest",

@@ -36,10 +36,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_mail import Connection, Mail, Message
 
 from models import MailKind, OutboxMessage, OutboxState, Plan, PlanStatus, Task, TaskState, db
 from notifications import locks, render, unsubscribe
+from notifications.events import default_locale, locales_of_addresses
 from notifications.planner import line_as_of, task_info
 from notifications.policy import Policy
 from notifications.recipients import load_directory
@@ -442,11 +444,15 @@ def _compose_digests(rows: list[Claimed], today: date) -> list[_Outgoing]:
     for row in rows:
         by_person[row.recipient].append(row)
     outgoing = []
-    for group in by_person.values():
+    # The lines were written in each person's language; the frame around them follows it
+    # (one statement for all the people).
+    locales = locales_of_addresses(by_person)
+    for address, group in by_person.items():
         group.sort(key=lambda r: r.id)
         lines = [render.Rendered(r.subject, r.body_text, r.body_html) for r in group]
         carrier = group[0]
-        rendered = render.event_digest(today, lines, carrier.unsubscribe_url)
+        with force_locale(locales.get(address.lower(), default_locale())):
+            rendered = render.event_digest(today, lines, carrier.unsubscribe_url)
         outgoing.append(
             _Outgoing(carrier, group, rendered, note="Gửi trong thư tổng hợp hằng ngày #{id}.")
         )

@@ -13,7 +13,7 @@ from typing import Any
 from models import Comment, Task, Unit, UnitRole, db
 from notifications.audience import Audience
 from notifications.events import Event, notify
-from notifications.render import vn_date
+from notifications.render import N_, Msg
 from workflow import clock
 from workflow.signals import (
     comment_added,
@@ -28,9 +28,15 @@ from workflow.signals import (
 )
 
 
-def _ref(task: Task) -> str:
+def _ref(task: Task, capital: bool = False) -> Msg | str:
+    """ "nhiệm vụ 1.2 – KH 15/KH-SGDĐT", or "Nhiệm vụ …" to open a sentence."""
     plan = task.plan
-    return f"nhiệm vụ {task.number} – {plan.label}" if plan is not None else task.number
+    if plan is None:
+        return task.number
+    msgid = (
+        N_("Nhiệm vụ %(number)s – %(plan)s") if capital else N_("nhiệm vụ %(number)s – %(plan)s")
+    )
+    return Msg(msgid, {"number": task.number, "plan": plan.label})
 
 
 def _unit_name(unit_id: int | None) -> str:
@@ -53,25 +59,41 @@ def _tracking(task: Task) -> tuple[int, ...]:
     return (task.plan.tracking_unit_id,) if task.plan is not None else ()
 
 
-def _reason(reason: str | None) -> str | None:
-    return f"Lý do: {reason}" if reason else None
+def _reason(reason: str | None) -> Msg | None:
+    return Msg(N_("Lý do: %(reason)s"), {"reason": reason}) if reason else None
 
 
 def _on_transition(task: Task, **kw: Any) -> None:
     event, actor, reason = kw["event"], kw["actor"], kw.get("reason")
+    if event not in ("start", "report", "verify", "return", "reopen", "cancel"):
+        return
     ref, lead = _ref(task), _unit_name(task.lead_unit_id)
     by_unit = _unit_name(actor.unit_id) if actor is not None else ""
-    told = {
-        "start": ("started", f"{lead or by_unit} đã bắt đầu thực hiện {ref}", "tracking"),
-        "report": ("reported", f"{by_unit} đã gửi báo cáo {ref}", "tracking"),
-        "verify": ("verified", f"Báo cáo {ref} đã được xác nhận hoàn thành", "lead"),
-        "return": ("returned", f"Báo cáo {ref} bị trả lại", "lead"),
-        "reopen": ("reopened", f"{ref[0].upper() + ref[1:]} được mở lại", "lead"),
-        "cancel": ("cancelled", f"{ref[0].upper() + ref[1:]} đã bị hủy", "lead"),
-    }.get(event)
-    if told is None:
-        return
-    kind, title, side = told
+    ref_cap = {"ref": _ref(task, capital=True)}
+    kind, msgid, params, side = {
+        "start": (
+            "started",
+            N_("%(unit)s đã bắt đầu thực hiện %(ref)s"),
+            {"unit": lead or by_unit, "ref": ref},
+            "tracking",
+        ),
+        "report": (
+            "reported",
+            N_("%(unit)s đã gửi báo cáo %(ref)s"),
+            {"unit": by_unit, "ref": ref},
+            "tracking",
+        ),
+        "verify": (
+            "verified",
+            N_("Báo cáo %(ref)s đã được xác nhận hoàn thành"),
+            {"ref": ref},
+            "lead",
+        ),
+        "return": ("returned", N_("Báo cáo %(ref)s bị trả lại"), {"ref": ref}, "lead"),
+        "reopen": ("reopened", N_("%(ref)s được mở lại"), ref_cap, "lead"),
+        "cancel": ("cancelled", N_("%(ref)s đã bị hủy"), ref_cap, "lead"),
+    }[event]
+    title = Msg(msgid, params)
     if side == "tracking":
         audience = Audience(coordinators_of=_tracking(task), followers_of=task.id)
     else:
@@ -82,18 +104,25 @@ def _on_transition(task: Task, **kw: Any) -> None:
 def _on_change(task: Task, **kw: Any) -> None:
     change, actor, reason = kw["change"], kw["actor"], kw.get("reason")
     before = kw.get("before") or {}
-    ref = _ref(task)
+    ref, ref_cap = _ref(task), _ref(task, capital=True)
     lead = _unit_name(task.lead_unit_id)
     version = f"v{task.version}"
     if change == "created":
-        title = f"Giao {ref} cho {lead}" if lead else f"Giao {ref}"
-        if task.due_on:
-            title += f", hạn {vn_date(task.due_on)}"
+        params = {"ref": ref, "lead": lead, "due": task.due_on}
+        if lead:
+            msgid = (
+                N_("Giao %(ref)s cho %(lead)s, hạn %(due)s")
+                if task.due_on
+                else N_("Giao %(ref)s cho %(lead)s")
+            )
+        else:
+            msgid = N_("Giao %(ref)s, hạn %(due)s") if task.due_on else N_("Giao %(ref)s")
+        title = Msg(msgid, params)
         audience = Audience(units=_leads(task))
         notify(Event("assigned", "created", task, actor, "created", title, audience))
     elif change == "reassign":
         old = before.get("lead_unit_id")
-        title = f"{ref[0].upper() + ref[1:]} được giao cho {lead}"
+        title = Msg(N_("%(ref)s được giao cho %(lead)s"), {"ref": ref_cap, "lead": lead})
         notify(
             Event(
                 "assigned",
@@ -107,8 +136,10 @@ def _on_change(task: Task, **kw: Any) -> None:
             )
         )
         if old:
-            title = f"{ref[0].upper() + ref[1:]} không còn do {_unit_name(old)} chủ trì"
-            title += f"; đã giao cho {lead}"
+            title = Msg(
+                N_("%(ref)s không còn do %(old)s chủ trì; đã giao cho %(lead)s"),
+                {"ref": ref_cap, "old": _unit_name(old), "lead": lead},
+            )
             notify(
                 Event(
                     "changed",
@@ -122,18 +153,24 @@ def _on_change(task: Task, **kw: Any) -> None:
                 )
             )
     elif change == "due":
-        title = f"Hạn {ref} đổi từ {vn_date(before.get('due_on'))} thành {vn_date(task.due_on)}"
+        title = Msg(
+            N_("Hạn %(ref)s đổi từ %(old)s thành %(new)s"),
+            {"ref": ref, "old": before.get("due_on"), "new": task.due_on},
+        )
         audience = Audience(units=_leads(task) + _coordinating(task), followers_of=task.id)
         notify(Event("due_changed", "due", task, actor, version, title, audience, _reason(reason)))
     elif change == "edit":
         fields = {
-            "title": "tên",
-            "content": "nội dung",
-            "timeframe_text": "thời gian thực hiện",
-            "number": "số thứ tự",
+            "title": N_("tên"),
+            "content": N_("nội dung"),
+            "timeframe_text": N_("thời gian thực hiện"),
+            "number": N_("số thứ tự"),
         }
-        what = ", ".join(label for key, label in fields.items() if key in before)
-        title = f"{ref[0].upper() + ref[1:]} đã được sửa ({what or 'thông tin'})"
+        what = [Msg(label) for key, label in fields.items() if key in before]
+        title = Msg(
+            N_("%(ref)s đã được sửa (%(what)s)"),
+            {"ref": ref_cap, "what": what or [Msg(N_("thông tin"))]},
+        )
         audience = Audience(units=_leads(task), followers_of=task.id)
         notify(Event("changed", "edit", task, actor, version, title, audience, _reason(reason)))
 
@@ -142,7 +179,10 @@ def _on_request(task: Task, **kw: Any) -> None:
     kind, request, actor = kw["kind"], kw["request"], kw["actor"]
     ref, by_unit = _ref(task), _unit_name(actor.unit_id)
     if kind == "extension":
-        title = f"{by_unit} xin gia hạn {ref} đến {vn_date(request.new_due_on)}"
+        title = Msg(
+            N_("%(unit)s xin gia hạn %(ref)s đến %(due)s"),
+            {"unit": by_unit, "ref": ref, "due": request.new_due_on},
+        )
         audience = Audience(coordinators_of=_tracking(task), followers_of=task.id)
         notify(
             Event(
@@ -157,7 +197,9 @@ def _on_request(task: Task, **kw: Any) -> None:
             )
         )
     else:
-        title = f"{by_unit} yêu cầu giải trình {ref} (quá hạn)"
+        title = Msg(
+            N_("%(unit)s yêu cầu giải trình %(ref)s (quá hạn)"), {"unit": by_unit, "ref": ref}
+        )
         audience = Audience(units=_leads(task), followers_of=task.id)
         notify(
             Event(
@@ -168,7 +210,7 @@ def _on_request(task: Task, **kw: Any) -> None:
                 f"expl{request.id}",
                 title,
                 audience,
-                f"Nội dung cần giải trình: {request.question}",
+                Msg(N_("Nội dung cần giải trình: %(question)s"), {"question": request.question}),
             )
         )
 
@@ -177,9 +219,12 @@ def _on_decision(task: Task, **kw: Any) -> None:
     request, actor, granted = kw["request"], kw["actor"], kw["granted"]
     ref = _ref(task)
     if granted:
-        title = f"Đề nghị gia hạn {ref} được chấp thuận: hạn mới {vn_date(request.new_due_on)}"
+        title = Msg(
+            N_("Đề nghị gia hạn %(ref)s được chấp thuận: hạn mới %(due)s"),
+            {"ref": ref, "due": request.new_due_on},
+        )
     else:
-        title = f"Đề nghị gia hạn {ref} bị từ chối"
+        title = Msg(N_("Đề nghị gia hạn %(ref)s bị từ chối"), {"ref": ref})
     audience = Audience(units=_leads(task), users=(request.requested_by_id,), followers_of=task.id)
     notify(
         Event(
@@ -197,7 +242,9 @@ def _on_decision(task: Task, **kw: Any) -> None:
 
 def _on_answer(task: Task, **kw: Any) -> None:
     request, actor = kw["request"], kw["actor"]
-    title = f"{_unit_name(actor.unit_id)} đã giải trình {_ref(task)}"
+    title = Msg(
+        N_("%(unit)s đã giải trình %(ref)s"), {"unit": _unit_name(actor.unit_id), "ref": _ref(task)}
+    )
     audience = Audience(
         coordinators_of=_tracking(task), users=(request.requested_by_id,), followers_of=task.id
     )
@@ -210,14 +257,17 @@ def _on_answer(task: Task, **kw: Any) -> None:
             f"expl{request.id}:a",
             title,
             audience,
-            f"Giải trình: {request.explanation}",
+            Msg(N_("Giải trình: %(explanation)s"), {"explanation": request.explanation}),
         )
     )
 
 
 def _on_contribution(task: Task, **kw: Any) -> None:
     contribution, actor = kw["contribution"], kw["actor"]
-    title = f"{_unit_name(actor.unit_id)} đã gửi đóng góp cho {_ref(task)}"
+    title = Msg(
+        N_("%(unit)s đã gửi đóng góp cho %(ref)s"),
+        {"unit": _unit_name(actor.unit_id), "ref": _ref(task)},
+    )
     audience = Audience(units=_leads(task), coordinators_of=_tracking(task), followers_of=task.id)
     notify(
         Event(
@@ -241,7 +291,10 @@ def _on_comment(task: Task, **kw: Any) -> None:
     ref = _ref(task)
     if mentioned:
         # The people named in the comment hear of it as such, once per comment.
-        title = f"{actor.full_name} nhắc đến bạn trong bình luận về {ref}"
+        title = Msg(
+            N_("%(actor)s nhắc đến bạn trong bình luận về %(ref)s"),
+            {"actor": actor.full_name, "ref": ref},
+        )
         notify(
             Event(
                 "comment",
@@ -256,7 +309,7 @@ def _on_comment(task: Task, **kw: Any) -> None:
         )
     if kw.get("edited"):
         return  # an edit only tells the people it newly mentions
-    title = f"{actor.full_name} đã bình luận về {ref}"
+    title = Msg(N_("%(actor)s đã bình luận về %(ref)s"), {"actor": actor.full_name, "ref": ref})
     audience = Audience(
         units=_leads(task),
         coordinators_of=_tracking(task),
@@ -272,9 +325,11 @@ def _on_assigned(task: Task, **kw: Any) -> None:
         return
     ref = _ref(task)
     if assigned:
-        title = f"{actor.full_name} giao bạn thực hiện {ref}"
+        title = Msg(
+            N_("%(actor)s giao bạn thực hiện %(ref)s"), {"actor": actor.full_name, "ref": ref}
+        )
     else:
-        title = f"Bạn không còn là người thực hiện {ref}"
+        title = Msg(N_("Bạn không còn là người thực hiện %(ref)s"), {"ref": ref})
     # Assigning, removing and assigning again are three events: the instant tells them apart.
     key = f"p{person.id}{'+' if assigned else '-'}{clock.now().isoformat()}"
     notify(
@@ -294,9 +349,10 @@ def _on_remind(task: Task, **kw: Any) -> None:
     """A reminder asked for by hand: to the task's assignees, else to its lead unit(s).
     Told as an assignment (kind "assigned"), so each person's choice for their work holds."""
     actor, people = kw["actor"], tuple(kw.get("assignee_ids") or ())
-    title = f"Nhắc việc: {_ref(task)}"
     if task.due_on:
-        title += f", hạn {vn_date(task.due_on)}"
+        title = Msg(N_("Nhắc việc: %(ref)s, hạn %(due)s"), {"ref": _ref(task), "due": task.due_on})
+    else:
+        title = Msg(N_("Nhắc việc: %(ref)s"), {"ref": _ref(task)})
     audience = Audience(users=people) if people else Audience(units=_leads(task))
     notify(Event("assigned", "remind", task, actor, kw["key"], title, audience, kw.get("note")))
 

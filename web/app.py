@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from apiflask import APIFlask
-from flask import Flask, abort, current_app, g, request, session
+from flask import Flask, abort, current_app, g, has_request_context, request, session
 from flask_babel import get_locale, lazy_gettext, refresh
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -50,6 +50,10 @@ INSPECTOR_MAY_POST = frozenset(
 
 def select_locale() -> str:
     """The user's chosen language, else the session's, else Vietnamese."""
+    if not has_request_context():
+        # Mails rendered by the worker: no one is signed in; a recipient's own language
+        # is forced around their mail (notifications.events), the rest are Vietnamese.
+        return str(current_app.config.get("BABEL_DEFAULT_LOCALE") or "vi")
     if current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return session.get("lang", "vi")
@@ -134,7 +138,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import plan_editing
 
     app.register_blueprint(plan_editing.bp)
-    from web.views import cascade as cascade_views; app.register_blueprint(cascade_views.bp)  # noqa: E702, I001
+    from web.views import cascade as cascade_views
+
+    app.register_blueprint(cascade_views.bp)
     from web.views import dashboard
 
     app.register_blueprint(dashboard.bp)
