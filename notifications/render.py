@@ -12,7 +12,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 
 def N_(msgid: str) -> str:  # noqa: N802 - Babel's marker for a msgid translated later
@@ -150,6 +150,7 @@ def render(template: str, subject: str, **context: Any) -> Rendered:
         "my_tasks_url": f"{base_url()}/my-tasks",
         "vn_date": vn_date,
         "subject": subject,
+        "lang": getattr(get_locale(), "language", "vi"),  # the language the text is in
         **context,
     }
     text = env.get_template(f"mail/{template}.txt").render(**context)
