@@ -158,7 +158,15 @@ def render(template: str, subject: str, **context: Any) -> Rendered:
     return Rendered(subject, text, html)
 
 
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+WEEKDAYS = (
+    N_("Thứ Hai"),
+    N_("Thứ Ba"),
+    N_("Thứ Tư"),
+    N_("Thứ Năm"),
+    N_("Thứ Sáu"),
+    N_("Thứ Bảy"),
+    N_("Chủ nhật"),
+)
 
 
 def number_key(number: str | None) -> tuple:
@@ -177,26 +185,27 @@ class Section(enum.StrEnum):
 
 
 SECTION_TITLES = {
-    Section.OVERDUE: "NHIỆM VỤ QUÁ HẠN",
-    Section.DUE: "NHIỆM VỤ SẮP ĐẾN HẠN",
-    Section.ESCALATION: "NHIỆM VỤ QUÁ HẠN CẦN ĐÔN ĐỐC",
-    Section.QUARTER: "NHIỆM VỤ ĐẾN HẠN TRONG",  # followed by "QUÝ III/2024"
+    # msgids: the reminder template translates them (the mail's language is chosen late).
+    Section.OVERDUE: N_("NHIỆM VỤ QUÁ HẠN"),
+    Section.DUE: N_("NHIỆM VỤ SẮP ĐẾN HẠN"),
+    Section.ESCALATION: N_("NHIỆM VỤ QUÁ HẠN CẦN ĐÔN ĐỐC"),
+    Section.QUARTER: N_("NHIỆM VỤ ĐẾN HẠN TRONG"),  # followed by "QUÝ III/2024"
 }
 
 SECTION_ADVICE = {
-    Section.OVERDUE: (
+    Section.OVERDUE: N_(
         "Đơn vị chủ trì chưa gửi báo cáo. Đề nghị khẩn trương hoàn thành, gửi báo cáo "
         "hoặc xin gia hạn trên PlanWork."
     ),
-    Section.DUE: (
+    Section.DUE: N_(
         "Đề nghị đơn vị chủ trì hoàn thành và gửi báo cáo trước hạn; đơn vị phối hợp "
         "phối hợp với đơn vị chủ trì và cập nhật đóng góp trên PlanWork."
     ),
-    Section.ESCALATION: (
+    Section.ESCALATION: N_(
         "Các nhiệm vụ dưới đây đã quá hạn mà đơn vị chủ trì chưa gửi báo cáo; PlanWork "
         "đã nhắc đơn vị chủ trì. Đề nghị đôn đốc hoặc yêu cầu đơn vị giải trình."
     ),
-    Section.QUARTER: "Danh sách để đơn vị chủ động sắp xếp công việc trong quý.",
+    Section.QUARTER: N_("Danh sách để đơn vị chủ động sắp xếp công việc trong quý."),
 }
 
 
@@ -216,17 +225,20 @@ class Line:
     def status(self) -> str:
         """ "Quá hạn 8 ngày", "Còn 7 ngày", "Đến hạn hôm nay", or the deadline."""
         if self.section in (Section.OVERDUE, Section.ESCALATION):
-            return f"Quá hạn {self.days} ngày"
+            return gettext("Quá hạn %(days)s ngày", days=self.days)
         if self.section == Section.DUE:
-            return f"Còn {self.days} ngày" if self.days > 0 else "Đến hạn hôm nay"
-        return f"Hạn {vn_date(self.task.due_on)}"
+            if self.days > 0:
+                return gettext("Còn %(days)s ngày", days=self.days)
+            return gettext("Đến hạn hôm nay")
+        return gettext("Hạn %(due)s", due=vn_date(self.task.due_on))
 
     @property
     def deadline(self) -> str:
         """The deadline, with its weekday when it falls on a day off."""
         text = vn_date(self.task.due_on)
         if self.deadline_on_day_off and self.task.due_on:
-            text += f" ({WEEKDAYS[self.task.due_on.weekday()]}, ngày nghỉ)"
+            weekday = gettext(WEEKDAYS[self.task.due_on.weekday()])
+            text += " " + gettext("(%(weekday)s, ngày nghỉ)", weekday=weekday)
         return text
 
     def sort_key(self) -> tuple:
@@ -239,15 +251,24 @@ class Line:
 
 def _line_subject(line: Line) -> str:
     task = line.task
-    what = f"nhiệm vụ {task.number} – {task.plan_number} – hạn {vn_date(task.due_on)}"
+    what = gettext(
+        "nhiệm vụ %(number)s – %(plan)s – hạn %(due)s",
+        number=task.number,
+        plan=task.plan_number,
+        due=vn_date(task.due_on),
+    )
     if line.section == Section.DUE:
-        who = " (phối hợp)" if line.role == "coordinating" else ""
+        who = " " + gettext("(phối hợp)") if line.role == "coordinating" else ""
         return f"[PlanWork] {line.status}{who}: {what}"
     if line.section == Section.OVERDUE:
         return f"[PlanWork] {line.status}: {what}"
     if line.section == Section.ESCALATION:
-        return f"[PlanWork] {line.status} – cần đôn đốc: {what}"
-    return f"[PlanWork] {line.quarter}: 1 nhiệm vụ đến hạn của {line.unit_name}"
+        return "[PlanWork] " + gettext(
+            "%(status)s – cần đôn đốc: %(what)s", status=line.status, what=what
+        )
+    return "[PlanWork] " + gettext(
+        "%(quarter)s: 1 nhiệm vụ đến hạn của %(unit)s", quarter=line.quarter, unit=line.unit_name
+    )
 
 
 def daily_subject(day: date, lines: list[Line]) -> str:
@@ -257,15 +278,26 @@ def daily_subject(day: date, lines: list[Line]) -> str:
     counts = {s: sum(1 for ln in lines if ln.section == s) for s in Section}
     parts = []
     if counts[Section.OVERDUE]:
-        parts.append(f"{counts[Section.OVERDUE]} quá hạn")
+        parts.append(gettext("%(count)s quá hạn", count=counts[Section.OVERDUE]))
     if counts[Section.DUE]:
-        parts.append(f"{counts[Section.DUE]} sắp đến hạn")
+        parts.append(gettext("%(count)s sắp đến hạn", count=counts[Section.DUE]))
     if counts[Section.ESCALATION]:
-        parts.append(f"{counts[Section.ESCALATION]} cần đôn đốc")
+        parts.append(gettext("%(count)s cần đôn đốc", count=counts[Section.ESCALATION]))
     if counts[Section.QUARTER]:
         quarter = next(ln.quarter for ln in lines if ln.section == Section.QUARTER)
-        parts.append(f"{counts[Section.QUARTER]} đến hạn trong {quarter}")
-    return f"[PlanWork] Nhắc việc ngày {vn_date(day)}: {len(lines)} nhiệm vụ ({', '.join(parts)})"
+        parts.append(
+            gettext(
+                "%(count)s đến hạn trong %(quarter)s",
+                count=counts[Section.QUARTER],
+                quarter=quarter,
+            )
+        )
+    return "[PlanWork] " + gettext(
+        "Nhắc việc ngày %(day)s: %(count)s nhiệm vụ (%(parts)s)",
+        day=vn_date(day),
+        count=len(lines),
+        parts=", ".join(parts),
+    )
 
 
 def daily(day: date, addressees: list[str], lines: list[Line]) -> Rendered:

@@ -398,7 +398,8 @@ def _compose(
     for row in rows:
         by_person[row.recipient].append(row)
     outgoing = []
-    for group in by_person.values():
+    locales = locales_of_addresses(by_person)  # each person's language, one statement
+    for address, group in by_person.items():
         best: dict[int, tuple[render.Line, Claimed]] = {}
         covered: list[Claimed] = []
         for row in group:
@@ -433,7 +434,9 @@ def _compose(
         lines = [line for line, _ in best.values()]
         names = list(dict.fromkeys(ln.unit_name for ln in sorted(lines, key=render.Line.sort_key)))
         carrier = min(covered, key=lambda r: r.id)
-        outgoing.append(_Outgoing(carrier, covered, render.daily(today, names, lines)))
+        with force_locale(locales.get(address.lower(), default_locale())):
+            rendered = render.daily(today, names, lines)
+        outgoing.append(_Outgoing(carrier, covered, rendered))
     return outgoing
 
 

@@ -167,3 +167,23 @@ def test_the_language_lookup_does_not_grow_with_the_recipients(demo_app, count_q
     few = ["tccb.member", "gdtx.member"]
     many = few + ["gdtx.coordinator", "gdtx.coordinator2", "tccb.coordinator", "cdn.member"]
     assert _notify_statements(count_queries, few) == _notify_statements(count_queries, many)
+
+
+def test_the_daily_reminder_speaks_each_persons_language(demo_app, smtp, policy):
+    """The reminder is composed when it goes out, in its person's language: English for
+    the member who chose it, Vietnamese as before for the colleague of the same unit."""
+    from notifications.planner import plan_for_day
+
+    day = date(2024, 6, 14)  # 2417 items 2.1, 2.2, 3.1 due Sunday 30/06: 16 days left
+    at(day)
+    _choose_language("gdtx.member", "en")
+    plan_for_day(day, policy)
+    send_pending(policy)
+    data = DataStrings()
+    (english,) = _mails_to(smtp.received, "gdtx.member@planwork.demo")
+    assert english.subject == "[PlanWork] Reminder for 14/06/2024: 3 tasks (3 due soon)"
+    assert "16 days left" in english.text() and "(Sunday, a day off)" in english.text()
+    assert _vietnamese_left(data, english) == []
+    (vietnamese,) = _mails_to(smtp.received, "gdtx.member2@planwork.demo")
+    assert vietnamese.subject == "[PlanWork] Nhắc việc ngày 14/06/2024: 3 nhiệm vụ (3 sắp đến hạn)"
+    assert "hạn 30/06/2024 (Chủ nhật, ngày nghỉ)" in vietnamese.text()
