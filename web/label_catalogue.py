@@ -123,4 +123,11 @@ MARKED = (
     _l("Thẩm quyền ký"),
     _l("Chức vụ người ký"),
     _l("Họ tên người ký"),
+    # reports.cascade.LEVEL_LABELS and LEVEL_UNITS (the levels of a plan cascade)
+    _l("Sở GD&ĐT"),
+    _l("Phòng GD&ĐT"),
+    _l("Trường"),
+    _l("đơn vị thuộc Sở"),
+    _l("quận, huyện"),
+    _l("trường"),
 )
