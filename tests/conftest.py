@@ -9,6 +9,7 @@ PostgreSQL; otherwise SQLite files under a temporary folder are used.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -287,3 +288,46 @@ def finish_job(client: FlaskClient, worker: QueueWorker, response):  # type: ign
         download.close()
         return download
     return client.get(f"/jobs/{job_id}")
+
+
+# The import tests' database (tests/imports, tests/cascade): defined once here, so the
+# session's template is built once (a fixture imported into two conftests is two fixtures,
+# and PostgreSQL refuses to create its template database a second time).
+DIRECTORY_TEMPLATE = "tpl_directory"
+
+
+@pytest.fixture(scope="session")
+def directory_template(
+    database_factory: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A template database: migrated, the units.json directory and the demo users loaded."""
+    from config.settings import DATA_DIR
+    from demo.loader import _create_users
+    from models import Unit, db
+    from workflow.directory import load_directory
+    from workflow.transaction import unit_of_work
+
+    url = database_factory.copy("tpl_empty", DIRECTORY_TEMPLATE)
+    app = make_app(url, tmp_path_factory.mktemp("directory_template"))
+    with app.app_context():
+        data = json.loads((DATA_DIR / "units.json").read_text(encoding="utf-8"))
+        with unit_of_work():
+            load_directory(data, actor=None)
+            units = {u.code: u for u in db.session.execute(sa.select(Unit)).scalars()}
+            _create_users(units)
+        db.session.remove()
+        db.engine.dispose()
+    return DIRECTORY_TEMPLATE
+
+
+@pytest.fixture
+def import_app(
+    database_factory: DatabaseFactory,
+    directory_template: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> Iterator[Flask]:
+    """An app on a fresh copy of the directory database; drafts go under tmp_path."""
+    for app in _fresh_app(database_factory, directory_template, request, tmp_path):
+        app.config["IMPORT_DRAFT_DIR"] = tmp_path / "imports"
+        yield app
