@@ -6,6 +6,7 @@ from models.base import db, utcnow
 from models.calendar_links import CalendarLink
 from models.cascade import (
     CascadeLevelPlans,
+    CascadeLinkedPlans,
     CascadePlanTally,
     CascadeTally,
     ItemLink,
@@ -67,6 +68,7 @@ __all__ = [
     "IndicatorKind",
     "IndicatorValue",
     "CascadeLevelPlans",
+    "CascadeLinkedPlans",
     "CascadePlanTally",
     "CascadeTally",
     "ItemLink",

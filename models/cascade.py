@@ -132,3 +132,17 @@ class CascadeLevelPlans(db.Model):
     level: Mapped[str] = mapped_column(sa.String(10))
     plans: Mapped[int] = mapped_column(default=0)
     plans_done: Mapped[int] = mapped_column(default=0)
+
+
+class CascadeLinkedPlans(db.Model):
+    """Per plan and level: how many standing plans carry the plan out, at any depth
+    (workflow/cascade_linked.py recounts a plan's row when a link under it changes), so
+    the roll-up does not walk a city's 2,000 plan links on every request."""
+
+    __tablename__ = "cascade_linked_plans"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id"))
+    level: Mapped[str] = mapped_column(sa.String(10))
+    plans: Mapped[int] = mapped_column(default=0)

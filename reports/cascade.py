@@ -17,17 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from models import (
     CascadeLevelPlans,
+    CascadeLinkedPlans,
     CascadePlanTally,
     CascadeTally,
     ItemLink,
     ItemLinkStatus,
     Plan,
     PlanLink,
-    PlanStatus,
     Task,
     TaskState,
     Unit,
@@ -37,7 +36,6 @@ from models import (
 from reports.progress import BUCKETS, Page, Tally
 from reports.tallies import bucket_case
 from workflow import clock
-from workflow.cascade_tallies import level_expr
 
 LEVELS: tuple[str, ...] = ("city", "district", "school")
 LEVEL_LABELS = {"city": "Sở GD&ĐT", "district": "Phòng GD&ĐT", "school": "Trường"}
@@ -110,9 +108,35 @@ class Rollup:
         return any(self.linked.values())
 
 
-def _first_level(root_ids: list[int]) -> sa.Subquery:
-    """Each (root item, lower plan one level down) from the kept rows: tasks counted, done,
-    its unit and label (a few dozen rows per item: the district plans of a city item)."""
+# The statements are built once: building a select of windows and subqueries cost more
+# Python than PostgreSQL spent answering it (issue 15's 50 ms). The page's item ids and
+# today's date are bound at execution.
+_ROOTS = sa.bindparam("roots", expanding=True)
+_TODAY = sa.bindparam("today", type_=sa.Date)
+
+
+def _tallies_statement() -> sa.Select:
+    k = CascadeTally
+    bucket = bucket_case(k.state, k.reported_late, k.due_on, _TODAY)  # type: ignore[arg-type]
+    return (
+        sa.select(k.root_task_id, k.level, k.state, bucket, sa.func.sum(k.n))
+        .where(k.root_task_id.in_(_ROOTS))
+        .group_by(k.root_task_id, k.level, k.state, bucket)
+    )
+
+
+def _levels_statement() -> sa.Select:
+    k = CascadeLevelPlans
+    return (
+        sa.select(k.root_task_id, k.level, sa.func.sum(k.plans), sa.func.sum(k.plans_done))
+        .where(k.root_task_id.in_(_ROOTS))
+        .group_by(k.root_task_id, k.level)
+    )
+
+
+def _first_plans_statement() -> sa.Select:
+    """Each root item's first PLANS_SHOWN lower plans one level down (by unit name) from
+    the kept rows, with how many there are: a few dozen rows per item."""
     k = CascadePlanTally
     per_plan = (
         sa.select(
@@ -121,63 +145,95 @@ def _first_level(root_ids: list[int]) -> sa.Subquery:
             sa.func.sum(k.counted).label("counted"),
             sa.func.sum(k.done).label("done"),
         )
-        .where(k.root_task_id.in_(root_ids), k.depth == 1)
+        .where(k.root_task_id.in_(_ROOTS), k.depth == 1)
         .group_by(k.root_task_id, k.lower_plan_id)
         .having(sa.func.sum(k.leaves) > 0)
         .subquery("per_plan")
     )
+    # Names by a lookup per kept row (correlated, so by primary key): PostgreSQL cannot
+    # tell that a city item has 22 district plans at depth 1 and a district item 90
+    # schools', estimates thousands of rows and would hash all plans and units instead.
+    unit_name = (
+        sa.select(Unit.name)
+        .join(Plan, Plan.tracking_unit_id == Unit.id)
+        .where(Plan.id == per_plan.c.plan_id)
+        .scalar_subquery()
+    )
+    label = (
+        sa.select(sa.func.coalesce(Plan.number, Plan.title))
+        .where(Plan.id == per_plan.c.plan_id)
+        .scalar_subquery()
+    )
+    first = sa.select(per_plan, unit_name.label("unit_name"), label.label("label")).subquery(
+        "first_level"
+    )
+    ranked = sa.select(
+        first,
+        sa.func.row_number()
+        .over(partition_by=first.c.root, order_by=(first.c.unit_name, first.c.plan_id))
+        .label("rank"),
+        sa.func.count().over(partition_by=first.c.root).label("siblings"),
+    ).subquery("ranked")
+    return (
+        sa.select(ranked).where(ranked.c.rank <= PLANS_SHOWN).order_by(ranked.c.root, ranked.c.rank)
+    )
+
+
+def _items_statement() -> sa.Select:
+    # The count rides along as a window: one statement for the page and the total.
     return (
         sa.select(
-            per_plan,
-            Unit.name.label("unit_name"),
-            sa.func.coalesce(Plan.number, Plan.title).label("label"),
+            Task.id, Task.number, Task.title, Task.state, sa.func.count().over().label("total")
         )
-        .join(Plan, Plan.id == per_plan.c.plan_id)
-        .join(Unit, Unit.id == Plan.tracking_unit_id)
-        .subquery("first_level")
+        .where(Task.plan_id == sa.bindparam("plan_id"), Task.parent_id.is_(None))
+        .order_by(Task.position, Task.id)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
     )
+
+
+def _linked_statement() -> sa.Select:
+    k = CascadeLinkedPlans
+    return sa.select(k.level, k.plans).where(k.plan_id == sa.bindparam("plan_id"))
+
+
+TALLIES = _tallies_statement()
+LEVEL_PLANS = _levels_statement()
+FIRST_PLANS = _first_plans_statement()
+ITEMS = _items_statement()
+LINKED = _linked_statement()
 
 
 def linked_plan_counts(plan_id: int) -> dict[str, int]:
-    """How many standing plans carry out the plan, at any depth, by level (one statement)."""
-    chain = (
-        sa.select(PlanLink.lower_plan_id.label("plan_id"), sa.literal(1).label("depth"))
-        .where(PlanLink.higher_plan_id == plan_id)
-        .cte("plan_chain", recursive=True)
-    )
-    link = aliased(PlanLink)
-    chain = chain.union_all(
-        sa.select(link.lower_plan_id, chain.c.depth + 1)
-        .join(link, link.higher_plan_id == chain.c.plan_id)
-        .where(chain.c.depth < MAX_DEPTH)
-    )
-    level = level_expr(Unit.kind)
-    # A semi-join (IN) counts each plan once without sorting the walk for DISTINCT.
-    rows = db.session.execute(
-        sa.select(level, sa.func.count())
-        .select_from(Plan)
-        .join(Unit, Unit.id == Plan.tracking_unit_id)
-        .where(Plan.id.in_(sa.select(chain.c.plan_id)), Plan.status != PlanStatus.WITHDRAWN)
-        .group_by(level)
-    ).all()
+    """How many standing plans carry out the plan, at any depth, by level: the kept rows
+    of workflow/cascade_linked.py (one statement, at most three rows)."""
     counts = dict.fromkeys(LEVELS, 0)
-    counts.update({lvl: int(n) for lvl, n in rows})
+    for level, n in db.session.execute(LINKED, {"plan_id": plan_id}):
+        counts[level] = int(n)
     return counts
 
 
-def rollup(plan_id: int, page: int = 1, per_page: int = ITEMS_PER_PAGE) -> Rollup:
-    """The roll-up of one page of the plan's top-level items (six statements)."""
-    today = clock.today()
-    items_query = (
-        sa.select(Task.id, Task.number, Task.title, Task.state)
-        .where(Task.plan_id == plan_id, Task.parent_id.is_(None))
-        .order_by(Task.position, Task.id)
-    )
+def _items_page(plan_id: int, page: int, per_page: int) -> tuple[list[Any], int, int]:
+    """One page of the plan's top-level items and how many there are: one statement, a
+    second only when the page asked is past the end."""
+    page = max(1, page)
+    items = db.session.execute(
+        ITEMS, {"plan_id": plan_id, "limit": per_page, "offset": (page - 1) * per_page}
+    ).all()
+    if items:
+        return items, int(items[0].total), page
     total = db.session.execute(
-        sa.select(sa.func.count()).select_from(items_query.subquery())
+        sa.select(sa.func.count()).where(Task.plan_id == plan_id, Task.parent_id.is_(None))
     ).scalar_one()
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    items = db.session.execute(items_query.limit(per_page).offset((page - 1) * per_page)).all()
+    if not total or page == 1:
+        return [], total, 1
+    return _items_page(plan_id, -(-total // per_page), per_page)
+
+
+def rollup(plan_id: int, page: int = 1, per_page: int = ITEMS_PER_PAGE) -> Rollup:
+    """The roll-up of one page of the plan's top-level items (five statements)."""
+    today = clock.today()
+    items, total, page = _items_page(plan_id, page, per_page)
     root_ids = [row.id for row in items]
     by_item: dict[int, dict[str, LevelRollup]] = {
         i: {lvl: LevelRollup(lvl) for lvl in LEVELS} for i in root_ids
@@ -185,41 +241,14 @@ def rollup(plan_id: int, page: int = 1, per_page: int = ITEMS_PER_PAGE) -> Rollu
     plans: dict[int, list[LowerPlan]] = {i: [] for i in root_ids}
     more: dict[int, int] = dict.fromkeys(root_ids, 0)
     if root_ids:
-        k = CascadeTally
-        bucket = bucket_case(k.state, k.reported_late, k.due_on, today)
-        for root, level, state, group, n in db.session.execute(
-            sa.select(k.root_task_id, k.level, k.state, bucket, sa.func.sum(k.n))
-            .where(k.root_task_id.in_(root_ids))
-            .group_by(k.root_task_id, k.level, k.state, bucket)
-        ).all():
+        bound = {"roots": root_ids, "today": today}
+        for root, level, state, group, n in db.session.execute(TALLIES, bound):
             if n:
                 by_item[root][level].tally.add(str(state), group, int(n))
-        levels = CascadeLevelPlans
-        for root, level, n, n_done in db.session.execute(
-            sa.select(
-                levels.root_task_id,
-                levels.level,
-                sa.func.sum(levels.plans),
-                sa.func.sum(levels.plans_done),
-            )
-            .where(levels.root_task_id.in_(root_ids))
-            .group_by(levels.root_task_id, levels.level)
-        ).all():
+        for root, level, n, n_done in db.session.execute(LEVEL_PLANS, {"roots": root_ids}):
             by_item[root][level].plans = int(n or 0)
             by_item[root][level].plans_done = int(n_done or 0)
-        first = _first_level(root_ids)
-        ranked = sa.select(
-            first,
-            sa.func.row_number()
-            .over(partition_by=first.c.root, order_by=(first.c.unit_name, first.c.plan_id))
-            .label("rank"),
-            sa.func.count().over(partition_by=first.c.root).label("siblings"),
-        ).subquery("ranked")
-        for row in db.session.execute(
-            sa.select(ranked)
-            .where(ranked.c.rank <= PLANS_SHOWN)
-            .order_by(ranked.c.root, ranked.c.rank)
-        ).mappings():
+        for row in db.session.execute(FIRST_PLANS, {"roots": root_ids}).mappings():
             plans[row["root"]].append(
                 LowerPlan(
                     row["plan_id"],
@@ -291,14 +320,13 @@ class LinkView:
     proposed or made (what the lower plan's coordinator confirms or rejects)."""
 
     higher: list[tuple[int, str, str]]  # (plan id, label, how linked)
-    lower_count: int
     proposals: list[ItemLink]
     confirmed: list[ItemLink]
 
 
 def link_view(plan_id: int) -> LinkView:
-    """Four statements: the higher plans, how many lower ones, the plan's item links with
-    their items."""
+    """The higher plans, and the plan's item links with their items: one statement, three
+    when the plan has item links."""
     from sqlalchemy.orm import selectinload
 
     higher = [
@@ -310,9 +338,6 @@ def link_view(plan_id: int) -> LinkView:
             .order_by(Plan.id)
         ).all()
     ]
-    lower_count = db.session.execute(
-        sa.select(sa.func.count()).where(PlanLink.higher_plan_id == plan_id)
-    ).scalar_one()
     links = list(
         db.session.execute(
             sa.select(ItemLink)
@@ -326,7 +351,6 @@ def link_view(plan_id: int) -> LinkView:
     )
     return LinkView(
         higher,
-        int(lower_count),
         [lk for lk in links if lk.status == ItemLinkStatus.PROPOSED],
         [lk for lk in links if lk.status == ItemLinkStatus.CONFIRMED],
     )

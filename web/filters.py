@@ -9,6 +9,7 @@ from flask_babel import gettext
 
 from models import TaskState
 from reports.action_labels import ACTION_LABELS
+from web.performance import id_url
 from workflow.clock import to_local, today
 from workflow.state_machine import EVENT_LABELS, STATE_LABELS
 
@@ -88,5 +89,6 @@ def init_app(app: Flask) -> None:
         ACTION_LABELS=ACTION_LABELS,
         days_left=days_left,
         url_with=url_with,
+        id_url=id_url,
         today=today,
     )

@@ -22,7 +22,7 @@ from models import (
     Unit,
     db,
 )
-from workflow import cascade_plan_counts
+from workflow import cascade_linked, cascade_plan_counts
 from workflow.cascade_tallies import (
     CONFIRMED,
     MAX_DEPTH,
@@ -139,6 +139,7 @@ def differences() -> dict[tuple, tuple[Any, Any]]:
     for key in set(kept_levels) | set(levels):
         if kept_levels.get(key, (0, 0)) != levels.get(key, (0, 0)):
             out[("level", *key)] = (kept_levels.get(key, (0, 0)), levels.get(key, (0, 0)))
+    out.update(cascade_linked.differences())
     return out
 
 
@@ -176,4 +177,4 @@ def rebuild() -> int:
     ]
     if plan_rows:
         db.session.execute(sa.insert(CascadePlanTally), plan_rows)
-    return len(rows) + len(plan_rows)
+    return len(rows) + len(plan_rows) + cascade_linked.rebuild()
