@@ -44,6 +44,11 @@ class Task(db.Model):
         sa.Index("ix_tasks_due_plan", "due_on", "plan_id"),
         # A unit's month calendar reads only its month's rows (migration 0023).
         sa.Index("ix_tasks_lead_due", "lead_unit_id", "due_on"),
+        # A unit's open work by state and deadline (the inbox count in every page's header,
+        # the workspace's state filter) and the plans it leads in (the plan filter), each
+        # read from the index alone (migration 0028; they replace the lead unit's own index).
+        sa.Index("ix_tasks_lead_state_due", "lead_unit_id", "state", "due_on"),
+        sa.Index("ix_tasks_lead_plan", "lead_unit_id", "plan_id"),
         sa.Index(
             "ix_tasks_open_due",
             "due_on",
@@ -72,7 +77,7 @@ class Task(db.Model):
     ongoing: Mapped[bool] = mapped_column(default=False)
     state: Mapped[TaskState] = mapped_column(str_enum(TaskState), default=TaskState.ASSIGNED)
     # For a sub-task: the one lead unit it was fanned out to.
-    lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     reported_at: Mapped[datetime | None]
     reported_late: Mapped[bool] = mapped_column(default=False)
     verified_at: Mapped[datetime | None]

@@ -139,11 +139,17 @@ def id_url(endpoint: str, field: str, **values: Any) -> Callable[[int], str]:
     `url_for` a hundred times (werkzeug matches the rule and its converters each time, a
     few ms of CPU per page); the URL differs only by the id, so it is built once with a
     marker and the id put in its place."""
-    from flask import url_for
+    from flask import g, url_for
 
-    head, tail = url_for(endpoint, **{field: _ID_MARKER}, **values).split(str(_ID_MARKER), 1)
+    # Kept for the request: a macro called per row (row actions) asks for it per row.
+    memo = g.setdefault("_planwork_id_urls", {})
+    key = (endpoint, field, tuple(sorted(values.items())))
+    build = memo.get(key)
+    if build is None:
+        head, tail = url_for(endpoint, **{field: _ID_MARKER}, **values).split(str(_ID_MARKER), 1)
 
-    def build(value: int) -> str:
-        return f"{head}{int(value)}{tail}"
+        def build(value: int) -> str:
+            return f"{head}{int(value)}{tail}"
 
+        memo[key] = build
     return build
