@@ -310,17 +310,25 @@ def task_query(task_filter: TaskFilter, user: User, today: date | None = None) -
 def paginate_rows(
     query: sa.Select, page: int, per_page: int, options: list[Any] | None = None
 ) -> Page:
-    """Count, then load one page (two statements, plus the eager loads in `options`)."""
-    total = db.session.execute(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    items = list(
-        db.session.execute(
-            query.options(*(options or [])).limit(per_page).offset((page - 1) * per_page)
-        ).scalars()
-    )
-    return Page(items, total, page, per_page)
+    """One page and the total in one statement (the count a window over the same rows),
+    plus the eager loads in `options`; a page past the end costs a count and the last page."""
+    page = max(1, page)
+    rows = db.session.execute(
+        query.add_columns(sa.func.count().over())
+        .options(*(options or []))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    if rows:
+        return Page([row[0] for row in rows], int(rows[0][-1]), page, per_page)
+    total = 0
+    if page > 1:
+        total = db.session.execute(
+            sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+        ).scalar_one()
+    if not total:
+        return Page([], 0, 1, per_page)
+    return paginate_rows(query, -(-total // per_page), per_page, options)
 
 
 def paginate(query: sa.Select, page: int, per_page: int) -> Page:

@@ -11,7 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from models import Plan, Report, Task, TaskState, TaskUnit, Unit, UnitGroup, User, db
-from reports.progress import Page, TaskFilter, paginate, unit_lead_and_coordinating
+from reports.progress import (
+    Page,
+    TaskFilter,
+    list_options,
+    paginate_rows,
+    unit_lead_and_coordinating,
+)
 from reports.queries import first_awaiting_verification
 from workflow import clock
 from workflow.permissions import allowed_events
@@ -64,12 +70,16 @@ def workspace(
     """The user's unit's lead and coordinating tasks (filtered, paginated) and their actions."""
     today = clock.today()
     lead_where, coordinating_where = unit_lead_and_coordinating(user.unit_id)
-    lead = paginate(_ordered(lead_where, task_filter, today), lead_page, per_page)
-    coordinating = paginate(
+    # The permission checks below read each task's plan (tracking unit) and sub-tasks:
+    # loaded with the page, not again after it.
+    options = [*list_options(), selectinload(Task.subtasks)]
+    lead = paginate_rows(_ordered(lead_where, task_filter, today), lead_page, per_page, options)
+    coordinating = paginate_rows(
         # Whatever the unit coordinates it may see (can_view), so no visibility clause.
         _ordered(coordinating_where, task_filter, today),
         coord_page,
         per_page,
+        options,
     )
     to_verify, to_verify_total = (
         first_awaiting_verification(user.unit_id, TO_VERIFY_SHOWN)
@@ -77,11 +87,10 @@ def workspace(
         else ([], 0)
     )
     rows = lead.items + coordinating.items + to_verify
-    # Permission checks read the plan's tracking unit, sub-tasks and parents: loaded once.
-    if rows:
+    if to_verify:
         db.session.execute(
             sa.select(Task)
-            .where(Task.id.in_([t.id for t in rows]))
+            .where(Task.id.in_([t.id for t in to_verify]))
             .options(
                 selectinload(Task.plan),
                 selectinload(Task.subtasks),
