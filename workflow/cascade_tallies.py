@@ -2,9 +2,10 @@
 the same flush as each change, so the roll-up page sums a few kept rows per item instead
 of walking ~100,000 lower tasks (issue 15).
 
-The mechanism is workflow/counters.py's: mapper-level flush events see every writer
-(transitions, due changes, link confirm/reject/unlink, plans made from the cascade, task
-creation and cancellation, plan withdrawal) without any of them calling this module.
+The mechanism is workflow/kept_rows.py's (shared with counters.py): flush events see
+every writer (transitions, due changes, link confirm/reject/unlink, plans made from the
+cascade, task creation and cancellation, plan withdrawal) without any of them calling
+this module.
 Before a flush that touches tasks, item links, a plan's tracking unit or status, or a
 unit's kind, the affected lower tasks' memberships (which higher items they carry out, at
 which depth, in which plan and level) and keys are read; after the flush, read again; the
@@ -43,10 +44,10 @@ from models import (
     UnitKind,
 )
 from workflow import cascade_plan_counts
+from workflow.kept_rows import add_to_kept_rows, keep_on_flush
 
 MAX_DEPTH = 6
 CONFIRMED = ItemLinkStatus.CONFIRMED
-_PENDING = "cascade_tallies_pending"
 Key = tuple[str, bool, date | None]  # state, reported_late, due_on
 Member = tuple[int, int, str, int]  # root item, lower plan, level, depth
 Snapshot = dict[int, tuple[Key, list[Member]]]
@@ -199,50 +200,37 @@ def _affected(session: Session) -> set[int] | None:
     return ids
 
 
-@sa.event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    ids = _affected(session)
-    if ids is None:
-        return
-    objects = [o for o in (*session.new, *session.dirty) if isinstance(o, Task | ItemLink)]
-    old = _snapshot(session.connection(), ids)
-    session.info.setdefault(_PENDING, []).append((ids, old, objects))
+def _settle(connection: sa.Connection, ids: set[int], old: Snapshot, objects: list[Any]) -> None:
+    """After the flush: read the memberships and keys again and move the kept rows."""
+    new_items = set()
+    for o in objects:
+        if isinstance(o, Task):
+            ids |= {i for i in (o.id, o.parent_id) if i}
+        elif o.lower_task_id:
+            new_items.add(o.lower_task_id)
+    if new_items:
+        ids |= _below(connection, new_items)
+    new = _snapshot(connection, ids)
+    tallies: Counter = Counter()
+    plans: dict[tuple, list[int]] = {}
+    for task_id in ids:
+        for snapshot, sign in ((old.get(task_id), -1), (new.get(task_id), 1)):
+            if snapshot is None:
+                continue
+            (state, late, due_on), members = snapshot
+            for root, plan_id, level, depth in members:
+                tallies[(root, level, state, late, due_on)] += sign
+                row = plans.setdefault((root, plan_id, level, depth), [0, 0, 0])
+                row[0] += sign
+                row[1] += sign * (state != TaskState.CANCELLED.value)
+                row[2] += sign * (state == TaskState.VERIFIED.value)
+    apply(connection, CascadeTally, TALLY_NAMES, {k: (n,) for k, n in tallies.items()})
+    plan_delta = {k: tuple(v) for k, v in plans.items()}
+    cascade_plan_counts.move(connection, plan_delta, apply)
+    apply(connection, CascadePlanTally, PLAN_NAMES, plan_delta)
 
 
-@sa.event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: Any) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    connection = session.connection()
-    for ids, old, objects in pending:
-        ids = set(ids)
-        new_items = set()
-        for o in objects:
-            if isinstance(o, Task):
-                ids |= {i for i in (o.id, o.parent_id) if i}
-            elif o.lower_task_id:
-                new_items.add(o.lower_task_id)
-        if new_items:
-            ids |= _below(connection, new_items)
-        new = _snapshot(connection, ids)
-        tallies: Counter = Counter()
-        plans: dict[tuple, list[int]] = {}
-        for task_id in ids:
-            for snapshot, sign in ((old.get(task_id), -1), (new.get(task_id), 1)):
-                if snapshot is None:
-                    continue
-                (state, late, due_on), members = snapshot
-                for root, plan_id, level, depth in members:
-                    tallies[(root, level, state, late, due_on)] += sign
-                    row = plans.setdefault((root, plan_id, level, depth), [0, 0, 0])
-                    row[0] += sign
-                    row[1] += sign * (state != TaskState.CANCELLED.value)
-                    row[2] += sign * (state == TaskState.VERIFIED.value)
-        apply(connection, CascadeTally, TALLY_NAMES, {k: (n,) for k, n in tallies.items()})
-        plan_delta = {k: tuple(v) for k, v in plans.items()}
-        cascade_plan_counts.move(connection, plan_delta, apply)
-        apply(connection, CascadePlanTally, PLAN_NAMES, plan_delta)
+_LISTENERS = keep_on_flush("cascade_tallies", _affected, _snapshot, (Task, ItemLink), _settle)
 
 
 def _columns(model: Any) -> tuple[str, ...]:
@@ -255,20 +243,4 @@ def apply(
     connection: sa.Connection, model: Any, names: tuple[str, ...], delta: dict[tuple, tuple]
 ) -> None:
     """Add each key's change to one of its rows, or start the row."""
-    columns = _columns(model)
-    for key, change in sorted(delta.items(), key=repr):
-        if not any(change):
-            continue
-        matches = [
-            getattr(model, n).is_(None) if v is None else getattr(model, n) == v
-            for n, v in zip(names, key, strict=True)
-        ]
-        first = sa.select(sa.func.min(model.id)).where(*matches).scalar_subquery()
-        values = {c: getattr(model, c) + d for c, d in zip(columns, change, strict=True)}
-        done = connection.execute(sa.update(model).where(model.id == first).values(**values))
-        if done.rowcount == 0:
-            connection.execute(
-                sa.insert(model).values(
-                    **dict(zip(names, key, strict=True)), **dict(zip(columns, change, strict=True))
-                )
-            )
+    add_to_kept_rows(connection, model, names, _columns(model), delta)

@@ -1,12 +1,13 @@
 """Keep the dashboard's tallies (models.counters) in the same flush as each change.
 
-Mapper-level flush events see every writer (transitions, reports, imports, hand edits,
-withdrawal, demo loading) without any of them calling this module, as workflow/search.py
-does for search text. Before a flush that touches tasks, their units, a group's members
-or a plan's tracking unit, the key each affected task is counted under, and the units
-that may see it, are read from the database; after the flush, read again; the
-difference moves the tallies (whole city, and per viewing unit), one UPDATE or INSERT per
-changed key, inside the same transaction, so a rollback takes the tallies back too.
+Flush events (workflow/kept_rows.py, shared with the cascade roll-up) see every writer
+(transitions, reports, imports, hand edits, withdrawal, demo loading) without any of them
+calling this module, as workflow/search.py does for search text. Before a flush that
+touches tasks, their units, a group's members or a plan's tracking unit, the key each
+affected task is counted under, and the units that may see it, are read from the
+database; after the flush, read again; the difference moves the tallies (whole city, and
+per viewing unit), one UPDATE or INSERT per changed key, inside the same transaction, so
+a rollback takes the tallies back too.
 
 `rebuild` recounts from the tasks (bench/city.py, repair); `differences` compares the
 kept figures with a recount (`planwork counters rebuild --check`).
@@ -32,11 +33,11 @@ from models import (
     db,
     unit_group_members,
 )
+from workflow.kept_rows import add_to_kept_rows, keep_on_flush
 
 Key = tuple[int, int | None, date | None, str, bool]
 ViewKey = tuple[int, int, int | None, date | None, str, bool]
 Snapshot = dict[int, tuple[Key, frozenset[int]]]
-_PENDING = "task_tallies_pending"
 KEY_NAMES = ("plan_id", "lead_unit_id", "due_on", "state", "reported_late")
 
 
@@ -164,68 +165,35 @@ def _parents(task: Task) -> set[int]:
     return ids
 
 
-@sa.event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    ids = _affected(session)
-    if ids is None:
-        return
-    objects = [o for o in (*session.new, *session.dirty) if isinstance(o, Task | TaskUnit)]
-    old = _snapshot(session.connection(), ids)
-    session.info.setdefault(_PENDING, []).append((ids, old, objects))
+def _settle(connection: sa.Connection, ids: set[int], old: Snapshot, objects: list[Any]) -> None:
+    """After the flush: read the tasks' keys again and move the tallies by the change."""
+    for o in objects:
+        if isinstance(o, Task):
+            ids |= {i for i in (o.id, o.parent_id) if i}
+        elif o.task_id:
+            ids.add(o.task_id)
+    new = _snapshot(connection, ids)
+    whole: Counter[Key] = Counter()
+    per_unit: Counter[ViewKey] = Counter()
+    for task_id in ids:
+        for snapshot, sign in ((old.get(task_id), -1), (new.get(task_id), 1)):
+            if snapshot is None:
+                continue
+            key, viewers = snapshot
+            whole[key] += sign
+            for unit_id in viewers:
+                per_unit[(unit_id, *key)] += sign
+    apply(connection, TaskTally, whole)
+    apply(connection, TaskViewTally, per_unit)
 
 
-@sa.event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: Any) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    connection = session.connection()
-    for ids, old, objects in pending:
-        ids = set(ids)
-        for o in objects:
-            if isinstance(o, Task):
-                ids |= {i for i in (o.id, o.parent_id) if i}
-            elif o.task_id:
-                ids.add(o.task_id)
-        new = _snapshot(connection, ids)
-        whole: Counter[Key] = Counter()
-        per_unit: Counter[ViewKey] = Counter()
-        for task_id in ids:
-            for snapshot, sign in ((old.get(task_id), -1), (new.get(task_id), 1)):
-                if snapshot is None:
-                    continue
-                key, viewers = snapshot
-                whole[key] += sign
-                for unit_id in viewers:
-                    per_unit[(unit_id, *key)] += sign
-        apply(connection, TaskTally, whole)
-        apply(connection, TaskViewTally, per_unit)
-
-
-def _matches(model: Any, key: tuple) -> list[sa.ColumnElement[bool]]:
-    names = ("viewer_unit_id", *KEY_NAMES) if model is TaskViewTally else KEY_NAMES
-    out = []
-    for name, value in zip(names, key, strict=True):
-        column = getattr(model, name)
-        out.append(column.is_(None) if value is None else column == value)
-    return out
+_LISTENERS = keep_on_flush("task_tallies", _affected, _snapshot, (Task, TaskUnit), _settle)
 
 
 def apply(connection: sa.Connection, model: Any, delta: Counter) -> None:
     """Add each key's change to one of its rows, or start the row."""
     names = ("viewer_unit_id", *KEY_NAMES) if model is TaskViewTally else KEY_NAMES
-    for key, change in sorted(delta.items(), key=repr):
-        if change == 0:
-            continue
-        # One row per key gets the change, even if a race left two (readers sum them).
-        first = sa.select(sa.func.min(model.id)).where(*_matches(model, key)).scalar_subquery()
-        done = connection.execute(
-            sa.update(model).where(model.id == first).values(n=model.n + change)
-        )
-        if done.rowcount == 0:
-            connection.execute(
-                sa.insert(model).values(**dict(zip(names, key, strict=True)), n=change)
-            )
+    add_to_kept_rows(connection, model, names, ("n",), {k: (n,) for k, n in delta.items()})
 
 
 def _leaf() -> sa.ColumnElement[bool]:
