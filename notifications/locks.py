@@ -12,9 +12,10 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -163,4 +164,46 @@ def set_planned_through(day: date) -> None:
         .values(holder=day.isoformat(), acquired_at=clock.now())
         .execution_options(synchronize_session=False)
     )
+    db.session.commit()
+
+
+def begin_claim(model: Any) -> bool:
+    """Start claiming rows of an outbox-like table (mail, webhook deliveries); returns
+    whether the database is PostgreSQL (which then locks the chosen rows itself, with
+    SKIP LOCKED). SQLite has no row locks: the write lock is taken first, so the batch
+    cannot change between choosing it and marking it."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if not postgres:
+        db.session.rollback()
+        db.session.execute(sa.update(model).where(sa.false()).values(claim_token=None))
+    return postgres
+
+
+def mark_claimed(
+    model: Any,
+    ids: Iterable[int],
+    claimable: sa.ColumnElement[bool],
+    state: tuple[str, Any],
+    token: str,
+    now: datetime,
+) -> None:
+    """Mark the chosen rows as this sender's (`state`: the status column's name and its
+    "sending" value), counting the attempt, and commit the claim."""
+    chosen = sorted(ids)
+    if chosen:
+        column, sending = state
+        db.session.execute(
+            sa.update(model)
+            # The test is repeated: a row another sender took meanwhile is left alone.
+            .where(model.id.in_(chosen), claimable)
+            .values(
+                {
+                    column: sending,
+                    "claim_token": token,
+                    "claimed_at": now,
+                    "attempts": model.attempts + 1,
+                }
+            )
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()

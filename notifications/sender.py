@@ -126,11 +126,7 @@ def claim(policy: Policy, limit: int | None = None) -> tuple[str, list[Claimed]]
     token = locks.claim_token()
     now = clock.now()
     cutoff = now - timedelta(seconds=policy.lease_seconds)
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    if not postgres:
-        # SQLite: take the write lock first, so the batch cannot change under us.
-        db.session.rollback()
-        db.session.execute(sa.update(OutboxMessage).where(sa.false()).values(claim_token=None))
+    postgres = locks.begin_claim(OutboxMessage)
     claimable = _claimable(now, cutoff, _dead_claims())
     query = (
         sa.select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipient)
@@ -155,20 +151,7 @@ def claim(policy: Policy, limit: int | None = None) -> tuple[str, list[Claimed]]
             if postgres:
                 more = more.with_for_update(skip_locked=True)
             ids.update(db.session.execute(more).scalars())
-    if ids:
-        db.session.execute(
-            sa.update(OutboxMessage)
-            # The state test is repeated: a row another sender took meanwhile is left alone.
-            .where(OutboxMessage.id.in_(sorted(ids)), claimable)
-            .values(
-                state=OutboxState.SENDING,
-                claim_token=token,
-                claimed_at=now,
-                attempts=OutboxMessage.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-    db.session.commit()
+    locks.mark_claimed(OutboxMessage, ids, claimable, ("state", OutboxState.SENDING), token, now)
     rows = [
         Claimed(**row._asdict())
         for row in db.session.execute(

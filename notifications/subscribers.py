@@ -370,7 +370,13 @@ RECEIVERS = (
 )
 
 
-def connect() -> None:
-    """Subscribe the receivers (idempotent: blinker keeps one connection per receiver)."""
-    for signal, receiver in RECEIVERS:
+def connect_all(receivers: tuple[tuple[Any, Any], ...]) -> None:
+    """Subscribe (signal, receiver) pairs (idempotent: blinker keeps one connection per
+    receiver); the webhooks' subscribers use it too."""
+    for signal, receiver in receivers:
         signal.connect(receiver, weak=False)
+
+
+def connect() -> None:
+    """Subscribe the mail and notice receivers."""
+    connect_all(RECEIVERS)

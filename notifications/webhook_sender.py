@@ -114,11 +114,7 @@ def claim(limit: int = BATCH_SIZE) -> tuple[str, list[Claimed]]:
     token = locks.claim_token()
     now = clock.now()
     cutoff = now - timedelta(seconds=LEASE_SECONDS)
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    if not postgres:
-        # SQLite: take the write lock first, so the batch cannot change under us.
-        db.session.rollback()
-        db.session.execute(sa.update(WebhookDelivery).where(sa.false()).values(claim_token=None))
+    postgres = locks.begin_claim(WebhookDelivery)
     active = sa.select(Webhook.id).where(Webhook.active).scalar_subquery()
     claimable = sa.and_(_claimable(now, cutoff), WebhookDelivery.webhook_id.in_(active))
     query = (
@@ -130,20 +126,9 @@ def claim(limit: int = BATCH_SIZE) -> tuple[str, list[Claimed]]:
     if postgres:
         query = query.with_for_update(skip_locked=True)
     ids = list(db.session.execute(query).scalars())
-    if ids:
-        db.session.execute(
-            sa.update(WebhookDelivery)
-            # The test is repeated: a row another sender took meanwhile is left alone.
-            .where(WebhookDelivery.id.in_(ids), claimable)
-            .values(
-                status=DeliveryStatus.SENDING,
-                claim_token=token,
-                claimed_at=now,
-                attempts=WebhookDelivery.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-    db.session.commit()
+    locks.mark_claimed(
+        WebhookDelivery, ids, claimable, ("status", DeliveryStatus.SENDING), token, now
+    )
     rows = [
         Claimed(**row._asdict())
         for row in db.session.execute(

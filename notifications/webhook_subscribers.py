@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from models import AuditEvent, Task, Unit, UnitRole, User, db
 from models.webhooks import Webhook
+from notifications.subscribers import connect_all
 from workflow.signals import (
     contribution_added,
     request_answered,
@@ -193,6 +194,5 @@ RECEIVERS = (
 
 
 def connect() -> None:
-    """Subscribe the receivers (idempotent: blinker keeps one connection per receiver)."""
-    for signal, receiver in RECEIVERS:
-        signal.connect(receiver, weak=False)
+    """Subscribe the webhook receivers."""
+    connect_all(RECEIVERS)
