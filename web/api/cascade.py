@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema, fields
-from apiflask.validators import Range
 from marshmallow import RAISE
 
 from reports.cascade import LEVELS, as_json, rollup
@@ -13,10 +12,7 @@ from reports.progress import BUCKETS
 from web.api.auth import auth
 from web.api.blueprint import READ_ERRORS, bp
 from web.api.resources import visible_plan
-
-
-class RollupIn(Schema):
-    page = fields.Integer(load_default=1, validate=Range(1, 100000))
+from web.api.schemas import PageNumberIn
 
 
 class LevelOut(Schema):
@@ -60,7 +56,7 @@ class RollupOut(Schema):
 
 @bp.get("/plans/<int:plan_id>/rollup")
 @bp.auth_required(auth)
-@bp.input(RollupIn, location="query", unknown=RAISE)
+@bp.input(PageNumberIn, location="query", unknown=RAISE)
 @bp.output(RollupOut)
 @bp.doc(
     tags=["Kế hoạch"],

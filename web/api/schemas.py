@@ -65,6 +65,13 @@ class PageIn(Schema):
     )
 
 
+class PageNumberIn(Schema):
+    """A numbered page, for short lists read a page at a time (a plan's items in the
+    roll-up, a hook's deliveries); growing lists use the cursor of PageIn."""
+
+    page = fields.Integer(load_default=1, validate=Range(1, 100000))
+
+
 class PlanFilterIn(PageIn):
     year = fields.Integer(validate=Range(1900, 2200))
     status = fields.String(validate=OneOf([s.value for s in PlanStatus]))

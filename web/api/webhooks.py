@@ -13,7 +13,7 @@ from marshmallow import RAISE
 from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 from web.api.auth import api_user, auth, write_scope
 from web.api.blueprint import bp
-from web.api.schemas import MAX_LIMIT, UtcDateTime
+from web.api.schemas import MAX_LIMIT, PageNumberIn, UtcDateTime
 from workflow import webhooks as service
 from workflow.webhook_urls import MAX_URL_CHARS
 
@@ -81,8 +81,7 @@ class PingOut(Schema):
     event_id = fields.Integer(required=True)
 
 
-class DeliveryPageIn(Schema):
-    page = fields.Integer(load_default=1, validate=Range(1, 100000))
+class DeliveryPageIn(PageNumberIn):
     limit = fields.Integer(load_default=service.PAGE_SIZE, validate=Range(1, MAX_LIMIT))
 
 
