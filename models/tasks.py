@@ -35,7 +35,9 @@ class Recurrence(enum.StrEnum):
 class Task(db.Model):
     __tablename__ = "tasks"
     __table_args__ = (
-        sa.Index("ix_tasks_plan_position", "plan_id", "position"),
+        # With the id, "the tasks of these plans" is read from the index alone (a unit's
+        # visible tasks, reports/visibility.py; migration 0029).
+        sa.Index("ix_tasks_plan_position", "plan_id", "position", "id"),
         sa.Index("ix_tasks_state_due", "state", "due_on"),
         # Issue 12 (migration 0013): a plan's top-level items in order, a parent's sub-tasks
         # by state (roll-ups), a quarter's tasks by plan, and open tasks by deadline.

@@ -61,12 +61,15 @@ def descendant_units(unit_id: int) -> sa.CompoundSelect:
 
 def _tracked_plans(unit_id: int) -> sa.Select:
     """Plans the unit tracks, or a unit below it does (the cascade, issue 15)."""
-    return sa.select(Plan.id).where(
-        sa.or_(
-            Plan.tracking_unit_id == unit_id,
-            Plan.tracking_unit_id.in_(descendant_units(unit_id)),
-        )
-    )
+    # A UNION, not an OR: PostgreSQL estimates "tracked by the unit OR by one below it" at
+    # half of all plans, then reads every task of the city by a sequential scan (40 ms at
+    # 100,000 tasks) where an index walk of the unit's few thousand would do.
+    # (Selected from as a subquery: SQLite refuses a UNION nested in another.)
+    tracked = sa.union(
+        sa.select(Plan.id).where(Plan.tracking_unit_id == unit_id),
+        sa.select(Plan.id).where(Plan.tracking_unit_id.in_(descendant_units(unit_id))),
+    ).subquery("tracked_plans")
+    return sa.select(tracked.c.id)
 
 
 def visible_task_ids(unit_id: int) -> sa.CompoundSelect:
