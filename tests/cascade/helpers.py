@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 import importer
-from models import Plan, Task, db
+from models import Plan, Task, Unit, db
 from tests.imports.helpers import unit, user
 from workflow.import_commit import commit_import
 from workflow.import_draft import review_draft
@@ -71,3 +71,26 @@ def linked_and_verified() -> tuple[int, int]:
     )
     verify_task(item(district, "1").id, coordinator, expected_version=item(district, "1").version)
     return city, district
+
+
+def unit_plan(tracking: Unit, number: str, title: str, item_title: str) -> int:
+    """A one-item plan of the unit, tracked and led by it (created by the admin)."""
+    from workflow.plans import ItemInput, PlanInput, UnitRef, create_plan
+
+    return create_plan(
+        PlanInput(
+            number=number,
+            title=title,
+            issuer_name=tracking.name,
+            issuer_id=tracking.id,
+            tracking_unit_id=tracking.id,
+            items=[
+                ItemInput(
+                    number="1",
+                    title=item_title,
+                    leads=[UnitRef(mention=tracking.name, unit_id=tracking.id)],
+                )
+            ],
+        ),
+        user("sgddt.admin"),
+    )

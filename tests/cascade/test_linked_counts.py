@@ -15,28 +15,8 @@ from web.counter_commands import counters_cli
 from workflow import cascade_linked, cascade_recount
 from workflow.cascade import link_plans_by_hand
 from workflow.plan_withdrawal import withdraw_plan
-from workflow.plans import ItemInput, PlanInput, UnitRef, create_plan
 
-from .helpers import NUMBER_2417, import_2417, import_district_plan, plan
-
-
-def _plan_of(unit: Unit, number: str) -> int:
-    return create_plan(
-        PlanInput(
-            number=number,
-            title=f"Kế hoạch của {unit.name}",
-            issuer_name=unit.name,
-            tracking_unit_id=unit.id,
-            items=[
-                ItemInput(
-                    number="1",
-                    title="Thực hiện",
-                    leads=[UnitRef(mention=unit.name, unit_id=unit.id)],
-                )
-            ],
-        ),
-        user("sgddt.admin"),
-    )
+from .helpers import NUMBER_2417, import_2417, import_district_plan, plan, unit_plan
 
 
 def _linked(plan_id: int) -> dict[str, int]:
@@ -58,7 +38,7 @@ def test_kept_linked_plans_follow_links_at_every_depth_and_withdrawal(import_app
         .scalars()
         .first()
     )
-    school = _plan_of(school_unit, "3/KH-TRUONG")
+    school = unit_plan(school_unit, "3/KH-TRUONG", f"Kế hoạch của {school_unit.name}", "Thực hiện")
     link_plans_by_hand(school, plan(district).number, admin)
     db.session.commit()
     # Two levels down: the city plan counts the school's plan, and so does the district's.

@@ -11,27 +11,17 @@ from reports.visibility import visible_plans, visible_tasks
 from tests.imports.helpers import login, unit, user
 from workflow.permissions import can_view
 from workflow.plan_access import can_edit_plan
-from workflow.plans import ItemInput, PlanInput, UnitRef, create_plan
+
+from .helpers import unit_plan
 
 
 def _school_plan(code: str) -> int:
     school = unit(code)
-    return create_plan(
-        PlanInput(
-            number=f"12/KH-{code}",
-            title=f"Kế hoạch xây dựng đơn vị học tập của {school.name}",
-            issuer_name=school.name,
-            issuer_id=school.id,
-            tracking_unit_id=school.id,
-            items=[
-                ItemInput(
-                    number="1",
-                    title="Tuyên truyền về học tập suốt đời",
-                    leads=[UnitRef(mention=school.name, unit_id=school.id)],
-                )
-            ],
-        ),
-        user("sgddt.admin"),
+    return unit_plan(
+        school,
+        f"12/KH-{code}",
+        f"Kế hoạch xây dựng đơn vị học tập của {school.name}",
+        "Tuyên truyền về học tập suốt đời",
     )
 
 
