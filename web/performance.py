@@ -67,8 +67,20 @@ def init_app(app: Flask) -> None:
         from flask import request
 
         if request.endpoint == "static" and response.direct_passthrough:
+            # Closed here, not on the response's close: a browser that drops the
+            # connection mid-file (a cancelled favicon) skips the server's close call.
+            file_wrapper = response.response
             response.direct_passthrough = False
-            response.make_sequence()
+            try:
+                body = b"" if response.status_code == 304 else b"".join(file_wrapper)
+            finally:
+                close = getattr(file_wrapper, "close", None)
+                if close is not None:
+                    close()
+            if response.status_code == 304:
+                response.response = []
+            else:
+                response.set_data(body)
         return response
 
     @app.url_defaults

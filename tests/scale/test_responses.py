@@ -34,3 +34,22 @@ def test_exports_carry_an_etag_and_answer_304(client):  # noqa: ANN001
     again = client.get("/my-tasks?format=csv", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     assert again.get_data() == b""
+
+
+def test_a_static_file_is_closed_even_when_the_client_drops_the_connection(app):  # noqa: ANN001
+    """A browser that cancels a favicon leaves the server without calling the body's
+    close(); the file must already be closed, or it leaks a handle (a ResourceWarning)."""
+    import gc
+    import warnings
+
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(path="/static/favicon.svg").get_environ()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        body = app(environ, lambda status, headers, exc_info=None: None)
+        assert b"<svg" in b"".join(body)
+        del body  # dropped without close(), as werkzeug's server does on a lost client
+        gc.collect()
+    leaks = [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert not leaks, leaks
