@@ -161,7 +161,8 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     gunicorn = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-w", str(args.web_workers), "-b", f"127.0.0.1:{port}",
+        [str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"),
+         "-w", str(args.web_workers), "-b", f"127.0.0.1:{port}",
          "--timeout", "30", "web.app:create_app()"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

@@ -325,6 +325,8 @@ def serve(database_url: str, port: int, workers: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "-c",
+            str(ROOT / "config" / "gunicorn.conf.py"),
             "-w",
             str(workers),
             "-b",
