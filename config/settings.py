@@ -49,6 +49,9 @@ class Settings:
     # none, so the header is ignored and the socket's address is the client's.
     PLANWORK_TRUSTED_PROXIES = int(os.environ.get("PLANWORK_TRUSTED_PROXIES", "0"))
     BASE_URL = os.environ.get("PLANWORK_BASE_URL", "http://127.0.0.1:5000")
+    # How long the header's "Việc chờ tôi" figure is kept in a session (web/views/inbox.py);
+    # 0 counts on every page.
+    INBOX_BADGE_SECONDS = int(os.environ.get("PLANWORK_INBOX_BADGE_SECONDS", "30"))
     # Background jobs: empty means a SQLite file under the instance folder (jobs/__init__.py).
     QUEUE_URL = os.environ.get("PLANWORK_QUEUE_URL", "")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
