@@ -489,6 +489,25 @@ def _tallies_by(fig: sa.Subquery, column: Any) -> dict[Any, Tally]:
     return out
 
 
+def _tallies_by_unit(fig: sa.Subquery) -> tuple[dict[Any, Tally], dict[int, str]]:
+    """A Tally per lead unit, and the units' names, from one statement. A department
+    sees some 400 lead units: naming them by a list of ids cost more in preparing the
+    400-parameter statement (4 ms) than the database spent answering it."""
+    out: dict[Any, Tally] = defaultdict(Tally)
+    names: dict[int, str] = {}
+    rows = db.session.execute(
+        sa.select(fig.c.unit_id, Unit.name, fig.c.state, fig.c.bucket, sa.func.sum(fig.c.n))
+        .select_from(fig)
+        .outerjoin(Unit, Unit.id == fig.c.unit_id)
+        .group_by(fig.c.unit_id, Unit.name, fig.c.state, fig.c.bucket)
+    ).all()
+    for key, name, state, bucket, n in rows:
+        out[key].add(S(state).value, bucket, int(n or 0))
+        if key:
+            names[key] = name or ""
+    return out, names
+
+
 def _open_counts(
     user: User, today: date, plan_id: int | None, level: str | None = None
 ) -> tuple[int, int, int]:
@@ -530,7 +549,7 @@ def dashboard(
     start, end = quarter_bounds(quarter)
     by_plan = _for_plan(plan_id, level)
     fig = tallies.figures(user, today, lambda c: [c.due_on.between(start, end), *by_plan(c)])
-    by_unit = _tallies_by(fig, fig.c.unit_id)
+    by_unit, unit_names = _tallies_by_unit(fig)
     by_plan_tally = _tallies_by(fig, fig.c.plan_id)
     total = Tally()
     for tally in by_plan_tally.values():
@@ -538,11 +557,6 @@ def dashboard(
             total.states[state] += n
         for bucket, n in tally.buckets.items():
             total.buckets[bucket] += n
-    unit_names = dict(
-        db.session.execute(
-            sa.select(Unit.id, Unit.name).where(Unit.id.in_([k for k in by_unit if k]))
-        ).all()
-    )
     plan_labels = {
         pid: number or title[:60]
         for pid, number, title in db.session.execute(
