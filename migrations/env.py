@@ -88,6 +88,10 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # Objects the models build on one database only are not "missing" on the other.
+        from models.base import only_this_dialect
+
+        conf_args.setdefault("include_object", only_this_dialect(connection.dialect.name))
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

@@ -27,6 +27,20 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def only_this_dialect(dialect_name: str) -> Callable[..., bool]:
+    """Alembic's `include_object` for a database of `dialect_name`: leaves out of a
+    comparison the schema objects the models build on another database only
+    (`.ddl_if(dialect=...)`, such as PostgreSQL's trigram index)."""
+
+    def include(
+        obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+    ) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return ddl_if is None or ddl_if.dialect in (None, dialect_name)
+
+    return include
+
+
 _clock: Callable[[], datetime] | None = None
 
 

@@ -58,6 +58,15 @@ class Task(db.Model):
             sqlite_where=sa.text("state IN ('assigned', 'in_progress')"),
             postgresql_where=sa.text("state IN ('assigned', 'in_progress')"),
         ),
+        # Search matches words anywhere in the folded text (LIKE '%chuyen%'): on PostgreSQL
+        # a trigram index answers that without reading every task (migration 0030). SQLite
+        # has no such index; one office's tasks are few enough to read.
+        sa.Index(
+            "ix_tasks_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

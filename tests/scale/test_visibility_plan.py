@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Plan, Task, User, db
-from reports.progress import TaskFilter, task_query, unit_lead_and_coordinating
+from reports.progress import TaskFilter, search_clauses, task_query, unit_lead_and_coordinating
 from reports.visibility import visible_plans, visible_tasks
 
 BIG_TABLES = ("tasks", "task_units")
@@ -65,3 +65,14 @@ def test_the_check_sees_a_full_scan(users):  # noqa: ANN001
     """The test is not vacuous: a filter no index serves is reported."""
     lines = _plan_lines(sa.select(Task.id).where(Task.title.like("%x%")))
     assert _full_scans(lines)
+
+
+def test_search_reads_the_trigram_index_on_postgresql(users):  # noqa: ANN001
+    """On PostgreSQL a search's words are found through the trigram index (migration
+    0030), not by reading every task's text; SQLite has no such index."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no trigram index: one office's tasks are read")
+    query = sa.select(Task.id).where(*search_clauses(Task.search_text, "chuyển đổi số"))
+    lines = _plan_lines(query)
+    assert any("ix_tasks_search_trgm" in line for line in lines), lines
+    assert _full_scans(lines) == [], lines
