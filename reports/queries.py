@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
     AuditEvent,
@@ -118,15 +118,17 @@ class TaskPage:
 
 
 def task_page(task: Task) -> TaskPage:
-    """Reports, contributions and the audit history of one task (three statements)."""
+    """Reports, contributions and the audit history of one task (three statements, and
+    one each for the reports' and the contributions' attachments; authors and units are
+    joined in)."""
     reports = list(
         db.session.execute(
             sa.select(Report)
             .where(Report.task_id == task.id)
             .order_by(Report.id)
             .options(
-                selectinload(Report.author),
-                selectinload(Report.unit),
+                joinedload(Report.author),
+                joinedload(Report.unit),
                 selectinload(Report.attachments),
             )
         ).scalars()
@@ -137,8 +139,8 @@ def task_page(task: Task) -> TaskPage:
             .where(Contribution.task_id == task.id)
             .order_by(Contribution.id)
             .options(
-                selectinload(Contribution.author),
-                selectinload(Contribution.unit),
+                joinedload(Contribution.author),
+                joinedload(Contribution.unit),
                 selectinload(Contribution.attachments),
             )
         ).scalars()
