@@ -25,6 +25,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -308,10 +309,16 @@ def task_query(task_filter: TaskFilter, user: User, today: date | None = None) -
 
 
 def paginate_rows(
-    query: sa.Select, page: int, per_page: int, options: list[Any] | None = None
+    query: sa.Select,
+    page: int,
+    per_page: int,
+    options: list[Any] | None = None,
+    build: Callable[[list[Any]], list[Any]] | None = None,
 ) -> Page:
     """One page and the total in one statement (the count a window over the same rows),
-    plus the eager loads in `options`; a page past the end costs a count and the last page."""
+    plus the eager loads in `options`; a page past the end costs a count and the last page.
+    The items are each row's first entity, or what `build` makes of the rows (Core lists,
+    reports/task_rows.py)."""
     page = max(1, page)
     rows = db.session.execute(
         query.add_columns(sa.func.count().over())
@@ -320,7 +327,8 @@ def paginate_rows(
         .offset((page - 1) * per_page)
     ).all()
     if rows:
-        return Page([row[0] for row in rows], int(rows[0][-1]), page, per_page)
+        items = build(rows) if build is not None else [row[0] for row in rows]
+        return Page(items, int(rows[0][-1]), page, per_page)
     total = 0
     if page > 1:
         total = db.session.execute(
@@ -328,7 +336,7 @@ def paginate_rows(
         ).scalar_one()
     if not total:
         return Page([], 0, 1, per_page)
-    return paginate_rows(query, -(-total // per_page), per_page, options)
+    return paginate_rows(query, -(-total // per_page), per_page, options, build)
 
 
 def paginate(query: sa.Select, page: int, per_page: int) -> Page:

@@ -8,17 +8,16 @@ from datetime import date
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from models import Plan, Report, Task, TaskState, TaskUnit, Unit, UnitGroup, User, db
+from reports import task_rows
 from reports.progress import (
     Page,
     TaskFilter,
-    list_options,
     paginate_rows,
     unit_lead_and_coordinating,
 )
-from reports.queries import first_awaiting_verification
+from reports.task_rows import TaskRow
 from workflow import clock
 from workflow.permissions import allowed_events
 
@@ -27,7 +26,7 @@ from workflow.permissions import allowed_events
 class Workspace:
     lead: Page
     coordinating: Page
-    to_verify: list[Task]
+    to_verify: list[TaskRow]
     # task id -> the events this user may fire on it now (the in-place buttons)
     actions: dict[int, list[str]]
     # All the reported tasks waiting, of which `to_verify` holds the oldest TO_VERIFY_SHOWN.
@@ -40,11 +39,21 @@ TO_VERIFY_SHOWN = 50
 
 
 def _ordered(where: sa.ColumnElement[bool], task_filter: TaskFilter, today: date) -> sa.Select:
-    return (
-        sa.select(Task)
-        .where(where, *task_filter.clauses(today))
-        .order_by(Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position)
+    return task_rows.row_select(where, *task_filter.clauses(today)).order_by(
+        Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position
     )
+
+
+def _first_awaiting_verification(unit_id: int, limit: int) -> tuple[list[TaskRow], int]:
+    """The oldest reports waiting for this unit's verification and how many wait in all
+    (one statement, the count a window over the same rows)."""
+    rows = db.session.execute(
+        task_rows.row_select(Plan.tracking_unit_id == unit_id, Task.state == TaskState.REPORTED)
+        .add_columns(sa.func.count().over())
+        .order_by(Task.reported_at, Task.id)
+        .limit(limit)
+    ).all()
+    return task_rows.to_rows(rows), (int(rows[0][-1]) if rows else 0)
 
 
 def last_report_authors_by_task(task_ids: list[int]) -> dict[int, set[int]]:
@@ -67,35 +76,28 @@ def last_report_authors_by_task(task_ids: list[int]) -> dict[int, set[int]]:
 def workspace(
     user: User, task_filter: TaskFilter, lead_page: int = 1, coord_page: int = 1, per_page: int = 50
 ) -> Workspace:
-    """The user's unit's lead and coordinating tasks (filtered, paginated) and their actions."""
+    """The user's unit's lead and coordinating tasks (filtered, paginated) and their actions,
+    as Core rows: a fixed number of statements, and no ORM objects for the lists."""
     today = clock.today()
     lead_where, coordinating_where = unit_lead_and_coordinating(user.unit_id)
-    # The permission checks below read each task's plan (tracking unit) and sub-tasks:
-    # loaded with the page, not again after it.
-    options = [*list_options(), selectinload(Task.subtasks)]
-    lead = paginate_rows(_ordered(lead_where, task_filter, today), lead_page, per_page, options)
+    lead = paginate_rows(
+        _ordered(lead_where, task_filter, today), lead_page, per_page, build=task_rows.to_rows
+    )
     coordinating = paginate_rows(
         # Whatever the unit coordinates it may see (can_view), so no visibility clause.
         _ordered(coordinating_where, task_filter, today),
         coord_page,
         per_page,
-        options,
+        build=task_rows.to_rows,
     )
     to_verify, to_verify_total = (
-        first_awaiting_verification(user.unit_id, TO_VERIFY_SHOWN)
+        _first_awaiting_verification(user.unit_id, TO_VERIFY_SHOWN)
         if user.role == "coordinator"
         else ([], 0)
     )
-    rows = lead.items + coordinating.items + to_verify
-    if to_verify:
-        db.session.execute(
-            sa.select(Task)
-            .where(Task.id.in_([t.id for t in to_verify]))
-            .options(
-                selectinload(Task.plan),
-                selectinload(Task.subtasks),
-            )
-        ).all()
+    # A task can be listed twice (led and awaiting this unit's verification): its row is
+    # completed once per list, from the same two statements.
+    rows = task_rows.complete(lead.items + coordinating.items + to_verify)
     authors = last_report_authors_by_task([t.id for t in rows if t.state == TaskState.REPORTED])
     actions = {t.id: allowed_events(t, user, authors.get(t.id, set())) for t in rows}
     return Workspace(lead, coordinating, to_verify, actions, to_verify_total)
