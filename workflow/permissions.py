@@ -61,23 +61,40 @@ def can_view(task: Task, user: User) -> bool:
     return is_above(user.unit_id, task.plan.tracking_unit_id)
 
 
+def _refused_by_rights(task: Task, user: User, event: str) -> str | None:
+    """Which rule of the task's rights refuses the event ("fanned_out", "lead",
+    "tracking"), or None. A code, not a message: lists ask this for every row and
+    every event and show only the buttons left, so no message is built for them."""
+    if task.subtasks and event != "cancel":
+        return "fanned_out"
+    if event in LEAD_EVENTS and not is_lead_member(task, user):
+        return "lead"
+    if event in TRACKING_EVENTS and not is_tracking_coordinator(task, user):
+        return "tracking"
+    return None
+
+
 def refusal(task: Task, user: User, event: str, last_report_author_ids: set[int]) -> str | None:
     """Why `user` may not fire `event` on `task` now, or None when they may."""
     label = EVENT_LABELS.get(event, event)
-    if task.subtasks:
-        if event != "cancel":
-            return translate(
-                "Nhiệm vụ này được giao cho nhiều đơn vị; hãy thao tác trên nhiệm vụ con "
-                "của từng đơn vị."
-            )
-    if event in LEAD_EVENTS and not is_lead_member(task, user):
+    code = _refused_by_rights(task, user, event)
+    if code == "fanned_out":
+        return translate(
+            "Nhiệm vụ này được giao cho nhiều đơn vị; hãy thao tác trên nhiệm vụ con "
+            "của từng đơn vị."
+        )
+    if code == "lead":
         return translate("Chỉ thành viên của đơn vị chủ trì mới được «%(event)s».", event=label)
-    if event in TRACKING_EVENTS and not is_tracking_coordinator(task, user):
+    if code == "tracking":
         return translate(
             "Chỉ điều phối viên của cơ quan thường trực kế hoạch mới được «%(event)s».",
             event=label,
         )
     return self_verification_refusal(user, event, last_report_author_ids)
+
+
+def _verifies_own(user: User, event: str, last_report_author_ids: set[int]) -> bool:
+    return event == "verify" and user.id in last_report_author_ids
 
 
 def self_verification_refusal(
@@ -88,7 +105,7 @@ def self_verification_refusal(
     A separation-of-duties rule about the person, not about their rights: a substitute
     must meet it in their own name too, whoever's rights they borrow (review 2026-12, M6).
     """
-    if event == "verify" and user.id in last_report_author_ids:
+    if _verifies_own(user, event, last_report_author_ids):
         return translate("Không ai được tự xác nhận báo cáo do chính mình gửi.")
     return None
 
@@ -105,7 +122,8 @@ def allowed_events(task: Task, user: User, last_report_author_ids: set[int]) -> 
     return [
         event
         for event in triggers_from(task.state)
-        if refusal(task, user, event, last_report_author_ids) is None
+        if _refused_by_rights(task, user, event) is None
+        and not _verifies_own(user, event, last_report_author_ids)
     ]
 
 

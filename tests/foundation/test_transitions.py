@@ -136,3 +136,36 @@ def test_unknown_event_is_refused(demo_app, users):
     task = find_task("2417/KH-SGDĐT", "1.2")
     with pytest.raises(WorkflowError):
         svc.transition(task.id, users("gdtx.coordinator"), "explode", expected_version=None)
+
+
+@pytest.mark.parametrize("state", list(S))
+def test_allowed_events_are_exactly_the_unrefused_ones(demo_app, users, state):
+    """Lists ask `allowed_events` (no messages built); the action asks `refusal`: they must
+    agree on every task of the demo in every state, fanned-out parents and
+    self-verification included."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import selectinload
+
+    from workflow.permissions import refusal
+    from workflow.state_machine import triggers_from
+
+    db.session.execute(sa.update(Task).values(state=state))
+    db.session.commit()
+    db.session.expire_all()
+    tasks = db.session.execute(
+        sa.select(Task).options(selectinload(Task.plan), selectinload(Task.subtasks))
+    ).scalars()
+    people = [users(name) for name in EVERYONE]
+    offered_any, fanned_out = set(), 0
+    for task in tasks:
+        fanned_out += bool(task.subtasks)
+        for user in people:
+            for authors in (set(), {user.id}):
+                offered = allowed_events(task, user, authors)
+                unrefused = [
+                    e for e in triggers_from(task.state) if refusal(task, user, e, authors) is None
+                ]
+                assert offered == unrefused, (task.id, user.username, authors)
+                offered_any.update(offered)
+    assert fanned_out
+    assert offered_any == set(triggers_from(state))
