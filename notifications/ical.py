@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, timedelta
-
-from icalendar import Calendar, Event
+from typing import TYPE_CHECKING
 
 from models import Task, TaskState, Unit, User, db
 from notifications.render import base_url
 from reports.calendar import assigned_tasks
 from reports.queries import coordinating_tasks, lead_tasks
 from workflow import audit, clock
+
+# icalendar (~1 MB) is imported by the functions that write a feed, not here: every web
+# worker imports this module, and only calendar subscriptions read it (issue 12).
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
 
 STATE_LABELS = {
     TaskState.ASSIGNED: "Đã giao",
@@ -28,6 +32,8 @@ ROLE_PREFIXES = {"lead": "Chủ trì", "coordinating": "Phối hợp", "assigned
 
 
 def _event(task: Task, role: str, stamp: object) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", f"task-{task.id}-{role}@planwork")
     event.add("dtstamp", stamp)
@@ -53,6 +59,8 @@ def _event(task: Task, role: str, stamp: object) -> Event:
 
 
 def _calendar(name: str) -> Calendar:
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", "-//PlanWork//Hạn nhiệm vụ//VI")
     cal.add("version", "2.0")

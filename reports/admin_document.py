@@ -9,38 +9,80 @@ beside the signature block. The body between is the caller's.
 
 from __future__ import annotations
 
-from docx.document import Document as DocumentType
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, Twips
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
+from functools import cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from workflow.report_settings import ReportSettings
 
+# python-docx (~5 MB with lxml) is imported by the functions that write a document, not
+# here: every web worker imports this module, few ever draw a report (issue 12).
+if TYPE_CHECKING:
+    from docx.document import Document as DocumentType
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Length
+    from docx.table import Table, _Cell
+    from docx.text.paragraph import Paragraph
+
 FONT = "Times New Roman"
 BODY_PT = 14
-# Word stores margins in whole twips: 15 mm is 850.4, which would round to just under
-# 15 mm, so the right margin is the next twip up.
-TOP, BOTTOM, LEFT, RIGHT = Mm(20), Mm(20), Mm(30), Twips(851)
-PAGE_W, PAGE_H = Mm(210), Mm(297)
-TEXT_W = PAGE_W - LEFT - RIGHT  # 165 mm
-HEADER_COLS = (Cm(6.6), Cm(9.9))
-CLOSING_COLS = (Cm(8.2), Cm(8.3))
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
 
+class _Page(NamedTuple):
+    TOP: Length
+    BOTTOM: Length
+    LEFT: Length
+    RIGHT: Length
+    PAGE_W: Length
+    PAGE_H: Length
+    TEXT_W: int
+    HEADER_COLS: tuple[Length, Length]
+    CLOSING_COLS: tuple[Length, Length]
+
+
+@cache
+def _page() -> _Page:
+    """The page's lengths, the module's constants of those names (see `__getattr__`)."""
+    from docx.shared import Cm, Mm, Twips
+
+    # Word stores margins in whole twips: 15 mm is 850.4, which would round to just under
+    # 15 mm, so the right margin is the next twip up.
+    top, bottom, left, right = Mm(20), Mm(20), Mm(30), Twips(851)
+    page_w, page_h = Mm(210), Mm(297)
+    return _Page(
+        top,
+        bottom,
+        left,
+        right,
+        page_w,
+        page_h,
+        TEXT_W=page_w - left - right,  # 165 mm
+        HEADER_COLS=(Cm(6.6), Cm(9.9)),
+        CLOSING_COLS=(Cm(8.2), Cm(8.3)),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # TOP, BOTTOM, LEFT, RIGHT, PAGE_W, PAGE_H, TEXT_W, HEADER_COLS, CLOSING_COLS.
+    if name in _Page._fields:
+        return getattr(_page(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def setup(doc: DocumentType) -> None:
     """A4 portrait with the decree's margins; Times New Roman 14 for the body."""
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    page = _page()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = PAGE_W, PAGE_H
-    section.top_margin, section.bottom_margin = TOP, BOTTOM
-    section.left_margin, section.right_margin = LEFT, RIGHT
+    section.page_width, section.page_height = page.PAGE_W, page.PAGE_H
+    section.top_margin, section.bottom_margin = page.TOP, page.BOTTOM
+    section.left_margin, section.right_margin = page.LEFT, page.RIGHT
     section.header_distance = section.footer_distance = Mm(10)
     normal = doc.styles["Normal"]
     normal.font.name = FONT
@@ -62,6 +104,11 @@ def setup(doc: DocumentType) -> None:
 
 def page_numbers(section) -> None:  # noqa: ANN001
     """The page number centred at the top of every page but the first, as the decree asks."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
     section.different_first_page_header_footer = True
     p = section.header.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -88,6 +135,8 @@ def run(
     size: float | None = None,
 ):  # noqa: ANN201
     """Append a run in Times New Roman with the given emphasis and size."""
+    from docx.shared import Pt
+
     r = paragraph.add_run(text)
     r.bold, r.italic = bold or None, italic or None
     r.font.name = FONT
@@ -107,6 +156,9 @@ def para(
     after: float | None = None,
 ) -> Paragraph:
     """One paragraph; body paragraphs (`indent`) are justified with a 1 cm first line."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
     p = container.add_paragraph()
     if text:
         run(p, text, bold=bold, italic=italic, size=size)
@@ -123,6 +175,10 @@ def para(
 def rule(container, width: Cm, column: Cm) -> Paragraph:  # noqa: ANN001
     """A solid horizontal line `width` long, centred in a column `column` wide: a tiny
     paragraph whose top border is drawn between its indents."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
     p = container.add_paragraph()
     side = max((column - width) // 2, 0)
     fmt = p.paragraph_format
@@ -163,6 +219,10 @@ def _first(cell: _Cell) -> _Cell:
 
 def borderless(doc: DocumentType, widths: tuple[Cm, ...], rows: int = 1) -> Table:
     """A layout table: fixed column widths, no borders, no cell padding on the sides."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     table = doc.add_table(rows=rows, cols=len(widths))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -186,6 +246,8 @@ def borderless(doc: DocumentType, widths: tuple[Cm, ...], rows: int = 1) -> Tabl
 
 def set_widths(table: Table, widths: tuple[Cm, ...]) -> None:
     """Column widths in the grid (LibreOffice) and on every cell (Word)."""
+    from docx.oxml.ns import qn
+
     for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
         col.set(qn("w:w"), str(int(width.twips)))
     for row in table.rows:
@@ -196,16 +258,20 @@ def set_widths(table: Table, widths: tuple[Cm, ...]) -> None:
 def header(doc: DocumentType, settings: ReportSettings, kind: str, date_line: str) -> Table:
     """The two-column heading: body and number on the left, nation, motto and the italic
     place and date on the right."""
-    table = borderless(doc, HEADER_COLS, rows=2)
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    header_cols = _page().HEADER_COLS
+    table = borderless(doc, header_cols, rows=2)
     center = WD_ALIGN_PARAGRAPH.CENTER
     left, right = table.cell(0, 0), table.cell(0, 1)
     if settings.parent_body:
         para(left, settings.parent_body.upper(), size=13, align=center, after=0)
     para(left, settings.unit_name.upper(), bold=True, size=13, align=center, after=0)
-    rule(left, Cm(2.2), HEADER_COLS[0])
+    rule(left, Cm(2.2), header_cols[0])
     para(right, NATION, bold=True, size=12.5, align=center, after=0)
     para(right, MOTTO, bold=True, size=13, align=center, after=0)
-    rule(right, Cm(5.6), HEADER_COLS[1])
+    rule(right, Cm(5.6), header_cols[1])
     number = _first(table.cell(1, 0))
     para(number, f"Số:      /{kind}-{settings.abbreviation}", size=13, align=center, after=0)
     when = _first(table.cell(1, 1))
@@ -222,15 +288,21 @@ def date_line(settings: ReportSettings, year: int) -> str:
 
 def title(doc: DocumentType, kind_name: str, summary: str) -> None:
     """ "BÁO CÁO" and the summary line under it, bold and centred, with a short rule."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
     center = WD_ALIGN_PARAGRAPH.CENTER
     first = para(doc, kind_name, bold=True, size=14, align=center, after=0)
     first.paragraph_format.space_before = Pt(18)
     para(doc, summary, bold=True, size=14, align=center, after=2)
-    rule(doc, Cm(4), TEXT_W)
+    rule(doc, Cm(4), _page().TEXT_W)
 
 
 def addressed_to(doc: DocumentType, recipients: list[str]) -> None:
     """ "Kính gửi: …." centred; several recipients one per line after it."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
     center = WD_ALIGN_PARAGRAPH.CENTER
     if len(recipients) <= 1:
         p = para(doc, align=center, after=12)
@@ -262,7 +334,10 @@ def _numbered(lines: list[str]) -> list[str]:
 def closing(doc: DocumentType, settings: ReportSettings) -> Table:
     """ "Nơi nhận:" (bold italic 12) and its list (12) on the left; on the right the
     signature block: authority lines, the signer's title, room to sign, the name."""
-    table = borderless(doc, CLOSING_COLS)
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    table = borderless(doc, _page().CLOSING_COLS)
     left, right = table.cell(0, 0), table.cell(0, 1)
     para(left, "Nơi nhận:", bold=True, italic=True, size=12, after=0)
     for line in _numbered(settings.distribution):

@@ -12,15 +12,8 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
-
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from config.settings import ROOT
 from reports.action_labels import action_label
@@ -35,6 +28,11 @@ from reports.tabular import (
 )
 from workflow.audit_verification import ChainStatus
 from workflow.clock import to_local
+
+# reportlab (~4 MB) is imported by the functions that draw a PDF, not here: every web
+# worker imports this module, few ever print the audit trail (issue 12).
+if TYPE_CHECKING:
+    from reportlab.lib.styles import ParagraphStyle
 
 FONT_DIR = ROOT / "static" / "fonts"
 PDF_MAX_ROWS = 5_000  # a PDF is for reading; the CSV and XLSX carry every row
@@ -100,6 +98,9 @@ def register_fonts() -> None:
     global _FONTS_READY
     if _FONTS_READY:
         return
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONT_DIR / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFontFamily("DejaVuSans", normal="DejaVuSans", bold="DejaVuSans-Bold")
@@ -107,6 +108,8 @@ def register_fonts() -> None:
 
 
 def _number_pages(canvas, doc) -> None:  # noqa: ANN001  (reportlab's callback signature)
+    from reportlab.lib.units import mm
+
     canvas.saveState()
     canvas.setFont("DejaVuSans", 8)
     canvas.drawRightString(doc.pagesize[0] - 12 * mm, 8 * mm, f"Trang {doc.page}")
@@ -124,6 +127,12 @@ def _summary(event_after: dict | None) -> str:
 
 def audit_pdf(flt: AuditFilter, status: ChainStatus, title: str = "Nhật ký kiểm tra") -> bytes:
     """A readable PDF: title, filter and chain status first, then one row per event."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+
     register_fonts()
     base = ParagraphStyle("base", fontName="DejaVuSans", fontSize=7, leading=8.5)
     head = ParagraphStyle("head", parent=base, fontName="DejaVuSans-Bold", fontSize=13, leading=16)
@@ -179,6 +188,8 @@ def audit_pdf(flt: AuditFilter, status: ChainStatus, title: str = "Nhật ký ki
 
 
 def _pdf_row(checked: CheckedEvent, style: ParagraphStyle) -> list:
+    from reportlab.platypus import Paragraph
+
     e = checked.event
     what = action_label(e.action)
     if not checked.hash_ok:

@@ -24,16 +24,17 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
-
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from workflow.clock import to_local
 
+# openpyxl (~10 MB in a web worker, with lxml and Pillow) is imported by the functions that
+# write a workbook, not here: every web worker imports this module, few export (issue 12).
 if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import Cell
+    from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 # The first characters that make a spreadsheet read a cell as a formula (OWASP's list).
@@ -77,6 +78,8 @@ def new_workbook() -> Workbook:
     """An empty streaming workbook: rows go straight to the file, so big exports stay small
     in memory. Add sheets with `create_sheet`, a table's header with `append_header` and
     rows with `append_row`; `workbook_bytes` finishes the sheets and returns the file."""
+    from openpyxl import Workbook
+
     return Workbook(write_only=True)
 
 
@@ -91,6 +94,8 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any, number_format: str | None =
         return None
     if not is_formula_like(value) and number_format is None:
         return value
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         # Assigning "=…" made it a formula: the type is set after the value, on purpose.
@@ -107,8 +112,27 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any, number_format: str | None =
 SAMPLE_ROWS = 500
 MIN_WIDTH, MAX_WIDTH = 6, 60  # in characters; longer columns wrap instead of widening
 DATE_FORMAT, DATETIME_FORMAT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm"
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_HEADER_FONT = Font(bold=True)
+
+
+@cache
+def _cell_class() -> type[Cell]:
+    from openpyxl.cell import Cell
+
+    return Cell
+
+
+@cache
+def _wrap() -> Alignment:
+    from openpyxl.styles import Alignment
+
+    return Alignment(wrap_text=True, vertical="top")
+
+
+@cache
+def _header_font() -> Font:
+    from openpyxl.styles import Font
+
+    return Font(bold=True)
 
 
 @dataclass
@@ -134,7 +158,7 @@ def _layout(sheet: WriteOnlyWorksheet) -> _Layout:
 def text_width(value: Any) -> int:
     """How many characters wide a value shows: its longest line, Vietnamese letters one
     each whether precomposed or built from combining marks, East Asian wide letters two."""
-    if isinstance(value, Cell):
+    if isinstance(value, _cell_class()):
         value = value.value
     if value is None:
         return 0
@@ -156,7 +180,7 @@ def text_width(value: Any) -> int:
 def _to_cell(sheet: WriteOnlyWorksheet, value: Any, wrap: bool, header: bool) -> Any:
     """One value as written: formula-like text kept as text (H3), dates as real dates shown
     dd/mm/yyyy, long text wrapped, header cells bold."""
-    if isinstance(value, Cell):
+    if isinstance(value, _cell_class()):
         return value
     if value is None:
         return None
@@ -168,9 +192,9 @@ def _to_cell(sheet: WriteOnlyWorksheet, value: Any, wrap: bool, header: bool) ->
         return xlsx_cell(sheet, value)
     cell = xlsx_cell(sheet, value, "General")
     if header:
-        cell.font = _HEADER_FONT
+        cell.font = _header_font()
     else:
-        cell.alignment = _WRAP
+        cell.alignment = _wrap()
     return cell
 
 
@@ -183,6 +207,8 @@ def _write(sheet: WriteOnlyWorksheet, layout: _Layout, values: list[Any]) -> Non
 
 def _start(sheet: WriteOnlyWorksheet, layout: _Layout) -> None:
     """Fit the columns to the rows waiting, freeze the header, then write those rows."""
+    from openpyxl.utils import get_column_letter
+
     widths: dict[int, int] = {}
     wrap = set()
     for row in layout.pending:
@@ -229,6 +255,8 @@ def append_row(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> None:
 def workbook_bytes(book: Workbook) -> bytes:
     """The workbook as the bytes of an .xlsx file, each sheet's columns fitted and each
     table's header frozen and filtered."""
+    from openpyxl.utils import get_column_letter
+
     for sheet in book.worksheets:
         layout = _layout(sheet)
         if not layout.started:

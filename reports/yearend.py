@@ -21,14 +21,10 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
 from sqlalchemy.orm import selectinload
 
 from models import (
@@ -58,6 +54,12 @@ from reports.unit_names import unit_names_on
 from workflow import clock
 from workflow.report_settings import ReportSettings, all_units, resolve, subordinate_ids
 from workflow.state_machine import STATE_LABELS
+
+# python-docx (~5 MB with lxml) is imported by the functions that write the DOCX, not
+# here: every web worker imports this module (the API's year-end figures), few ever
+# download the document (issue 12).
+if TYPE_CHECKING:
+    from docx.shared import Cm
 
 
 @dataclass
@@ -310,6 +312,9 @@ def _due(t: TaskThen) -> str:
 
 
 def _heading(doc, text: str) -> None:  # noqa: ANN001
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
     p = para(doc, text, bold=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     p.paragraph_format.first_line_indent = Cm(1)
     p.paragraph_format.keep_with_next = True
@@ -328,6 +333,8 @@ def yearend_docx(data: YearEnd) -> bytes:
     the decree's margins and fonts, the heading, "Kính gửi", sections I–III after the
     Quận 8 report, "Nơi nhận" and the signature block from the unit's report settings,
     then the indicator annex."""
+    from docx import Document
+
     doc = Document()
     admin_document.setup(doc)
     s = data.settings
@@ -444,6 +451,9 @@ def _item(doc, number: str, item: ItemResult) -> None:  # noqa: ANN001
 
 
 def _cell(cell, text: str, *, bold: bool = False, size: float = 13, center: bool = False) -> None:  # noqa: ANN001
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
     cell.text = ""
     p = cell.paragraphs[0]
     admin_document.run(p, text, bold=bold, size=size)
@@ -453,6 +463,9 @@ def _cell(cell, text: str, *, bold: bool = False, size: float = 13, center: bool
 
 
 def _counts_table(doc, data: YearEnd) -> None:  # noqa: ANN001
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Cm
+
     table = doc.add_table(rows=1, cols=3)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -474,11 +487,30 @@ ANNEX_HEADERS = (
     "Chỉ số",
     "Số liệu thống kê hoặc kết quả khảo sát/đánh giá",
 )
-ANNEX_COLS = (Cm(3.4), Cm(4.0), Cm(4.3), Cm(4.8))
+
+
+@cache
+def _annex_cols() -> tuple[Cm, Cm, Cm, Cm]:
+    """The annex's column widths, the module's `ANNEX_COLS` (see `__getattr__`)."""
+    from docx.shared import Cm
+
+    return (Cm(3.4), Cm(4.0), Cm(4.3), Cm(4.8))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ANNEX_COLS":
+        return _annex_cols()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _annex(doc, data: YearEnd) -> None:  # noqa: ANN001
     """The annex as in the Quận 8 report: four columns, grouped by area, "Kèm theo"."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
     center = WD_ALIGN_PARAGRAPH.CENTER
     s = data.settings
     first = para(doc, "PHỤ LỤC", bold=True, size=14, align=center, after=0)
@@ -528,7 +560,7 @@ def _annex(doc, data: YearEnd) -> None:  # noqa: ANN001
         indicator = row.indicator.text + (f" (chỉ tiêu: {row.target})" if shown else "")
         _cell(cells[2], indicator, size=12)
         _cell(cells[3], row.value, size=12)
-    admin_document.set_widths(table, ANNEX_COLS)
+    admin_document.set_widths(table, _annex_cols())
 
 
 def yearend_xlsx(data: YearEnd) -> bytes:
