@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
 from models import Plan, PlanStatus, Task, TaskState, TaskUnit, Unit, User, db
-from reports import tallies
+from reports import tallies, task_rows
 from reports.visibility import coordinated_with_subtasks, visible_tasks
 from workflow import clock
 from workflow.inputs import MAX_YEAR, MIN_YEAR, contains_pattern, parse_int
@@ -345,8 +345,16 @@ def paginate(query: sa.Select, page: int, per_page: int) -> Page:
 
 
 def list_tasks(task_filter: TaskFilter, user: User, page: int = 1, per_page: int = 50) -> Page:
-    """One page of the visible tasks matching the filter."""
-    return paginate(task_query(task_filter, user), page, per_page)
+    """One page of the visible tasks matching the filter (search, the list behind a
+    figure), as Core rows (reports/task_rows.py): the search of a district office spent
+    half its time building ORM objects for fifty rows."""
+    today = clock.today()
+    query = task_rows.row_select(visible_tasks(user), *task_filter.clauses(today)).order_by(
+        Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position
+    )
+    result = paginate_rows(query, page, per_page, build=task_rows.to_rows)
+    task_rows.complete(result.items)
+    return result
 
 
 def all_tasks(task_filter: TaskFilter, user: User) -> list[Task]:
