@@ -51,6 +51,9 @@ class Task(db.Model):
         # read from the index alone (migration 0028; they replace the lead unit's own index).
         sa.Index("ix_tasks_lead_state_due", "lead_unit_id", "state", "due_on"),
         sa.Index("ix_tasks_lead_plan", "lead_unit_id", "plan_id"),
+        # The open tasks of the plans a unit tracks by deadline: the dashboard's overdue
+        # and due-soon lists read only those plans' rows (migration 0031).
+        sa.Index("ix_tasks_plan_state_due", "plan_id", "state", "due_on"),
         sa.Index(
             "ix_tasks_open_due",
             "due_on",

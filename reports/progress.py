@@ -35,7 +35,12 @@ from sqlalchemy.orm import aliased, selectinload
 
 from models import Plan, PlanStatus, Task, TaskState, TaskUnit, Unit, User, db
 from reports import tallies, task_rows
-from reports.visibility import coordinated_with_subtasks, visible_tasks
+from reports.visibility import (
+    SEE_ALL_ROLES,
+    coordinated_with_subtasks,
+    visible_task_branches,
+    visible_tasks,
+)
 from workflow import clock
 from workflow.inputs import MAX_YEAR, MIN_YEAR, contains_pattern, parse_int
 from workflow.inputs import parse_quarter as _parse_quarter
@@ -431,8 +436,28 @@ class Dashboard:
 
 
 def _listed(where: list[sa.ColumnElement[bool]], user: User) -> list[ListedTask]:
-    """The first LIST_LIMIT matching tasks (one statement; how many match in all comes
-    from the tallies, so the deadline index is read only as far as the list shows)."""
+    """The first LIST_LIMIT matching tasks in deadline order (one statement; how many
+    match in all comes from the tallies). For a unit, the first ones are picked within
+    each branch of its visibility and merged, so the statement reads the unit's matching
+    tasks, not its whole visible set joined to the city's matching tasks (a department's
+    overdue list: 30 -> 16 ms of SQL on the city)."""
+    matching = [is_leaf(), live_plan(), *where]
+    if user.role in SEE_ALL_ROLES:
+        chosen = sa.and_(*matching)
+    else:
+        branches = sa.union(
+            *(
+                sa.select(Task.id, Task.due_on).where(branch, *matching)
+                for branch in visible_task_branches(user.unit_id)
+            )
+        ).subquery("visible_matching")
+        first = (
+            sa.select(branches.c.id)
+            .order_by(branches.c.due_on, branches.c.id)
+            .limit(LIST_LIMIT)
+            .scalar_subquery()
+        )
+        chosen = Task.id.in_(first)
     rows = db.session.execute(
         sa.select(
             Task.id,
@@ -445,7 +470,7 @@ def _listed(where: list[sa.ColumnElement[bool]], user: User) -> list[ListedTask]
         )
         .join(Plan, Task.plan_id == Plan.id)
         .outerjoin(Unit, Task.lead_unit_id == Unit.id)
-        .where(visible_tasks(user), is_leaf(), live_plan(), *where)
+        .where(chosen)
         .order_by(Task.due_on, Task.id)
         .limit(LIST_LIMIT)
     ).all()
