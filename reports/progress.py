@@ -517,6 +517,11 @@ def quarter_range(first: str, last: str) -> list[str]:
     return quarters
 
 
+def behind_first(row: Row) -> tuple[int, int, str]:
+    """Who is behind first: the most overdue, then the lowest share done."""
+    return (-row.tally.buckets["open_overdue"], row.tally.percent, row.label)
+
+
 def _tallies_by(fig: sa.Subquery, column: Any) -> dict[Any, Tally]:
     """One GROUP BY over the figures: a Tally per value of `column` (unit or plan)."""
     out: dict[Any, Tally] = defaultdict(Tally)
@@ -607,7 +612,7 @@ def dashboard(
     # Who is behind first: the most overdue, then the lowest share done.
     units = sorted(
         (Row(k, unit_names.get(k, "") if k else "", t) for k, t in by_unit.items()),
-        key=lambda r: (-r.tally.buckets["open_overdue"], r.tally.percent, r.label),
+        key=behind_first,
     )
     plans = sorted(
         (Row(k, plan_labels.get(k, ""), t) for k, t in by_plan_tally.items()),
