@@ -26,8 +26,9 @@ SEE_ALL_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR})
 # The unions below are built once per unit and kept. A department's visible ids are a
 # UNION of some thirty selects: about 2 ms of SQLAlchemy construction and cache-key work
 # each time a page asks, and the dashboard asks five times. A statement holds nothing but
-# the unit's id, so it cannot go stale; 64 units of about 200 KB each stay in a worker.
-_per_unit = functools.lru_cache(maxsize=64)
+# the unit's id, so it cannot go stale. A person's pages come in bursts to the same worker,
+# so a few units suffice; at about 200 KB a unit, 16 keep a worker's memory in bounds.
+_per_unit = functools.lru_cache(maxsize=16)
 
 
 def _unit_groups(unit_id: int) -> sa.Select:
