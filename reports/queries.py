@@ -87,20 +87,6 @@ def _awaiting(tracking_unit_id: int) -> sa.Select:
     )
 
 
-def first_awaiting_verification(tracking_unit_id: int, limit: int) -> tuple[list[Task], int]:
-    """The `limit` oldest reported tasks of the plans this unit tracks, and how many there
-    are in all (one statement, the count a window over the same rows, plus the eager
-    loads): a department tracking a city-wide plan may have thousands waiting."""
-    rows = db.session.execute(
-        _awaiting(tracking_unit_id)
-        .add_columns(sa.func.count().over())
-        .order_by(Task.reported_at, Task.id)
-        .limit(limit)
-        .options(*_list_options())
-    ).all()
-    return [row[0] for row in rows], (rows[0][1] if rows else 0)
-
-
 def group_by_quarter(tasks: list[Task]) -> OrderedDict[str | None, list[Task]]:
     """Tasks grouped by the quarter of their due date, earliest first, undated last."""
     groups: OrderedDict[str | None, list[Task]] = OrderedDict()
