@@ -32,6 +32,25 @@ def test_the_worker_hook_freezes_the_app_and_raises_the_thresholds():
     assert out.stdout.split() == ["True", "True", "True"]
 
 
+def test_the_request_hook_returns_freed_memory_every_so_many_requests():
+    # In a child process: the hook counts the worker's requests in its module.
+    script = (
+        "import runpy\n"
+        f"ns = runpy.run_path({str(CONF)!r})\n"
+        "hook = ns['post_request']\n"
+        "assert ns['_trim'] is not None, 'glibc has malloc_trim'\n"
+        "calls = []\n"
+        "hook.__globals__['_trim'] = lambda: calls.append(1)\n"
+        "for _ in range(ns['TRIM_EVERY'] * 3 - 1):\n"
+        "    hook(None, None, {}, None)\n"
+        "print(len(calls))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.split() == ["2"]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
