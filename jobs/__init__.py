@@ -16,9 +16,8 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import click
 from flask import Flask, current_app
 
 # Huey is imported when a queue is first built, not here: with what it imports (gevent
@@ -104,33 +103,7 @@ def enqueue(job_id: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Settings' defaults and the `planwork worker` command."""
+    """Settings' defaults. The `planwork worker` command is registered by the web app
+    (web/app.py), deferred like `db` so that a web worker does not import Huey's consumer."""
     app.config.setdefault("JOB_RETENTION_DAYS", 7)
     app.config.setdefault("EXPORT_INLINE_MAX_ROWS", 5000)
-    app.cli.add_command(_WorkerCommand())
-
-
-class _WorkerCommand(click.Command):
-    """`planwork worker`, listed without importing jobs/cli.py (Huey's consumer): the real
-    group is imported when it runs or shows its own help. web/extensions.py defers `db` the
-    same way (jobs may not import web)."""
-
-    def __init__(self) -> None:
-        # jobs/cli.py's `worker_cli` help, restated (tests/scale/test_worker_imports.py).
-        super().__init__(
-            "worker", help="Tiến trình xử lý nền (nhập kế hoạch, hồ sơ, xuất dữ liệu)."
-        )
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        from jobs.cli import worker_cli
-
-        return worker_cli.make_context(info_name, args, parent=parent, **extra)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        return ctx.command.invoke(ctx)

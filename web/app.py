@@ -16,7 +16,7 @@ from config.secret_key import resolve_secret_key
 from config.settings import ROOT, Settings
 from models import Role, User, db
 from web import database  # noqa: F401  (registers the SQLite pragmas)
-from web.extensions import babel, csrf, login_manager, migrate
+from web.extensions import DeferredCommand, babel, csrf, login_manager, migrate
 
 # What an inspector may still POST: their own session and language, nothing in the data.
 # "audit.verify" only re-checks the hash chain and records the verdict (issue 6).
@@ -185,6 +185,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import jobs
 
     jobs.init_app(app)
+    # jobs/cli.py imports Huey's consumer (and gevent): listed here, imported when it runs.
+    app.cli.add_command(
+        DeferredCommand(
+            "worker",
+            "jobs.cli:worker_cli",
+            help="Tiến trình xử lý nền (nhập kế hoạch, hồ sơ, xuất dữ liệu).",
+        )
+    )
 
     @app.before_request
     def _remember_client() -> None:
