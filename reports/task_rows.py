@@ -61,8 +61,8 @@ class TaskRow:
     lead_unit_id: int | None
     plan: PlanRef
     lead_unit: UnitRef | None
-    # The units the task names as lead, read only for tasks with no single lead unit
-    # (a lead group, or a name the importer could not match).
+    # The units the task names: on lists, only the lead ones of tasks with no single lead
+    # unit (a lead group, or a name the importer could not match); exports read them all.
     units: list[UnitRef] = field(default_factory=list)
     # Ids of the task's sub-tasks: a fanned-out task is acted on through them.
     subtasks: list[int] = field(default_factory=list)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -17,7 +16,7 @@ from reports.progress import (
     paginate_rows,
     unit_lead_and_coordinating,
 )
-from reports.task_rows import TaskRow
+from reports.task_rows import TaskRow, UnitRef
 from workflow import clock
 from workflow.permissions import allowed_events
 
@@ -103,59 +102,18 @@ def workspace(
     return Workspace(lead, coordinating, to_verify, actions, to_verify_total)
 
 
-def export_rows(user: User, task_filter: TaskFilter) -> list[tuple[str, SimpleNamespace]]:
+def export_rows(user: User, task_filter: TaskFilter) -> list[tuple[str, TaskRow]]:
     """Every lead and coordinating task of the user's unit matching the filter, as
-    ("lead"|"coordinating", row) with the attributes the task export columns read, from
-    three Core statements (no ORM objects, no per-row permission checks: an export has no
-    buttons). A district office's thousands of rows stay cheap."""
+    ("lead"|"coordinating", row) with every unit each task names (lead and coordinating
+    columns), from three Core statements (no ORM objects, no per-row permission checks:
+    an export has no buttons). A district office's thousands of rows stay cheap."""
     today = clock.today()
     lead_where, coordinating_where = unit_lead_and_coordinating(user.unit_id)
-    out: list[tuple[str, SimpleNamespace]] = []
-    rows_by_id: dict[int, SimpleNamespace] = {}
+    out: list[tuple[str, TaskRow]] = []
+    rows_by_id: dict[int, list[TaskRow]] = {}
     for role, where in (("lead", lead_where), ("coordinating", coordinating_where)):
-        query = (
-            sa.select(
-                Task.id,
-                Task.number,
-                Task.title,
-                Task.timeframe_text,
-                Task.due_on,
-                Task.state,
-                Task.reported_late,
-                Plan.number,
-                Plan.title,
-                Unit.name,
-            )
-            .join(Plan, Task.plan_id == Plan.id)
-            .outerjoin(Unit, Task.lead_unit_id == Unit.id)
-            .where(where, *task_filter.clauses(today))
-            .order_by(Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position)
-        )
-        for (
-            tid,
-            number,
-            title,
-            timeframe,
-            due,
-            state,
-            late,
-            pnum,
-            ptitle,
-            lead,
-        ) in db.session.execute(query).all():
-            row = SimpleNamespace(
-                id=tid,
-                number=number,
-                title=title,
-                timeframe_text=timeframe,
-                due_on=due,
-                state=TaskState(state),
-                reported_late=late,
-                plan=SimpleNamespace(number=pnum, title=ptitle),
-                lead_unit=SimpleNamespace(name=lead) if lead else None,
-                units=[],
-            )
-            rows_by_id[tid] = row
+        for row in task_rows.to_rows(db.session.execute(_ordered(where, task_filter, today)).all()):
+            rows_by_id.setdefault(row.id, []).append(row)
             out.append((role, row))
     # The units each task names, for the lead and coordinating columns (one statement).
     named = (
@@ -172,8 +130,6 @@ def export_rows(user: User, task_filter: TaskFilter) -> list[tuple[str, SimpleNa
         .order_by(TaskUnit.task_id, TaskUnit.position)
     )
     for task_id, role, mention, unit_name, group_name in db.session.execute(named).all():
-        if task_id in rows_by_id:
-            rows_by_id[task_id].units.append(
-                SimpleNamespace(role=role, display_name=unit_name or group_name or mention)
-            )
+        for row in rows_by_id.get(task_id, []):
+            row.units.append(UnitRef(unit_name or group_name or mention or "", role))
     return out

@@ -66,3 +66,28 @@ def test_every_workspace_row_agrees_with_its_task(demo_app):
             assert space.actions[row.id] == allowed_events(task, user, authors.get(row.id, set()))
     # The demo holds each case the rows must get right; without them the test proves little.
     assert seen_fanned_out and seen_unled and seen_listed_twice
+
+
+def test_every_export_row_names_the_units_its_task_names(demo_app):
+    """The workspace export's lead and coordinating columns come from the units each task
+    names, on every row (a task the unit both leads and coordinates, through a group it
+    belongs to, is listed twice and named in full both times)."""
+    from reports.workspace import export_rows
+
+    users = db.session.execute(sa.select(User).where(User.unit_id.is_not(None))).scalars().all()
+    listed = 0
+    for user in users:
+        rows = export_rows(user, TaskFilter())
+        tasks = _orm_tasks({row.id for _, row in rows})
+        for _, row in rows:
+            task = tasks[row.id]
+            assert [(u.role, u.display_name) for u in row.units] == [
+                (tu.role, tu.display_name) for tu in task.units
+            ]
+            assert (row.plan.number, row.title, row.state) == (
+                task.plan.number,
+                task.title,
+                task.state,
+            )
+        listed += len(rows)
+    assert listed
