@@ -309,7 +309,7 @@ def task_query(task_filter: TaskFilter, user: User, today: date | None = None) -
     return (
         sa.select(Task)
         .where(visible_tasks(user), *task_filter.clauses(today))
-        .order_by(Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position)
+        .order_by(*task_rows.deadline_order())
     )
 
 
@@ -355,7 +355,7 @@ def list_tasks(task_filter: TaskFilter, user: User, page: int = 1, per_page: int
     half its time building ORM objects for fifty rows."""
     today = clock.today()
     query = task_rows.row_select(visible_tasks(user), *task_filter.clauses(today)).order_by(
-        Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position
+        *task_rows.deadline_order()
     )
     result = paginate_rows(query, page, per_page, build=task_rows.to_rows)
     task_rows.complete(result.items)

@@ -22,6 +22,7 @@ from models import (
     db,
     unit_group_members,
 )
+from reports import task_rows
 
 
 def due_quarter(due: date | None) -> str | None:
@@ -47,7 +48,7 @@ def lead_tasks(unit_id: int) -> list[Task]:
         db.session.execute(
             sa.select(Task)
             .where(Task.lead_unit_id == unit_id)
-            .order_by(Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position)
+            .order_by(*task_rows.deadline_order())
             .options(*_list_options())
         ).scalars()
     )
@@ -64,7 +65,7 @@ def coordinating_tasks(unit_id: int) -> list[Task]:
         db.session.execute(
             sa.select(Task)
             .where(Task.id.in_(task_ids))
-            .order_by(Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position)
+            .order_by(*task_rows.deadline_order())
             .options(*_list_options())
         ).scalars()
     )

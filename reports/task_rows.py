@@ -89,6 +89,12 @@ _COLUMNS = (
 WIDTH = len(_COLUMNS)
 
 
+def deadline_order() -> tuple[sa.ColumnElement[Any], ...]:
+    """The order of every task list: earliest deadline first, undated last, then as the
+    plan lists them."""
+    return (Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position)
+
+
 def row_select(*where: sa.ColumnElement[bool]) -> sa.Select:
     """The row columns of the tasks matching `where` (plan and lead unit joined in)."""
     return (

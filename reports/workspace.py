@@ -39,7 +39,7 @@ TO_VERIFY_SHOWN = 50
 
 def _ordered(where: sa.ColumnElement[bool], task_filter: TaskFilter, today: date) -> sa.Select:
     return task_rows.row_select(where, *task_filter.clauses(today)).order_by(
-        Task.due_on.is_(None), Task.due_on, Task.plan_id, Task.position
+        *task_rows.deadline_order()
     )
 
 
