@@ -159,8 +159,3 @@ def complete(rows: list[TaskRow]) -> list[TaskRow]:
             for r in by_id[task_id]:
                 r.units.append(UnitRef(unit_name or group_name or mention or "", role))
     return rows
-
-
-def fetch(query: sa.Select) -> list[TaskRow]:
-    """Every row of a `row_select` query, completed."""
-    return complete(to_rows(db.session.execute(query).all()))

@@ -16,6 +16,14 @@ CONF = ROOT / "config" / "gunicorn.conf.py"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
+def _run_in_child(script: str) -> list[str]:
+    """What `script` prints, run by a fresh interpreter (the hooks change its state)."""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    return out.stdout.split()
+
+
 def test_the_worker_hook_freezes_the_app_and_raises_the_thresholds():
     # In a child process: the hook changes the interpreter's collector for good.
     script = (
@@ -26,10 +34,7 @@ def test_the_worker_hook_freezes_the_app_and_raises_the_thresholds():
         "print(gc.get_threshold() == ns['GC_THRESHOLDS'], gc.get_freeze_count() > before,"
         " ns['GC_THRESHOLDS'][0] > 700)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert out.stdout.split() == ["True", "True", "True"]
+    assert _run_in_child(script) == ["True", "True", "True"]
 
 
 def test_the_request_hook_returns_freed_memory_every_so_many_requests():
@@ -45,10 +50,7 @@ def test_the_request_hook_returns_freed_memory_every_so_many_requests():
         "    hook(None, None, {}, None)\n"
         "print(len(calls))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert out.stdout.split() == ["2"]
+    assert _run_in_child(script) == ["2"]
 
 
 def _free_port() -> int:
