@@ -52,6 +52,10 @@ class Settings:
     # How long the header's "Việc chờ tôi" figure is kept in a session (web/views/inbox.py);
     # 0 counts on every page.
     INBOX_BADGE_SECONDS = int(os.environ.get("PLANWORK_INBOX_BADGE_SECONDS", "30"))
+    # Pages kept per worker until the data changes (web/page_cache.py): a budget in bytes
+    # (0 builds every page anew) and the longest a kept page lives.
+    PAGE_CACHE_BYTES = int(os.environ.get("PLANWORK_PAGE_CACHE_MB", "4")) * 1024 * 1024
+    PAGE_CACHE_SECONDS = int(os.environ.get("PLANWORK_PAGE_CACHE_SECONDS", "600"))
     # Background jobs: empty means a SQLite file under the instance folder (jobs/__init__.py).
     QUEUE_URL = os.environ.get("PLANWORK_QUEUE_URL", "")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")

@@ -189,6 +189,15 @@ Progress = Callable[[int, int], None]
 HEAD_TABLE = "bảng đầu chuỗi audit_chain_head"
 
 
+def head_seq() -> int:
+    """The chain head's sequence number (0 before the first event): it advances in the
+    transaction of every audited change, so it versions all audited data (web/page_cache.py)."""
+    seq = db.session.execute(
+        sa.select(AuditChainHead.seq).where(AuditChainHead.id == 1)
+    ).scalar_one_or_none()
+    return seq or 0
+
+
 def _head() -> sa.Row | None:
     # Read the columns, not the ORM object: a cached head would hide a concurrent advance.
     return db.session.execute(

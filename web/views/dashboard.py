@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
@@ -16,6 +16,7 @@ from reports import progress
 from reports.cascade import LEVEL_LABELS, LEVELS
 from reports.visibility import visible_plans
 from web import params
+from web.page_cache import cached_page
 from workflow import clock
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -46,57 +47,60 @@ def _task_list_url(base: str) -> Callable[..., str]:
 @login_required
 def index() -> str:
     """Show the quarter's figures for the tasks the user may see (current quarter default)."""
-    plan_id = params.int_arg("plan")
-    # ?level= keeps the units of one level of the cascade (Sở, Phòng GD&ĐT, trường).
-    level = request.args.get("level") if request.args.get("level") in LEVELS else None
-    board = progress.dashboard(current_user, params.quarter_arg(), plan_id, level)
-    plans = db.session.execute(
-        sa.select(Plan.id, Plan.number, Plan.title)
-        .where(visible_plans(current_user))
-        .order_by(Plan.number)
-    ).all()
-    this_quarter = progress.quarter_of(clock.today())
-    span = progress.work_span(current_user, plan_id)
-    # Offer every quarter that has work, and the quarters around today.
-    first = min(span[0], progress.shift_quarter(this_quarter, -2)) if span else this_quarter
-    last = max(span[1], progress.shift_quarter(this_quarter, 2)) if span else this_quarter
-    quarters = progress.quarter_range(first, last)
-    # An empty quarter is a dead end: point to the nearest quarter that has work.
-    nearest = None
-    if span and board.total.counted == 0:
-        nearest = span[1] if board.quarter > span[1] else span[0]
-    # The unit table a page at a time (a city has 2,282 units), in the order asked for.
-    sort = request.args.get("sort", "behind")
-    if sort not in UNIT_ORDERS:
-        sort = "behind"
-    # The board comes sorted behind first; a department has some 400 units to reorder.
-    ordered = board.units if sort == "behind" else sorted(board.units, key=UNIT_ORDERS[sort])
-    pages = max(1, -(-len(ordered) // UNITS_PER_PAGE))
-    number = min(params.page_arg("upage"), pages)
-    shown = ordered[(number - 1) * UNITS_PER_PAGE : number * UNITS_PER_PAGE]
-    units_page = progress.Page(shown, len(ordered), number, UNITS_PER_PAGE)
-    link = _task_list_url(url_for("tasks.index"))
-    return render_template(
-        "dashboard/index.html",
-        task_list_url=link,
-        # The links behind the quarter's figures, and the group names translated once
-        # (the unit table repeats them in every row).
-        list_url=partial(link, quarter=board.quarter, plan=plan_id, leaves=1),
-        bucket_names={b: gettext(progress.BUCKET_LABELS[b]) for b in progress.BUCKETS},
-        board=board,
-        units_page=units_page,
-        # The bars' common scale: the unit with the most tasks (of all pages).
-        widest=max((row.tally.counted for row in board.units), default=0) or 1,
-        sort=sort,
-        plan_id=plan_id,
-        level=level,
-        levels=[(lvl, LEVEL_LABELS[lvl]) for lvl in LEVELS],
-        plans=plans,
-        quarters=quarters,
-        nearest=nearest,
-        prev_quarter=progress.shift_quarter(board.quarter, -1),
-        next_quarter=progress.shift_quarter(board.quarter, 1),
-        buckets=progress.BUCKETS,
-        bucket_labels=progress.BUCKET_LABELS,
-        states=list(TaskState),
-    )
+
+    def build() -> dict[str, Any]:
+        plan_id = params.int_arg("plan")
+        # ?level= keeps the units of one level of the cascade (Sở, Phòng GD&ĐT, trường).
+        level = request.args.get("level") if request.args.get("level") in LEVELS else None
+        board = progress.dashboard(current_user, params.quarter_arg(), plan_id, level)
+        plans = db.session.execute(
+            sa.select(Plan.id, Plan.number, Plan.title)
+            .where(visible_plans(current_user))
+            .order_by(Plan.number)
+        ).all()
+        this_quarter = progress.quarter_of(clock.today())
+        span = progress.work_span(current_user, plan_id)
+        # Offer every quarter that has work, and the quarters around today.
+        first = min(span[0], progress.shift_quarter(this_quarter, -2)) if span else this_quarter
+        last = max(span[1], progress.shift_quarter(this_quarter, 2)) if span else this_quarter
+        quarters = progress.quarter_range(first, last)
+        # An empty quarter is a dead end: point to the nearest quarter that has work.
+        nearest = None
+        if span and board.total.counted == 0:
+            nearest = span[1] if board.quarter > span[1] else span[0]
+        # The unit table a page at a time (a city has 2,282 units), in the order asked for.
+        sort = request.args.get("sort", "behind")
+        if sort not in UNIT_ORDERS:
+            sort = "behind"
+        # The board comes sorted behind first; a department has some 400 units to reorder.
+        ordered = board.units if sort == "behind" else sorted(board.units, key=UNIT_ORDERS[sort])
+        pages = max(1, -(-len(ordered) // UNITS_PER_PAGE))
+        number = min(params.page_arg("upage"), pages)
+        shown = ordered[(number - 1) * UNITS_PER_PAGE : number * UNITS_PER_PAGE]
+        units_page = progress.Page(shown, len(ordered), number, UNITS_PER_PAGE)
+        link = _task_list_url(url_for("tasks.index"))
+        return dict(
+            task_list_url=link,
+            # The links behind the quarter's figures, and the group names translated once
+            # (the unit table repeats them in every row).
+            list_url=partial(link, quarter=board.quarter, plan=plan_id, leaves=1),
+            bucket_names={b: gettext(progress.BUCKET_LABELS[b]) for b in progress.BUCKETS},
+            board=board,
+            units_page=units_page,
+            # The bars' common scale: the unit with the most tasks (of all pages).
+            widest=max((row.tally.counted for row in board.units), default=0) or 1,
+            sort=sort,
+            plan_id=plan_id,
+            level=level,
+            levels=[(lvl, LEVEL_LABELS[lvl]) for lvl in LEVELS],
+            plans=plans,
+            quarters=quarters,
+            nearest=nearest,
+            prev_quarter=progress.shift_quarter(board.quarter, -1),
+            next_quarter=progress.shift_quarter(board.quarter, 1),
+            buckets=progress.BUCKETS,
+            bucket_labels=progress.BUCKET_LABELS,
+            states=list(TaskState),
+        )
+
+    return cached_page("dashboard/index.html", build)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -40,6 +41,7 @@ from web.comment_forms import CommentEditForm, CommentForm
 from web.exports import FORMATS, export_response, task_columns
 from web.feedback import attempt
 from web.forms import ContributionForm, ReportForm, TransitionForm
+from web.page_cache import cached_page
 from web.task_forms import (
     DecisionForm,
     DueDateForm,
@@ -141,63 +143,68 @@ def index() -> str | Response:
 @login_required
 def show(task_id: int) -> str:
     """Show a task with its reports, contributions, history and the user's actions."""
-    task = get_task(task_id)
-    timeline = task_timeline(task)
-    page = timeline.page
-    latest = last_report(page)
-    authors = {i for i in (latest.author_id, latest.on_behalf_of_id) if i} if latest else set()
-    events = permissions.allowed_events(task, current_user, authors)
-    can_edit = permissions.can_edit(task, current_user)
-    reassign_form = ReassignForm()
-    if can_edit and not task.subtasks:
-        # A shared school name shows its district (reports.unit_names.unit_choices).
-        reassign_form.unit_id.choices = unit_choices()
-    indicator_year = indicator_service.task_year(task)
-    report_indicators = (
-        indicator_service.assigned_indicators(task.lead_unit_id, indicator_year)
-        if "report" in events
-        else []
-    )
-    return render_template(
-        "tasks/show.html",
-        page=page,
-        timeline=timeline,
-        latest_report=latest,
-        comment_form=CommentForm(),
-        comment_edit_form=CommentEditForm(),
-        can_edit_comment=lambda comment: comment_service.can_edit_comment(
-            task, comment, current_user
-        ),
-        task=task,
-        events=events,
-        indicator_year=indicator_year,
-        report_indicators=report_indicators,
-        indicator_values=(
-            indicator_reports.current_values(task.lead_unit_id, indicator_year)
-            if report_indicators
-            else {}
-        ),
-        display_value=indicator_reports.display_value,
-        rating_labels=indicator_service.RATING_LABELS,
-        transition_form=TransitionForm(),
-        report_form=ReportForm(),
-        contribution_form=ContributionForm(),
-        can_contribute=permissions.can_contribute(task, current_user),
-        can_edit=can_edit,
-        requests=requests_service.task_requests(task.id),
-        can_request_extension=requests_service.can_request_extension(task, current_user),
-        can_ask_explanation=requests_service.can_ask_explanation(task, current_user),
-        is_lead_member=permissions.is_lead_member(task, current_user),
-        reassign_form=reassign_form,
-        due_form=DueDateForm(),
-        extension_form=ExtensionForm(),
-        decision_form=DecisionForm(),
-        question_form=QuestionForm(),
-        explanation_form=ExplanationForm(),
-        diagram=DIAGRAM,
-        can_assign=assignees.can_assign(task, current_user),
-        people=task_people(task, current_user, with_staff=assignees.can_assign(task, current_user)),
-    )
+
+    def build() -> dict[str, Any]:
+        task = get_task(task_id)
+        timeline = task_timeline(task)
+        page = timeline.page
+        latest = last_report(page)
+        authors = {i for i in (latest.author_id, latest.on_behalf_of_id) if i} if latest else set()
+        events = permissions.allowed_events(task, current_user, authors)
+        can_edit = permissions.can_edit(task, current_user)
+        reassign_form = ReassignForm()
+        if can_edit and not task.subtasks:
+            # A shared school name shows its district (reports.unit_names.unit_choices).
+            reassign_form.unit_id.choices = unit_choices()
+        indicator_year = indicator_service.task_year(task)
+        report_indicators = (
+            indicator_service.assigned_indicators(task.lead_unit_id, indicator_year)
+            if "report" in events
+            else []
+        )
+        return dict(
+            page=page,
+            timeline=timeline,
+            latest_report=latest,
+            comment_form=CommentForm(),
+            comment_edit_form=CommentEditForm(),
+            can_edit_comment=lambda comment: comment_service.can_edit_comment(
+                task, comment, current_user
+            ),
+            task=task,
+            events=events,
+            indicator_year=indicator_year,
+            report_indicators=report_indicators,
+            indicator_values=(
+                indicator_reports.current_values(task.lead_unit_id, indicator_year)
+                if report_indicators
+                else {}
+            ),
+            display_value=indicator_reports.display_value,
+            rating_labels=indicator_service.RATING_LABELS,
+            transition_form=TransitionForm(),
+            report_form=ReportForm(),
+            contribution_form=ContributionForm(),
+            can_contribute=permissions.can_contribute(task, current_user),
+            can_edit=can_edit,
+            requests=requests_service.task_requests(task.id),
+            can_request_extension=requests_service.can_request_extension(task, current_user),
+            can_ask_explanation=requests_service.can_ask_explanation(task, current_user),
+            is_lead_member=permissions.is_lead_member(task, current_user),
+            reassign_form=reassign_form,
+            due_form=DueDateForm(),
+            extension_form=ExtensionForm(),
+            decision_form=DecisionForm(),
+            question_form=QuestionForm(),
+            explanation_form=ExplanationForm(),
+            diagram=DIAGRAM,
+            can_assign=assignees.can_assign(task, current_user),
+            people=task_people(
+                task, current_user, with_staff=assignees.can_assign(task, current_user)
+            ),
+        )
+
+    return cached_page("tasks/show.html", build)
 
 
 def back_to(task_id: int) -> Response:

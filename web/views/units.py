@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -17,6 +17,7 @@ from reports.workspace import export_rows, workspace
 from web import params
 from web.exports import FORMATS, Column, export_response, task_columns
 from web.forms import TransitionForm
+from web.page_cache import cached_page
 from web.performance import conditional
 
 bp = Blueprint("units", __name__)
@@ -44,24 +45,27 @@ def mine() -> str | Response:
             Column(c.header, lambda r, c=c: c.value(r[1])) for c in task_columns()
         ]
         return conditional(export_response(rows, columns, fmt, "viec-cua-don-vi"))
-    space = workspace(
-        current_user, task_filter, params.page_arg("page"), params.page_arg("cpage"), PER_PAGE
-    )
-    plans = db.session.execute(
-        sa.select(Plan.id, Plan.number, Plan.title)
-        .where(visible_plans(current_user))
-        .order_by(Plan.number)
-    ).all()
-    return render_template(
-        "units/mine.html",
-        unit=current_user.unit,
-        space=space,
-        lead=group_by_quarter(space.lead.items),
-        coordinating=group_by_quarter(space.coordinating.items),
-        to_verify=space.to_verify,
-        my_tasks=assigned_to(current_user),
-        task_filter=task_filter,
-        plans=plans,
-        states=list(TaskState),
-        transition_form=TransitionForm(),
-    )
+
+    def build() -> dict:
+        space = workspace(
+            current_user, task_filter, params.page_arg("page"), params.page_arg("cpage"), PER_PAGE
+        )
+        plans = db.session.execute(
+            sa.select(Plan.id, Plan.number, Plan.title)
+            .where(visible_plans(current_user))
+            .order_by(Plan.number)
+        ).all()
+        return dict(
+            unit=current_user.unit,
+            space=space,
+            lead=group_by_quarter(space.lead.items),
+            coordinating=group_by_quarter(space.coordinating.items),
+            to_verify=space.to_verify,
+            my_tasks=assigned_to(current_user),
+            task_filter=task_filter,
+            plans=plans,
+            states=list(TaskState),
+            transition_form=TransitionForm(),
+        )
+
+    return cached_page("units/mine.html", build)
