@@ -172,6 +172,10 @@ def choose_pages() -> list[PageSpec]:
 # --- statements per page (Flask test client) --------------------------------------------
 
 
+def _median_ms(seconds: list[float]) -> float | None:
+    return round(sorted(seconds)[len(seconds) // 2] * 1000, 1) if seconds else None
+
+
 def probe(app: Any, pages: list[PageSpec], repeat: int = 0) -> dict[str, dict[str, Any]]:
     """Open each page as its user: status, statements and bytes of the first request,
     and with `repeat`, the median app CPU and wall time of that many more."""
@@ -179,6 +183,7 @@ def probe(app: Any, pages: list[PageSpec], repeat: int = 0) -> dict[str, dict[st
     from flask import g
 
     from models import db
+    from web import page_cache
 
     results: dict[str, dict[str, Any]] = {}
     clients: dict[str, Any] = {}
@@ -198,27 +203,42 @@ def probe(app: Any, pages: list[PageSpec], repeat: int = 0) -> dict[str, dict[st
 
             sa.event.listen(engine, "before_cursor_execute", counter)
             try:
+                page_cache.clear()
                 response = client.get(page.path)
                 body = response.get_data()
+                built = count[0]
+                db.session.remove()
+                g.pop("_login_user", None)
+                client.get(page.path).get_data()  # the same page again: kept, if it may be
+                kept = count[0] - built
             finally:
                 sa.event.remove(engine, "before_cursor_execute", counter)
             # The app's own CPU per request (this process: Flask, SQLAlchemy, Jinja, the
             # driver), the median of `repeat` warm requests: unlike wall time it hardly
             # depends on what else the machine runs. The database's CPU is not in it.
-            cpu, wall = [], []
-            for _ in range(repeat):
-                db.session.remove()
-                g.pop("_login_user", None)
-                started, cpu_started = time.perf_counter(), time.process_time()
-                client.get(page.path).get_data()
-                cpu.append(time.process_time() - cpu_started)
-                wall.append(time.perf_counter() - started)
+            # Measured twice: building the page (nothing kept, as after a change) and
+            # sending it again (web/page_cache.py).
+            cpu: dict[bool, list[float]] = {True: [], False: []}
+            wall: list[float] = []
+            for fresh in (True, False):
+                for _ in range(repeat):
+                    db.session.remove()
+                    g.pop("_login_user", None)
+                    if fresh:
+                        page_cache.clear()
+                    started, cpu_started = time.perf_counter(), time.process_time()
+                    client.get(page.path).get_data()
+                    cpu[fresh].append(time.process_time() - cpu_started)
+                    if not fresh:
+                        wall.append(time.perf_counter() - started)
             results[page.name] = {
                 "status": response.status_code,
-                "statements": count[0],
+                "statements": built,
+                "statements_kept": kept,
                 "bytes": len(body),
-                "cpu_ms": round(sorted(cpu)[len(cpu) // 2] * 1000, 1) if cpu else None,
-                "ms": round(sorted(wall)[len(wall) // 2] * 1000, 1) if wall else None,
+                "cpu_ms": _median_ms(cpu[False]),
+                "cpu_built_ms": _median_ms(cpu[True]),
+                "ms": _median_ms(wall),
                 "body": body,
             }
     return results
@@ -375,7 +395,7 @@ def write_table(meta: dict[str, Any], rows: list[dict[str, Any]], name: str) -> 
     """The results as a Markdown table (and the raw figures as JSON beside it)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     levels = meta["concurrency"]
-    head = ["page", "what", "statements", "KB", "app CPU ms"]
+    head = ["page", "what", "statements built / kept", "KB", "app CPU ms built / kept"]
     for c in levels:
         head += [f"p50 c={c}", f"p95 c={c}", f"req/s c={c}"]
     lines = [
@@ -388,7 +408,11 @@ def write_table(meta: dict[str, Any], rows: list[dict[str, Any]], name: str) -> 
         f" after {meta['load_after']}.",
         "- app CPU ms: the median CPU time of one request in the app's process (Flask,"
         " SQLAlchemy, Jinja, driver; not PostgreSQL), measured apart from the load: the"
-        " ceiling it sets is about 2,000 / that figure requests per second on 2 cores.",
+        " ceiling it sets is about 2,000 / that figure requests per second on 2 cores."
+        " *Built*: the page made from the database (the first view, or the first after any"
+        " change: web/page_cache.py); *kept*: the same page sent again while nothing"
+        " changed. Statements likewise. Under load a page is built once per worker and"
+        " then kept, as in a day when its data does not change between views.",
         f"- Largest gunicorn worker: {meta['worker_mb_start']} MB when started,"
         f" {meta['worker_mb']} MB after the run.",
         "",
@@ -399,9 +423,9 @@ def write_table(meta: dict[str, Any], rows: list[dict[str, Any]], name: str) -> 
         cells = [
             row["name"],
             row["what"],
-            str(row["statements"]),
+            f"{row['statements']} / {row.get('statements_kept', '')}",
             str(round(row["bytes"] / 1024)),
-            str(row.get("cpu_ms", "")),
+            f"{row.get('cpu_built_ms', '')} / {row.get('cpu_ms', '')}",
         ]
         for c in levels:
             r = row["runs"].get(str(c), {})
@@ -481,8 +505,10 @@ def main() -> None:
                     **asdict(page),
                     "status": info["status"],
                     "statements": info["statements"],
+                    "statements_kept": info["statements_kept"],
                     "bytes": info["bytes"],
                     "cpu_ms": info["cpu_ms"],
+                    "cpu_built_ms": info["cpu_built_ms"],
                     "runs": runs,
                 }
             )

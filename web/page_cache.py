@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -47,6 +48,10 @@ _MARKED = re.compile(r"<!--planwork:(" + "|".join(BLOCKS) + r")-->(.*?)<!--/plan
 _MARKERS = re.compile(r"<!--/?planwork:(?:" + "|".join(BLOCKS) + r")-->")
 
 
+# TTLCache is not thread-safe; the development server answers in threads.
+_lock = threading.Lock()
+
+
 def _size(blocks: dict[str, str]) -> int:
     return sum(sys.getsizeof(html) for html in blocks.values())
 
@@ -65,14 +70,22 @@ def _store() -> TTLCache | None:
     return store
 
 
+def _viewer() -> tuple:
+    # The signed-in user was loaded before the version was read: a change to them that
+    # committed in between must give another key, not be kept under the newer version.
+    user = current_user
+    return (user.get_id(), str(user.role), user.unit_id, user.full_name)
+
+
 def page_key(template: str, extra: Hashable = ()) -> tuple:
-    """What a kept page depends on besides its template: the data's version first, then
-    the user, the day, the language and the request's path and arguments."""
+    """What a kept page depends on besides its template: the data's version first (every
+    other row the page shows is read after it), then the user, the day, the language and
+    the request's path and arguments."""
     return (
         head_seq(),
         template,
         extra,
-        current_user.get_id(),
+        _viewer(),
         clock.today(),
         str(get_locale()),
         request.path,
@@ -94,7 +107,8 @@ def cached_page(template: str, build: Callable[[], dict[str, Any]], extra: Hasha
     if store is None:
         return render_template(template, **build())
     key = page_key(template, extra)
-    blocks = store.get(key)
+    with _lock:
+        blocks = store.get(key)
     if blocks is None:
         context = build()
         # Flask-WTF hands out the token kept on `g` (generate_csrf): while the blocks are
@@ -109,10 +123,11 @@ def cached_page(template: str, build: Callable[[], dict[str, Any]], extra: Hasha
                 g.csrf_token = real
         blocks = _cut(html)
         if blocks is not None:
-            try:
-                store[key] = blocks
-            except ValueError:  # larger than the whole budget: send it, keep nothing
-                pass
+            with _lock:
+                try:
+                    store[key] = blocks
+                except ValueError:  # larger than the whole budget: send it, keep nothing
+                    pass
         page = _MARKERS.sub("", html)
     else:
         page = render_template(template, kept_blocks=blocks)
@@ -123,4 +138,5 @@ def clear() -> None:
     """Forget every kept page of this worker (tests, and after a restore)."""
     store = current_app.extensions.get("planwork_page_cache")
     if store is not None:
-        store.clear()
+        with _lock:
+            store.clear()
