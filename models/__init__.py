@@ -1,7 +1,7 @@
 """SQLAlchemy models: tables and relations only; the rules live in workflow/."""
 
 from models.account import PasswordReset
-from models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
+from models.audit import AuditChainHead, AuditCheckpoint, AuditEvent, ShownDataVersion
 from models.base import db, utcnow
 from models.calendar_links import CalendarLink
 from models.cascade import (
@@ -56,6 +56,7 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditChainHead",
+    "ShownDataVersion",
     "AuditCheckpoint",
     "AuditEvent",
     "AuditVerification",

@@ -53,6 +53,16 @@ class AuditChainHead(db.Model):
     last_hash: Mapped[str] = mapped_column(sa.String(64))
 
 
+class ShownDataVersion(db.Model):
+    """One row: the seq of the newest audit event that changed something a page shows
+    (every event but sign-ins and credentials), read as the version of kept pages."""
+
+    __tablename__ = "shown_data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class AuditCheckpoint(db.Model):
     """A verified prefix of the chain: the event at `seq` had `hash` when it was checked.
 

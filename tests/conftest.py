@@ -190,16 +190,23 @@ def users(demo_app: Flask):  # type: ignore[no-untyped-def]
 
 
 class QueryCounter:
-    """Counts SQL statements sent by the engine inside a `with` block."""
+    """Counts SQL statements sent by the engine inside a `with` block: what building a
+    page costs, so pages kept by web/page_cache.py are forgotten on entry unless
+    `keep_pages` (to count what sending a kept page costs)."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, keep_pages: bool = False) -> None:
         self.engine = engine
+        self.keep_pages = keep_pages
         self.statements: list[str] = []
 
     def _count(self, conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
         self.statements.append(statement)
 
     def __enter__(self) -> QueryCounter:
+        if not self.keep_pages:
+            from web import page_cache
+
+            page_cache.clear()
         sa.event.listen(self.engine, "before_cursor_execute", self._count)
         return self
 
@@ -215,7 +222,7 @@ class QueryCounter:
 def count_queries(demo_app: Flask):  # type: ignore[no-untyped-def]
     from models import db
 
-    return lambda: QueryCounter(db.engine)
+    return lambda keep_pages=False: QueryCounter(db.engine, keep_pages)
 
 
 class QueueWorker:

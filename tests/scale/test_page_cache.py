@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, g
 from flask.testing import FlaskClient
 
-from models import Task, User, db
+from models import AuditEvent, Task, User, db
 from reports.visibility import visible_tasks
 from tests.foundation.web import csrf_token, login
 from tests.ui.support import FROZEN, make_plan, walk
 from web import page_cache
 from workflow import clock
 
+WORKFLOW = Path(__file__).resolve().parents[2] / "workflow"
 _TOKENS = re.compile(r'(name="csrf_token"(?: type="hidden")? value=")[^"]+(")')
 
 
@@ -74,7 +76,7 @@ def test_a_kept_page_is_the_page_built_now_for_every_user(demo_app: Flask) -> No
 def _statements(client: FlaskClient, path: str, count_queries) -> tuple[int, str]:  # noqa: ANN001
     db.session.remove()
     g.pop("_login_user", None)
-    with count_queries() as counter:
+    with count_queries(keep_pages=True) as counter:
         response = client.get(path)
     assert response.status_code == 200
     return counter.count, response.get_data(as_text=True)
@@ -195,3 +197,35 @@ def test_a_page_larger_than_the_budget_is_sent_and_not_kept(demo_app: Flask) -> 
         assert "Tổng quan" in first and page_cache.CSRF_MARK not in first
     finally:
         demo_app.config["PAGE_CACHE_BYTES"] = 4 * 1024 * 1024
+
+
+def test_signing_in_keeps_pages_and_every_other_action_ends_them(  # noqa: ANN001
+    demo_app: Flask, count_queries
+) -> None:
+    from workflow.audit import UNSHOWN_ACTIONS, shown_version
+
+    client = demo_app.test_client()
+    login(client, "gdtx.coordinator")
+    built, _ = _statements(client, "/dashboard/", count_queries)
+    version = shown_version()
+    other = demo_app.test_client()
+    login(other, "gdtx.member")  # an audited sign-in elsewhere in the city
+    assert (
+        db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "user.login")
+        ).scalar_one()
+        >= 2
+    )
+    db.session.remove()
+    assert shown_version() == version
+    sent, _ = _statements(client, "/dashboard/", count_queries)
+    assert sent < built
+    # Only sessions and credentials are left out: none of the actions that change tasks,
+    # plans, units, groups, people's names or settings.
+    source = "".join(path.read_text(encoding="utf-8") for path in WORKFLOW.glob("*.py"))
+    recorded = set(re.findall(r'record\(\s*"([a-z_.]+)"', source))
+    assert {"user.login", "user.logout", "token.create"} <= recorded & UNSHOWN_ACTIONS
+    shown = ("task.", "plan.", "unit.", "group.", "user.update", "account.profile", "indicator.")
+    assert not {a for a in UNSHOWN_ACTIONS if a.startswith(shown)}
