@@ -45,6 +45,7 @@ BLOCKS = ("title", "head", "content")
 # Where the CSRF token goes in a kept block: letters and digits, so escaping for HTML or
 # a URL leaves it as it is, and too long and odd to occur in anything a person writes.
 CSRF_MARK = "PLANWORKcsrf7f3c9a1e5b2d8604"
+_MARK_VALUE = f'value="{CSRF_MARK}"'
 _MARKED = re.compile(r"<!--planwork:(" + "|".join(BLOCKS) + r")-->(.*?)<!--/planwork:\1-->", re.S)
 _MARKERS = re.compile(r"<!--/?planwork:(?:" + "|".join(BLOCKS) + r")-->")
 
@@ -132,7 +133,9 @@ def cached_page(template: str, build: Callable[[], dict[str, Any]], extra: Hasha
         page = _MARKERS.sub("", html)
     else:
         page = render_template(template, kept_blocks=blocks)
-    return page.replace(CSRF_MARK, generate_csrf())
+    # Only as an attribute's whole value: a person's text holding the mark is escaped
+    # (`value=&#34;…`), so it never becomes the reader's token.
+    return page.replace(_MARK_VALUE, f'value="{generate_csrf()}"')
 
 
 def clear() -> None:

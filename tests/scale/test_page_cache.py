@@ -229,3 +229,16 @@ def test_signing_in_keeps_pages_and_every_other_action_ends_them(  # noqa: ANN00
     assert {"user.login", "user.logout", "token.create"} <= recorded & UNSHOWN_ACTIONS
     shown = ("task.", "plan.", "unit.", "group.", "user.update", "account.profile", "indicator.")
     assert not {a for a in UNSHOWN_ACTIONS if a.startswith(shown)}
+
+
+def test_text_holding_the_token_mark_stays_text(demo_app: Flask, users) -> None:  # noqa: ANN001
+    title = f'Ghi chú value="{page_cache.CSRF_MARK}" và {page_cache.CSRF_MARK}'
+    ids = make_plan(users, "906/KH-DAU", [("1", title, None, "GDTX")])
+    db.session.commit()
+    client = demo_app.test_client()
+    login(client, "gdtx.member")
+    for _ in range(2):  # built, then kept
+        page = _get(client, f"/tasks/{ids['1']}")
+        heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+        assert heading.count(page_cache.CSRF_MARK) == 2
+        assert csrf_token(page) not in heading
