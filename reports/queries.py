@@ -19,10 +19,12 @@ from models import (
     TaskUnit,
     Unit,
     UnitRole,
+    User,
     db,
     unit_group_members,
 )
 from reports import task_rows
+from reports.visibility import visible_plans
 
 
 def due_quarter(due: date | None) -> str | None:
@@ -158,3 +160,11 @@ def task_labels(task_ids: set[int]) -> dict[int, str]:
         label = f"{plan_number or ''} · {number}. {short}"
         labels[task_id] = f"{label} — {unit_name}" if unit_name else label
     return labels
+
+
+def plan_choices(user: User) -> list[sa.Row]:
+    """(id, number, title) of the plans the user may see, by number: the plan filter of
+    the task lists and the dashboard."""
+    return db.session.execute(
+        sa.select(Plan.id, Plan.number, Plan.title).where(visible_plans(user)).order_by(Plan.number)
+    ).all()

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 from cachetools import TTLCache
@@ -79,14 +79,13 @@ def _viewer() -> tuple:
     return (user.get_id(), str(user.role), user.unit_id, user.full_name)
 
 
-def page_key(template: str, extra: Hashable = ()) -> tuple:
+def page_key(template: str) -> tuple:
     """What a kept page depends on besides its template: the data's version first (every
     other row the page shows is read after it), then the user, the day, the language and
     the request's path and arguments."""
     return (
         shown_version(),
         template,
-        extra,
         _viewer(),
         clock.today(),
         str(get_locale()),
@@ -100,15 +99,14 @@ def _cut(html: str) -> dict[str, str] | None:
     return blocks if set(blocks) == set(BLOCKS) else None
 
 
-def cached_page(template: str, build: Callable[[], dict[str, Any]], extra: Hashable = ()) -> str:
+def cached_page(template: str, build: Callable[[], dict[str, Any]]) -> str:
     """The page `template` renders with the context `build()` returns, built only when no
-    kept copy for this user, request and data version exists (`extra`: anything else the
-    view's answer depends on). `build` runs every check the page needs (a refusal raised
-    there is never kept)."""
+    kept copy for this user, request and data version exists. `build` runs every check
+    the page needs (a refusal raised there is never kept)."""
     store = _store()
     if store is None:
         return render_template(template, **build())
-    key = page_key(template, extra)
+    key = page_key(template)
     with _lock:
         blocks = store.get(key)
     if blocks is None:

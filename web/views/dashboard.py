@@ -6,15 +6,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from models import Plan, TaskState, db
+from models import TaskState
 from reports import progress
 from reports.cascade import LEVEL_LABELS, LEVELS
-from reports.visibility import visible_plans
+from reports.queries import plan_choices
 from web import params
 from web.page_cache import cached_page
 from workflow import clock
@@ -53,11 +52,7 @@ def index() -> str:
         # ?level= keeps the units of one level of the cascade (Sở, Phòng GD&ĐT, trường).
         level = request.args.get("level") if request.args.get("level") in LEVELS else None
         board = progress.dashboard(current_user, params.quarter_arg(), plan_id, level)
-        plans = db.session.execute(
-            sa.select(Plan.id, Plan.number, Plan.title)
-            .where(visible_plans(current_user))
-            .order_by(Plan.number)
-        ).all()
+        plans = plan_choices(current_user)
         this_quarter = progress.quarter_of(clock.today())
         span = progress.work_span(current_user, plan_id)
         # Offer every quarter that has work, and the quarters around today.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -33,9 +32,9 @@ from models import (
 from reports import indicators as indicator_reports
 from reports import progress
 from reports.people import task_people
+from reports.queries import plan_choices
 from reports.timeline import last_report, task_timeline
 from reports.unit_names import unit_choices
-from reports.visibility import visible_plans
 from web import params
 from web.comment_forms import CommentEditForm, CommentForm
 from web.exports import FORMATS, export_response, task_columns
@@ -122,11 +121,7 @@ def index() -> str | Response:
     page = progress.list_tasks(task_filter, current_user, page_number(), PER_PAGE)
     plan = db.session.get(Plan, task_filter.plan_id) if task_filter.plan_id else None
     unit = db.session.get(Unit, task_filter.unit_id) if task_filter.unit_id else None
-    plans = db.session.execute(
-        sa.select(Plan.id, Plan.number, Plan.title)
-        .where(visible_plans(current_user))
-        .order_by(Plan.number)
-    ).all()
+    plans = plan_choices(current_user)
     return render_template(
         "tasks/index.html",
         page=page,

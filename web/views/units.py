@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from models import Plan, TaskState, db
+from models import TaskState
 from reports import progress
 from reports.people import assigned_to
-from reports.queries import group_by_quarter
-from reports.visibility import visible_plans
+from reports.queries import group_by_quarter, plan_choices
 from reports.workspace import export_rows, workspace
 from web import params
 from web.exports import FORMATS, Column, export_response, task_columns
@@ -50,11 +48,7 @@ def mine() -> str | Response:
         space = workspace(
             current_user, task_filter, params.page_arg("page"), params.page_arg("cpage"), PER_PAGE
         )
-        plans = db.session.execute(
-            sa.select(Plan.id, Plan.number, Plan.title)
-            .where(visible_plans(current_user))
-            .order_by(Plan.number)
-        ).all()
+        plans = plan_choices(current_user)
         return dict(
             unit=current_user.unit,
             space=space,
